@@ -1,0 +1,1 @@
+export { luffyPlugin as default } from './plugin';

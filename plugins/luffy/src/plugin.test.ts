@@ -1,0 +1,7 @@
+import { luffyPlugin } from './plugin';
+
+describe('luffy', () => {
+  it('should export plugin', () => {
+    expect(luffyPlugin).toBeDefined();
+  });
+});

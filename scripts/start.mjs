@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// `yarn start`: the sandbox (local GitHub, Kubernetes, Argo CD), then Backstage's own
+// `backstage-cli repo start` (backend :7007 + frontend :3000) once the sandbox is ready.
+// Each child runs in its own process group; Ctrl-C (or SIGTERM) stops every group, and if one
+// child dies the others are stopped too, so nothing is left running in the background.
+//
+// Flags: --no-sandbox   start only Backstage (e.g. with app-config.production.yaml)
+//        --reset        start the sandbox from its seed, dropping its saved state
+//        anything else  passed to `backstage-cli repo start`
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const withSandbox = !args.includes('--no-sandbox');
+const sandboxArgs = args.includes('--reset') ? ['--reset'] : [];
+const backstageArgs = args.filter(a => a !== '--no-sandbox' && a !== '--reset');
+const sandboxReadyUrl =
+  process.env.SANDBOX_READY_URL ?? 'http://127.0.0.1:18083/_sandbox/ready';
+
+const children = [];
+let stopping = false;
+
+function run(name, command, commandArgs, opts = {}) {
+  const child = spawn(command, commandArgs, {
+    cwd: root,
+    stdio: 'inherit',
+    detached: true, // own process group, so we can stop its whole tree
+    ...opts,
+  });
+  children.push({ name, child });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(
+        `[start] ${name} exited (${signal ?? code}); stopping everything`,
+      );
+      stop(code || 1);
+    }
+  });
+  return child;
+}
+
+function stop(exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const { child } of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const hard = setTimeout(() => {
+    for (const { child } of children) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(exitCode);
+  }, 8000);
+  hard.unref();
+  Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise(resolve =>
+          child.exitCode !== null || child.signalCode !== null
+            ? resolve()
+            : child.once('exit', resolve),
+        ),
+    ),
+  ).then(() => process.exit(exitCode));
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(0));
+
+async function waitFor(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      lastError = new Error(`HTTP ${res.status}`);
+    } catch (e) {
+      lastError = e;
+    }
+    await sleep(300);
+  }
+  if (!stopping) {
+    throw new Error(`${url} not ready after ${timeoutMs / 1000}s: ${lastError}`);
+  }
+}
+
+if (withSandbox) {
+  run('sandbox', process.execPath, [
+    path.join(root, 'packages/sandbox/bin/sandbox'),
+    ...sandboxArgs,
+  ]);
+  const t0 = Date.now();
+  try {
+    await waitFor(sandboxReadyUrl, 120_000);
+  } catch (e) {
+    console.error(`[start] ${e.message}`);
+    stop(1);
+  }
+  if (!stopping) {
+    console.log(`[start] sandbox ready in ${Date.now() - t0} ms`);
+  }
+}
+if (!stopping) {
+  run('backstage', process.execPath, [
+    path.join(root, 'node_modules/@backstage/cli/bin/backstage-cli'),
+    'repo',
+    'start',
+    ...backstageArgs,
+  ]);
+}
