@@ -93,7 +93,9 @@ async function waitFor(url, timeoutMs) {
     await sleep(300);
   }
   if (!stopping) {
-    throw new Error(`${url} not ready after ${timeoutMs / 1000}s: ${lastError}`);
+    throw new Error(
+      `${url} not ready after ${timeoutMs / 1000}s: ${lastError}`,
+    );
   }
 }
 

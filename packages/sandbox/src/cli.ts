@@ -8,11 +8,20 @@ const { values } = parseArgs({
     reset: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     host: { type: 'string', default: process.env.SANDBOX_HOST ?? '127.0.0.1' },
-    'time-scale': { type: 'string', default: process.env.SANDBOX_TIME_SCALE ?? '1' },
+    'time-scale': {
+      type: 'string',
+      default: process.env.SANDBOX_TIME_SCALE ?? '1',
+    },
     'github-port': { type: 'string', default: process.env.SANDBOX_GITHUB_PORT },
-    'kubernetes-port': { type: 'string', default: process.env.SANDBOX_KUBERNETES_PORT },
+    'kubernetes-port': {
+      type: 'string',
+      default: process.env.SANDBOX_KUBERNETES_PORT,
+    },
     'argocd-port': { type: 'string', default: process.env.SANDBOX_ARGOCD_PORT },
-    'anthropic-port': { type: 'string', default: process.env.SANDBOX_ANTHROPIC_PORT },
+    'anthropic-port': {
+      type: 'string',
+      default: process.env.SANDBOX_ANTHROPIC_PORT,
+    },
     help: { type: 'boolean', default: false },
   },
 });
@@ -30,7 +39,11 @@ const port = (v: string | undefined, d: number) => (v ? Number(v) : d);
 
 async function main() {
   const sandbox = await startSandbox({
-    dataDir: path.resolve(values['data-dir'] ?? process.env.SANDBOX_DATA_DIR ?? path.join(repoRoot, 'data/sandbox')),
+    dataDir: path.resolve(
+      values['data-dir'] ??
+        process.env.SANDBOX_DATA_DIR ??
+        path.join(repoRoot, 'data/sandbox'),
+    ),
     reset: values.reset,
     host: values.host,
     timeScale: Number(values['time-scale']),

@@ -6,5 +6,9 @@
  * @packageDocumentation
  */
 export { startSandbox, type Sandbox } from './sandbox';
-export { DEFAULT_PORTS, DEFAULT_TOKENS, type SandboxOptions } from './core/context';
+export {
+  DEFAULT_PORTS,
+  DEFAULT_TOKENS,
+  type SandboxOptions,
+} from './core/context';
 export type { Fault, Family } from './core/faults';

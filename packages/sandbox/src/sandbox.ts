@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import type { Family } from './core/faults';
-import { DEFAULT_PORTS, SandboxContext, type SandboxOptions } from './core/context';
-import { startFamilyServer, type FamilyModule, type FamilyServer } from './http/server';
+import {
+  DEFAULT_PORTS,
+  SandboxContext,
+  type SandboxOptions,
+} from './core/context';
+import {
+  startFamilyServer,
+  type FamilyModule,
+  type FamilyServer,
+} from './http/server';
 import { createFamilies } from './families';
 
 export type Sandbox = {
@@ -15,7 +23,8 @@ export type Sandbox = {
  * sandbox ready (GET /_sandbox/ready answers 200 from then on).
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  if (options.reset) fs.rmSync(options.dataDir, { recursive: true, force: true });
+  if (options.reset)
+    fs.rmSync(options.dataDir, { recursive: true, force: true });
   fs.mkdirSync(options.dataDir, { recursive: true });
   const ctx = new SandboxContext(options);
   const host = options.host ?? '127.0.0.1';

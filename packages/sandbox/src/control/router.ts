@@ -14,7 +14,9 @@ export function createControlRouter(ctx: SandboxContext): express.Router {
   router.use(express.json({ limit: '5mb' }));
 
   router.get('/ready', (_req, res) => {
-    res.status(ctx.ready ? 200 : 503).json({ ready: ctx.ready, urls: ctx.urls });
+    res
+      .status(ctx.ready ? 200 : 503)
+      .json({ ready: ctx.ready, urls: ctx.urls });
   });
 
   router.get('/faults', (_req, res) => {
@@ -24,7 +26,9 @@ export function createControlRouter(ctx: SandboxContext): express.Router {
   router.post('/faults', (req, res) => {
     const { family, service, durationSeconds = 60, ...rest } = req.body ?? {};
     if (!FAMILIES.includes(family)) {
-      res.status(400).json({ error: `family must be one of ${FAMILIES.join(', ')}` });
+      res
+        .status(400)
+        .json({ error: `family must be one of ${FAMILIES.join(', ')}` });
       return;
     }
     const fault = parseFault(rest);
@@ -66,8 +70,13 @@ export function createControlRouter(ctx: SandboxContext): express.Router {
   router.get('/counters', (req, res) => {
     const family = typeof req.query.family === 'string' ? req.query.family : '';
     const all = ctx.counters.snapshot();
-    const counters = Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(family)));
-    res.json({ total: Object.values(counters).reduce((a, b) => a + b, 0), counters });
+    const counters = Object.fromEntries(
+      Object.entries(all).filter(([k]) => k.startsWith(family)),
+    );
+    res.json({
+      total: Object.values(counters).reduce((a, b) => a + b, 0),
+      counters,
+    });
   });
 
   router.delete('/counters', (_req, res) => {
@@ -83,15 +92,22 @@ function parseFault(body: any): Fault | string {
   switch (body?.kind) {
     case 'status': {
       const status = Number(body.status ?? 500);
-      if (![500, 502, 503, 504].includes(status)) return 'status must be 500, 502, 503 or 504';
+      if (![500, 502, 503, 504].includes(status))
+        return 'status must be 500, 502, 503 or 504';
       return { kind: 'status', status: status as 500 };
     }
     case 'rate-limit':
       return { kind: 'rate-limit' };
     case 'secondary-rate-limit':
-      return { kind: 'secondary-rate-limit', retryAfterSeconds: Number(body.retryAfterSeconds ?? 60) };
+      return {
+        kind: 'secondary-rate-limit',
+        retryAfterSeconds: Number(body.retryAfterSeconds ?? 60),
+      };
     case 'too-many-requests':
-      return { kind: 'too-many-requests', retryAfterSeconds: Number(body.retryAfterSeconds ?? 30) };
+      return {
+        kind: 'too-many-requests',
+        retryAfterSeconds: Number(body.retryAfterSeconds ?? 30),
+      };
     case 'overloaded':
       return { kind: 'overloaded' };
     case 'down':

@@ -16,7 +16,14 @@ export type ObjectMeta = {
   deletionTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }>;
   [key: string]: unknown;
 };
 
@@ -42,10 +49,26 @@ export type ListOptions = {
 
 export interface ClusterStore {
   /** `v1/pods` → { kind: 'Pod', namespaced: true, ... } for every served type. */
-  resourceType(resource: string): { resource: string; apiVersion: string; kind: string; namespaced: boolean } | undefined;
+  resourceType(
+    resource: string,
+  ):
+    | {
+        resource: string;
+        apiVersion: string;
+        kind: string;
+        namespaced: boolean;
+      }
+    | undefined;
   resourceForKind(apiVersion: string, kind: string): string | undefined;
-  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
-  list(resource: string, options?: ListOptions): { items: KubeObject[]; resourceVersion: string };
+  get(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
+  list(
+    resource: string,
+    options?: ListOptions,
+  ): { items: KubeObject[]; resourceVersion: string };
   /** Creates; throws {@link ClusterError} 409 AlreadyExists when present. */
   create(resource: string, object: KubeObject): KubeObject;
   /** Replaces (optimistic concurrency when object.metadata.resourceVersion is set: 409 Conflict). */
@@ -53,17 +76,38 @@ export interface ClusterStore {
   /** Create or replace, ignoring resourceVersion (what a controller's apply does). */
   apply(resource: string, object: KubeObject): KubeObject;
   /** Merges `status` only. */
-  updateStatus(resource: string, namespace: string | undefined, name: string, status: unknown): KubeObject;
-  delete(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  updateStatus(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+  ): KubeObject;
+  delete(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
   /** Events after `resourceVersion` (when given) then live ones; returns an unsubscribe function. */
-  watch(resource: string, options: ListOptions & { resourceVersion?: string }, listener: (e: WatchEvent) => void): () => void;
+  watch(
+    resource: string,
+    options: ListOptions & { resourceVersion?: string },
+    listener: (e: WatchEvent) => void,
+  ): () => void;
 }
 
 /** An error shaped like a Kubernetes `Status` failure. */
 export class ClusterError extends Error {
   constructor(
     readonly code: number,
-    readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'BadRequest' | 'MethodNotAllowed' | 'Forbidden' | 'Unauthorized',
+    readonly reason:
+      | 'NotFound'
+      | 'AlreadyExists'
+      | 'Conflict'
+      | 'Invalid'
+      | 'BadRequest'
+      | 'MethodNotAllowed'
+      | 'Forbidden'
+      | 'Unauthorized',
     message: string,
     readonly details?: { name?: string; group?: string; kind?: string },
   ) {

@@ -81,8 +81,14 @@ export class SandboxContext {
 }
 
 function consoleLogger(): SandboxLogger {
-  const line = (level: string, message: string, meta?: Record<string, unknown>) =>
-    `${new Date().toISOString()} sandbox ${level} ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}`;
+  const line = (
+    level: string,
+    message: string,
+    meta?: Record<string, unknown>,
+  ) =>
+    `${new Date().toISOString()} sandbox ${level} ${message}${
+      meta ? ` ${JSON.stringify(meta)}` : ''
+    }`;
   return {
     info: (m, meta) => console.log(line('info', m, meta)),
     warn: (m, meta) => console.warn(line('warn', m, meta)),

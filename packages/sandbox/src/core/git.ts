@@ -47,14 +47,29 @@ export class GitRepos extends EventEmitter {
     return fs.existsSync(path.join(this.path(owner, repo), 'HEAD'));
   }
 
-  async git(owner: string, repo: string, args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+  async git(
+    owner: string,
+    repo: string,
+    args: string[],
+    options: { input?: string | Buffer; env?: Record<string, string> } = {},
+  ): Promise<string> {
     return gitIn(this.path(owner, repo), args, options);
   }
 
-  async create(owner: string, repo: string, options: { defaultBranch?: string } = {}) {
+  async create(
+    owner: string,
+    repo: string,
+    options: { defaultBranch?: string } = {},
+  ) {
     const dir = this.path(owner, repo);
     fs.mkdirSync(dir, { recursive: true });
-    await gitIn(dir, ['init', '--bare', '-q', '-b', options.defaultBranch ?? 'main']);
+    await gitIn(dir, [
+      'init',
+      '--bare',
+      '-q',
+      '-b',
+      options.defaultBranch ?? 'main',
+    ]);
     await gitIn(dir, ['config', 'http.receivepack', 'true']);
     await gitIn(dir, ['config', 'uploadpack.allowAnySHA1InWant', 'true']);
   }
@@ -69,17 +84,34 @@ export class GitRepos extends EventEmitter {
   }
 
   /** The commit sha a ref, branch, tag or sha names; undefined when it does not exist. */
-  async resolve(owner: string, repo: string, rev: string): Promise<string | undefined> {
+  async resolve(
+    owner: string,
+    repo: string,
+    rev: string,
+  ): Promise<string | undefined> {
     try {
-      const out = await this.git(owner, repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+      const out = await this.git(owner, repo, [
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        `${rev}^{commit}`,
+      ]);
       return out.trim() || undefined;
     } catch {
       return undefined;
     }
   }
 
-  async refs(owner: string, repo: string, prefix = 'refs/'): Promise<Array<{ ref: string; sha: string }>> {
-    const out = await this.git(owner, repo, ['for-each-ref', '--format=%(refname) %(objectname)', prefix]);
+  async refs(
+    owner: string,
+    repo: string,
+    prefix = 'refs/',
+  ): Promise<Array<{ ref: string; sha: string }>> {
+    const out = await this.git(owner, repo, [
+      'for-each-ref',
+      '--format=%(refname) %(objectname)',
+      prefix,
+    ]);
     return out
       .split('\n')
       .filter(Boolean)
@@ -90,12 +122,26 @@ export class GitRepos extends EventEmitter {
   }
 
   /** File content at `rev`, or undefined when the path is not a file there. */
-  async readFile(owner: string, repo: string, rev: string, filePath: string): Promise<Buffer | undefined> {
+  async readFile(
+    owner: string,
+    repo: string,
+    rev: string,
+    filePath: string,
+  ): Promise<Buffer | undefined> {
     try {
-      const { stdout } = await run('git', ['--git-dir', this.path(owner, repo), 'show', `${rev}:${filePath.replace(/^\/+/, '')}`], {
-        encoding: 'buffer',
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      const { stdout } = await run(
+        'git',
+        [
+          '--git-dir',
+          this.path(owner, repo),
+          'show',
+          `${rev}:${filePath.replace(/^\/+/, '')}`,
+        ],
+        {
+          encoding: 'buffer',
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
       return stdout as unknown as Buffer;
     } catch {
       return undefined;
@@ -103,10 +149,21 @@ export class GitRepos extends EventEmitter {
   }
 
   /** Every file path (recursive) under `dir` at `rev`. */
-  async listFiles(owner: string, repo: string, rev: string, dir = ''): Promise<string[]> {
+  async listFiles(
+    owner: string,
+    repo: string,
+    rev: string,
+    dir = '',
+  ): Promise<string[]> {
     const clean = dir.replace(/^\/+|\/+$/g, '');
     try {
-      const out = await this.git(owner, repo, ['ls-tree', '-r', '--name-only', rev, ...(clean ? ['--', `${clean}/`] : [])]);
+      const out = await this.git(owner, repo, [
+        'ls-tree',
+        '-r',
+        '--name-only',
+        rev,
+        ...(clean ? ['--', `${clean}/`] : []),
+      ]);
       return out.split('\n').filter(Boolean);
     } catch {
       return [];
@@ -132,7 +189,12 @@ export class GitRepos extends EventEmitter {
   ): Promise<string> {
     const ref = `refs/heads/${options.branch}`;
     const before = (await this.resolve(owner, repo, ref)) ?? ZERO_SHA;
-    const parent = before !== ZERO_SHA ? before : options.base ? await this.resolve(owner, repo, options.base) : undefined;
+    const parent =
+      before !== ZERO_SHA
+        ? before
+        : options.base
+        ? await this.resolve(owner, repo, options.base)
+        : undefined;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-index-'));
     const env = { GIT_INDEX_FILE: path.join(tmp, 'index') };
     try {
@@ -141,30 +203,59 @@ export class GitRepos extends EventEmitter {
       for (const [file, content] of Object.entries(options.files)) {
         const p = file.replace(/^\/+/, '');
         if (content === null) {
-          await this.git(owner, repo, ['update-index', '--force-remove', '--', p], { env });
+          await this.git(
+            owner,
+            repo,
+            ['update-index', '--force-remove', '--', p],
+            { env },
+          );
         } else {
-          const blob = (await this.git(owner, repo, ['hash-object', '-w', '--stdin'], { input: content })).trim();
-          await this.git(owner, repo, ['update-index', '--add', '--cacheinfo', `100644,${blob},${p}`], { env });
+          const blob = (
+            await this.git(owner, repo, ['hash-object', '-w', '--stdin'], {
+              input: content,
+            })
+          ).trim();
+          await this.git(
+            owner,
+            repo,
+            ['update-index', '--add', '--cacheinfo', `100644,${blob},${p}`],
+            { env },
+          );
         }
       }
-      const tree = (await this.git(owner, repo, ['write-tree'], { env })).trim();
+      const tree = (
+        await this.git(owner, repo, ['write-tree'], { env })
+      ).trim();
       const a = options.author;
       const c = options.committer ?? a;
-      const date = (d?: Date) => `${Math.floor((d ?? new Date()).getTime() / 1000)} +0000`;
+      const date = (d?: Date) =>
+        `${Math.floor((d ?? new Date()).getTime() / 1000)} +0000`;
       const sha = (
-        await this.git(owner, repo, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
-          input: options.message,
-          env: {
-            GIT_AUTHOR_NAME: a.name,
-            GIT_AUTHOR_EMAIL: a.email,
-            GIT_AUTHOR_DATE: date(a.date),
-            GIT_COMMITTER_NAME: c.name,
-            GIT_COMMITTER_EMAIL: c.email,
-            GIT_COMMITTER_DATE: date(c.date),
+        await this.git(
+          owner,
+          repo,
+          ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
+          {
+            input: options.message,
+            env: {
+              GIT_AUTHOR_NAME: a.name,
+              GIT_AUTHOR_EMAIL: a.email,
+              GIT_AUTHOR_DATE: date(a.date),
+              GIT_COMMITTER_NAME: c.name,
+              GIT_COMMITTER_EMAIL: c.email,
+              GIT_COMMITTER_DATE: date(c.date),
+            },
           },
-        })
+        )
       ).trim();
-      await this.updateRef(owner, repo, ref, sha, before === ZERO_SHA ? undefined : before, options.pusher ?? a.name);
+      await this.updateRef(
+        owner,
+        repo,
+        ref,
+        sha,
+        before === ZERO_SHA ? undefined : before,
+        options.pusher ?? a.name,
+      );
       return sha;
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -172,13 +263,30 @@ export class GitRepos extends EventEmitter {
   }
 
   /** Moves a ref (compare-and-swap on `expectedOld` when given) and emits `push`. */
-  async updateRef(owner: string, repo: string, ref: string, sha: string, expectedOld?: string, pusher = 'sandbox') {
+  async updateRef(
+    owner: string,
+    repo: string,
+    ref: string,
+    sha: string,
+    expectedOld?: string,
+    pusher = 'sandbox',
+  ) {
     const before = (await this.resolve(owner, repo, ref)) ?? ZERO_SHA;
-    await this.git(owner, repo, ['update-ref', ref, sha, ...(expectedOld ? [expectedOld] : [])]);
+    await this.git(owner, repo, [
+      'update-ref',
+      ref,
+      sha,
+      ...(expectedOld ? [expectedOld] : []),
+    ]);
     this.notifyPush({ owner, repo, ref, before, after: sha, pusher });
   }
 
-  async deleteRef(owner: string, repo: string, ref: string, pusher = 'sandbox') {
+  async deleteRef(
+    owner: string,
+    repo: string,
+    ref: string,
+    pusher = 'sandbox',
+  ) {
     const before = await this.resolve(owner, repo, ref);
     if (!before) return false;
     await this.git(owner, repo, ['update-ref', '-d', ref]);
@@ -191,14 +299,21 @@ export class GitRepos extends EventEmitter {
   }
 }
 
-async function gitIn(dir: string, args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+async function gitIn(
+  dir: string,
+  args: string[],
+  options: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       ['--git-dir', dir, ...args],
       { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        if (err) reject(new Error(`git ${args.join(' ')} failed: ${stderr || err.message}`));
+        if (err)
+          reject(
+            new Error(`git ${args.join(' ')} failed: ${stderr || err.message}`),
+          );
         else resolve(String(stdout));
       },
     );

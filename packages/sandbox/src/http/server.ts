@@ -16,14 +16,24 @@ export type FamilyModule = {
   stop?(): Promise<void>;
 };
 
-export type FamilyServer = { family: Family; url: string; server: http.Server; close(): Promise<void> };
+export type FamilyServer = {
+  family: Family;
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+};
 
 /**
  * One HTTP listener for one family: counts requests, serves the control API under /_sandbox,
  * applies injected faults (status, rate limits, latency, connection drop) shaped like the real
  * service's, then hands over to the family's router; unknown routes get the family's 404.
  */
-export async function startFamilyServer(ctx: SandboxContext, mod: FamilyModule, port: number, host: string): Promise<FamilyServer> {
+export async function startFamilyServer(
+  ctx: SandboxContext,
+  mod: FamilyModule,
+  port: number,
+  host: string,
+): Promise<FamilyServer> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -53,19 +63,53 @@ export async function startFamilyServer(ctx: SandboxContext, mod: FamilyModule, 
 
   app.use(mod.router);
 
-  app.use((req, res) => {
-    res.status(404).json(familyErrorBody(mod.family, 404, mod.family === 'kubernetes' ? `the server could not find the requested resource` : 'Not Found'));
+  app.use((_req, res) => {
+    res
+      .status(404)
+      .json(
+        familyErrorBody(
+          mod.family,
+          404,
+          mod.family === 'kubernetes'
+            ? `the server could not find the requested resource`
+            : 'Not Found',
+        ),
+      );
   });
 
-  app.use((err: any, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = typeof err?.status === 'number' ? err.status : typeof err?.code === 'number' && err.code >= 400 ? err.code : 500;
-    if (status >= 500) ctx.logger.error(`${mod.family} ${req.method} ${req.path} failed`, { error: String(err?.stack ?? err) });
-    if (typeof err?.toStatus === 'function') {
-      res.status(status).json(err.toStatus());
-      return;
-    }
-    res.status(status).json(err?.body ?? familyErrorBody(mod.family, status, err?.message ?? 'Internal Server Error'));
-  });
+  app.use(
+    (
+      err: any,
+      req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status =
+        typeof err?.status === 'number'
+          ? err.status
+          : typeof err?.code === 'number' && err.code >= 400
+          ? err.code
+          : 500;
+      if (status >= 500)
+        ctx.logger.error(`${mod.family} ${req.method} ${req.path} failed`, {
+          error: String(err?.stack ?? err),
+        });
+      if (typeof err?.toStatus === 'function') {
+        res.status(status).json(err.toStatus());
+        return;
+      }
+      res
+        .status(status)
+        .json(
+          err?.body ??
+            familyErrorBody(
+              mod.family,
+              status,
+              err?.message ?? 'Internal Server Error',
+            ),
+        );
+    },
+  );
 
   const server = http.createServer(app);
   server.keepAliveTimeout = 5000;
@@ -93,35 +137,80 @@ function routeKey(req: express.Request): string {
   return typeof r === 'string' ? `${req.baseUrl}${r}` : req.path;
 }
 
-function applyFault(family: Family, fault: Fault, req: express.Request, res: express.Response) {
+function applyFault(
+  family: Family,
+  fault: Fault,
+  req: express.Request,
+  res: express.Response,
+) {
   const reset = Math.floor(Date.now() / 1000) + 60;
   switch (fault.kind) {
     case 'down':
       req.socket.destroy();
       return;
     case 'status':
-      res.status(fault.status).json(familyErrorBody(family, fault.status, fault.status === 503 ? 'Service Unavailable' : 'Server Error'));
+      res
+        .status(fault.status)
+        .json(
+          familyErrorBody(
+            family,
+            fault.status,
+            fault.status === 503 ? 'Service Unavailable' : 'Server Error',
+          ),
+        );
       return;
     case 'rate-limit':
       res
         .status(403)
-        .set({ 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' })
-        .json(familyErrorBody(family, 403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.'));
+        .set({
+          'x-ratelimit-limit': '5000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': '5000',
+          'x-ratelimit-reset': String(reset),
+          'x-ratelimit-resource': 'core',
+        })
+        .json(
+          familyErrorBody(
+            family,
+            403,
+            'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.',
+          ),
+        );
       return;
     case 'secondary-rate-limit':
       res
         .status(403)
         .set({ 'retry-after': String(fault.retryAfterSeconds) })
-        .json(familyErrorBody(family, 403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'));
+        .json(
+          familyErrorBody(
+            family,
+            403,
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          ),
+        );
       return;
     case 'too-many-requests':
       res
         .status(429)
         .set({ 'retry-after': String(fault.retryAfterSeconds) })
-        .json(familyErrorBody(family, 429, family === 'anthropic' ? 'Number of request tokens has exceeded your per-minute rate limit' : 'Too many requests, please try again later.'));
+        .json(
+          familyErrorBody(
+            family,
+            429,
+            family === 'anthropic'
+              ? 'Number of request tokens has exceeded your per-minute rate limit'
+              : 'Too many requests, please try again later.',
+          ),
+        );
       return;
     case 'overloaded':
-      res.status(529).json(familyErrorBody(family, 529, 'Overloaded', { type: 'overloaded_error' }));
+      res
+        .status(529)
+        .json(
+          familyErrorBody(family, 529, 'Overloaded', {
+            type: 'overloaded_error',
+          }),
+        );
       return;
     default:
       res.status(500).json(familyErrorBody(family, 500, 'Server Error'));
