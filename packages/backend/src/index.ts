@@ -1,9 +1,6 @@
 /*
- * Hi!
- *
- * Note that this is an EXAMPLE Backstage backend. Please check the README.
- *
- * Happy hacking!
+ * The OpenLuffy portal backend (new backend system): Backstage's core plugins, the ecosystem
+ * plugins our users run beside us (Kubernetes, Roadie's Argo CD) and the OpenLuffy suite.
  */
 
 import { createBackend } from '@backstage/backend-defaults';
@@ -40,10 +37,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Everyone may read; luffy.* writes only for luffy.permissions.writerGroups
+backend.add(import('./modules/permissionPolicy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
@@ -59,6 +54,9 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 // kubernetes plugin
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
+// Roadie's Argo CD plugin
+backend.add(import('@roadiehq/backstage-plugin-argo-cd-backend'));
+
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
@@ -69,6 +67,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// OpenLuffy
 backend.add(import('@openluffy/plugin-luffy-backend'));
 backend.add(import('@openluffy/plugin-scaffolder-backend-module-luffy'));
 backend.start();

@@ -1,1 +1,7 @@
+/**
+ * The OpenLuffy backend plugin: pull requests, healing engine, operations, audit, events.
+ *
+ * @packageDocumentation
+ */
 export { luffyPlugin as default } from './plugin';
+export { LuffyStore } from './database/LuffyStore';

@@ -1,129 +1,72 @@
 import {
   mockCredentials,
+  mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { todoListServiceRef } from './services/TodoListService';
-import { luffyPlugin } from './plugin';
 import request from 'supertest';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  ConflictError,
-  AuthenticationError,
-  NotAllowedError,
-} from '@backstage/errors';
+import { luffyPlugin } from './plugin';
 
-// TEMPLATE NOTE:
-// Plugin tests are integration tests for your plugin, ensuring that all pieces
-// work together end-to-end. You can still mock injected backend services
-// however, just like anyone who installs your plugin might replace the
-// services with their own implementations.
-describe('plugin', () => {
-  it('should create and read TODO items', async () => {
-    const { server } = await startTestBackend({
-      features: [luffyPlugin],
-    });
-
-    await request(server).get('/api/luffy/todos').expect(200, {
-      items: [],
-    });
-
-    const createRes = await request(server)
-      .post('/api/luffy/todos')
-      .send({ title: 'My Todo' });
-
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: 'My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
-    });
-
-    const createdTodoItem = createRes.body;
-
-    await request(server)
-      .get('/api/luffy/todos')
-      .expect(200, {
-        items: [createdTodoItem],
-      });
-
-    await request(server)
-      .get(`/api/luffy/todos/${createdTodoItem.id}`)
-      .expect(200, createdTodoItem);
+describe('luffy backend plugin', () => {
+  it('answers /health without credentials', async () => {
+    const { server } = await startTestBackend({ features: [luffyPlugin] });
+    const res = await request(server).get('/api/luffy/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('should create TODO item with catalog information', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        luffyPlugin,
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'my-component',
-                namespace: 'default',
-                title: 'My Component',
-              },
-              spec: {
-                type: 'service',
-                owner: 'me',
-              },
-            },
-          ],
-        }),
-      ],
-    });
-
-    const createRes = await request(server)
-      .post('/api/luffy/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
-
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: '[My Component] My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
-    });
+  it('requires credentials for everything else', async () => {
+    const { server } = await startTestBackend({ features: [luffyPlugin] });
+    const res = await request(server)
+      .get('/api/luffy/incidents')
+      .set('Authorization', mockCredentials.none.header());
+    expect(res.status).toBe(401);
   });
 
-  it('should forward errors from the TodoListService', async () => {
+  it('lists incidents and audit events from its database (empty at first)', async () => {
+    const { server } = await startTestBackend({ features: [luffyPlugin] });
+    const auth = mockCredentials.user.header();
+    const all = await request(server)
+      .get('/api/luffy/incidents')
+      .set('Authorization', auth);
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({ items: [], totalCount: 0 });
+
+    const entity = await request(server)
+      .get('/api/luffy/entity/default/component/checkout/incidents')
+      .set('Authorization', auth);
+    expect(entity.body).toEqual({ items: [], totalCount: 0 });
+
+    const audit = await request(server)
+      .get('/api/luffy/audit?limit=5')
+      .set('Authorization', auth);
+    expect(audit.body).toEqual({ items: [], totalCount: 0 });
+  });
+
+  it('rejects bad filters with a clear InputError', async () => {
+    const { server } = await startTestBackend({ features: [luffyPlugin] });
+    const res = await request(server)
+      .get('/api/luffy/incidents?status=exploded&limit=0')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(400);
+    expect(res.body.error.name).toBe('InputError');
+    expect(res.body.error.message).toMatch(/status must be among/);
+    expect(res.body.error.message).toMatch(/limit/);
+  });
+
+  it('registers the suite permissions with the permissions registry', async () => {
     const { server } = await startTestBackend({
-      features: [
-        luffyPlugin,
-        createServiceFactory({
-          service: todoListServiceRef,
-          deps: {},
-          factory: () => ({
-            createTodo: jest.fn().mockRejectedValue(new ConflictError()),
-            listTodos: jest.fn().mockRejectedValue(new AuthenticationError()),
-            getTodo: jest.fn().mockRejectedValue(new NotAllowedError()),
-          }),
-        })
-      ],
+      features: [luffyPlugin, mockServices.rootConfig.factory({ data: {} })],
     });
-
-    const createRes = await request(server)
-      .post('/api/luffy/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
-    expect(createRes.status).toBe(409);
-    expect(createRes.body).toMatchObject({
-      error: { name: 'ConflictError' },
-    });
-
-    const listRes = await request(server).get('/api/luffy/todos');
-    expect(listRes.status).toBe(401);
-    expect(listRes.body).toMatchObject({
-      error: { name: 'AuthenticationError' },
-    });
-
-    const getRes = await request(server).get('/api/luffy/todos/123');
-    expect(getRes.status).toBe(403);
-    expect(getRes.body).toMatchObject({
-      error: { name: 'NotAllowedError' },
-    });
+    const res = await request(server).get(
+      '/api/luffy/.well-known/backstage/permissions/metadata',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.permissions.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining([
+        'luffy.pullRequest.merge',
+        'luffy.incident.decide',
+        'luffy.operation.run',
+      ]),
+    );
   });
 });

@@ -2,11 +2,12 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { luffyPermissions } from '@openluffy/plugin-luffy-common';
+import { LuffyStore } from './database/LuffyStore';
 import { createRouter } from './router';
-import { todoListServiceRef } from './services/TodoListService';
 
 /**
- * luffyPlugin backend plugin
+ * The OpenLuffy backend plugin, served under /api/luffy.
  *
  * @public
  */
@@ -15,17 +16,23 @@ export const luffyPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        logger: coreServices.logger,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
-        todoList: todoListServiceRef,
+        database: coreServices.database,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ httpAuth, httpRouter, todoList }) {
-        httpRouter.use(
-          await createRouter({
-            httpAuth,
-            todoList,
-          }),
-        );
+      async init({
+        logger,
+        httpAuth,
+        httpRouter,
+        database,
+        permissionsRegistry,
+      }) {
+        const store = await LuffyStore.create({ database });
+        permissionsRegistry.addPermissions(luffyPermissions);
+        httpRouter.use(await createRouter({ httpAuth, logger, store }));
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });
   },

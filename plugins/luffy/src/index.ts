@@ -1,1 +1,12 @@
+/**
+ * OpenLuffy frontend plugin.
+ *
+ * @packageDocumentation
+ */
 export { luffyPlugin as default } from './plugin';
+export {
+  luffyApiRef,
+  LuffyClient,
+  type LuffyApi,
+  type EntityName,
+} from './api';

@@ -1,26 +1,87 @@
 import {
+  ApiBlueprint,
   createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import type { Entity } from '@backstage/catalog-model';
+import HealingIcon from '@material-ui/icons/Healing';
+import { luffyApiRef, LuffyClient } from './api';
 import { rootRouteRef } from './routes';
 
-export const page = PageBlueprint.make({
+/** Service components get the suite's entity tabs. */
+export function isServiceEntity(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'component' &&
+    (entity.spec as { type?: string } | undefined)?.type === 'service'
+  );
+}
+
+export const luffyApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: luffyApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new LuffyClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+export const pullRequestsEntityContent = EntityContentBlueprint.make({
+  name: 'pull-requests',
   params: {
-    path: '/luffy',
-    routeRef: rootRouteRef,
+    path: '/pull-requests',
+    title: 'Pull requests',
+    filter: isServiceEntity,
     loader: () =>
-      import('./components/TodoPage').then(m => (
-        <m.TodoPage />
+      import('./components/PullRequestsContent').then(m => (
+        <m.PullRequestsContent />
       )),
   },
 });
 
+export const healingEntityContent = EntityContentBlueprint.make({
+  name: 'healing',
+  params: {
+    path: '/healing',
+    title: 'Healing',
+    filter: isServiceEntity,
+    loader: () =>
+      import('./components/HealingContent').then(m => <m.HealingContent />),
+  },
+});
+
+export const pendingApprovalsPage = PageBlueprint.make({
+  params: {
+    path: '/luffy',
+    routeRef: rootRouteRef,
+    title: 'Pending approvals',
+    icon: <HealingIcon />,
+    loader: () =>
+      import('./components/PendingApprovalsPage').then(m => (
+        <m.PendingApprovalsPage />
+      )),
+  },
+});
+
+/**
+ * OpenLuffy's frontend plugin (new frontend system): entity tabs "Pull requests" and
+ * "Healing" on service components, and the Pending approvals page at /luffy.
+ *
+ * @public
+ */
 export const luffyPlugin = createFrontendPlugin({
   pluginId: 'luffy',
   info: { packageJson: () => import('../package.json') },
-  extensions: [page],
+  extensions: [
+    luffyApi,
+    pullRequestsEntityContent,
+    healingEntityContent,
+    pendingApprovalsPage,
+  ],
   routes: {
     root: rootRouteRef,
-  }
+  },
 });

@@ -1,0 +1,54 @@
+import {
+  createPermission,
+  type Permission,
+} from '@backstage/plugin-permission-common';
+
+/**
+ * Approve and merge a pull request from an entity page.
+ * @public
+ */
+export const luffyPullRequestMergePermission = createPermission({
+  name: 'luffy.pullRequest.merge',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Approve or dismiss a healing incident's proposed fix.
+ * @public
+ */
+export const luffyIncidentDecidePermission = createPermission({
+  name: 'luffy.incident.decide',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Run an operation (restart, scale, delete-pod, Argo CD sync/rollback, workflow dispatch,
+ * cancel, re-run).
+ * @public
+ */
+export const luffyOperationRunPermission = createPermission({
+  name: 'luffy.operation.run',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Every permission of the suite.
+ * @public
+ */
+export const luffyPermissions: Permission[] = [
+  luffyPullRequestMergePermission,
+  luffyIncidentDecidePermission,
+  luffyOperationRunPermission,
+];
+
+/**
+ * True for the suite's permissions that change something (anything but reads); a policy
+ * limits these to the configured groups (see packages/backend's policy).
+ * @public
+ */
+export function isLuffyWritePermission(permission: Permission): boolean {
+  return (
+    permission.name.startsWith('luffy.') &&
+    permission.attributes.action !== 'read'
+  );
+}

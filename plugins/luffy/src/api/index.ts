@@ -1,0 +1,2 @@
+export { luffyApiRef, type LuffyApi, type EntityName } from './LuffyApi';
+export { LuffyClient } from './LuffyClient';

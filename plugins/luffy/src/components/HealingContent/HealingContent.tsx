@@ -1,0 +1,78 @@
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  ANNOTATION_AUTONOMY,
+  parseAutonomy,
+} from '@openluffy/plugin-luffy-common';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { luffyApiRef } from '../../api';
+import { IncidentTable } from '../IncidentTable';
+
+const AUTONOMY_TEXT = {
+  observe: 'Observe: OpenLuffy diagnoses incidents but changes nothing.',
+  propose:
+    'Propose: OpenLuffy opens a pull request with the fix; a human approves it.',
+  auto: 'Auto: proven runbooks are merged automatically; anything else is proposed.',
+};
+
+/** The entity's "Healing" tab: every incident of the service, its diagnosis and PR. */
+export function HealingContent() {
+  const { entity } = useEntity();
+  const luffyApi = useApi(luffyApiRef);
+  const raw = entity.metadata.annotations?.[ANNOTATION_AUTONOMY];
+  const autonomy = parseAutonomy(raw);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () =>
+      luffyApi.listEntityIncidents({
+        namespace: entity.metadata.namespace ?? 'default',
+        kind: entity.kind,
+        name: entity.metadata.name,
+      }),
+    [luffyApi, entity],
+  );
+
+  return (
+    <Grid container spacing={3} data-testid="luffy-healing-content">
+      <Grid item xs={12}>
+        <InfoCard title="Healing">
+          <Typography variant="body1">
+            {autonomy
+              ? AUTONOMY_TEXT[autonomy]
+              : raw
+              ? `The annotation ${ANNOTATION_AUTONOMY}: "${raw}" is not one of observe, propose, auto; the configured default applies.`
+              : `No ${ANNOTATION_AUTONOMY} annotation; the configured default autonomy applies.`}
+          </Typography>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        {loading && <Progress />}
+        {error && <ResponseErrorPanel error={error} />}
+        {!loading && !error && value && value.items.length === 0 && (
+          <EmptyState
+            missing="data"
+            title="No incidents"
+            description={`OpenLuffy has not recorded any incident for ${entity.metadata.name}.`}
+          />
+        )}
+        {!loading && !error && value && value.items.length > 0 && (
+          <IncidentTable title="Incidents" incidents={value.items} />
+        )}
+        {!loading && error && (
+          <Typography variant="body2">
+            <a href="#retry" onClick={e => (e.preventDefault(), retry())}>
+              Retry
+            </a>
+          </Typography>
+        )}
+      </Grid>
+    </Grid>
+  );
+}

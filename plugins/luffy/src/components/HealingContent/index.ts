@@ -1,0 +1,1 @@
+export { HealingContent } from './HealingContent';

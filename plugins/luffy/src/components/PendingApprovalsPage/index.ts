@@ -1,0 +1,1 @@
+export { PendingApprovalsPage } from './PendingApprovalsPage';

@@ -1,0 +1,1 @@
+export { PullRequestsContent } from './PullRequestsContent';

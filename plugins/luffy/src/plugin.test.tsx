@@ -1,0 +1,123 @@
+import { renderTestApp } from '@backstage/frontend-test-utils';
+import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
+import { screen } from '@testing-library/react';
+import type { Incident, ListResponse } from '@openluffy/plugin-luffy-common';
+import {
+  healingEntityContent,
+  isServiceEntity,
+  luffyPlugin,
+  pullRequestsEntityContent,
+} from './plugin';
+import { luffyApiRef, type LuffyApi } from './api';
+
+const service = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'checkout',
+    namespace: 'default',
+    annotations: {
+      'github.com/project-slug': 'acme/checkout',
+      'openluffy.io/gitops-repo': 'acme/gitops',
+      'openluffy.io/autonomy': 'propose',
+    },
+  },
+  spec: { type: 'service', owner: 'platform-team' },
+};
+
+function fakeApi(incidents: Incident[]): LuffyApi & { calls: unknown[] } {
+  const calls: unknown[] = [];
+  const page: ListResponse<Incident> = {
+    items: incidents,
+    totalCount: incidents.length,
+  };
+  return {
+    calls,
+    getHealth: async () => ({ status: 'ok' }),
+    listIncidents: async options => {
+      calls.push(options);
+      return page;
+    },
+    listEntityIncidents: async (entity, options) => {
+      calls.push({ entity, options });
+      return page;
+    },
+  };
+}
+
+describe('luffy frontend plugin', () => {
+  it('exports the plugin with its id', () => {
+    expect(luffyPlugin.id).toBe('luffy');
+  });
+
+  it('only targets service components', () => {
+    expect(isServiceEntity(service as any)).toBe(true);
+    expect(
+      isServiceEntity({ ...service, spec: { type: 'website' } } as any),
+    ).toBe(false);
+    expect(isServiceEntity({ ...service, kind: 'API' } as any)).toBe(false);
+  });
+
+  it('renders the Pull requests tab with the watched repositories', async () => {
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: service }),
+        pullRequestsEntityContent,
+      ],
+      apis: [[luffyApiRef, fakeApi([])]],
+    });
+    expect(
+      await screen.findByTestId('luffy-pull-requests-content'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('acme/checkout')).toBeInTheDocument();
+    expect(screen.getByText('acme/gitops')).toBeInTheDocument();
+  });
+
+  it('renders the Healing tab with the entity incidents from the API', async () => {
+    const api = fakeApi([
+      {
+        id: '1',
+        entityRef: 'component:default/checkout',
+        key: 'sandbox/acme-dev/checkout/OOMKilled',
+        cluster: 'sandbox',
+        namespace: 'acme-dev',
+        workload: 'checkout',
+        reason: 'OOMKilled',
+        status: 'awaiting-approval',
+        summary: 'Memory limit 128Mi is below the 180Mi the process needs',
+        createdAt: '2026-11-29T10:00:00.000Z',
+        updatedAt: '2026-11-29T10:00:00.000Z',
+      },
+    ]);
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: service }),
+        healingEntityContent,
+      ],
+      apis: [[luffyApiRef, api]],
+    });
+    expect(
+      await screen.findByText(
+        'Memory limit 128Mi is below the 180Mi the process needs',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/a human approves it/)).toBeInTheDocument();
+    expect(api.calls).toEqual([
+      {
+        entity: { namespace: 'default', kind: 'Component', name: 'checkout' },
+        options: undefined,
+      },
+    ]);
+  });
+
+  it('shows an empty state when the service has no incident', async () => {
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: service }),
+        healingEntityContent,
+      ],
+      apis: [[luffyApiRef, fakeApi([])]],
+    });
+    expect(await screen.findByText('No incidents')).toBeInTheDocument();
+  });
+});
