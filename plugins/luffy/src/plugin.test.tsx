@@ -47,7 +47,7 @@ function fakeApi(incidents: Incident[]): LuffyApi & { calls: unknown[] } {
 
 describe('luffy frontend plugin', () => {
   it('exports the plugin with its id', () => {
-    expect(luffyPlugin.id).toBe('luffy');
+    expect(luffyPlugin.pluginId).toBe('luffy');
   });
 
   it('only targets service components', () => {
