@@ -203,12 +203,11 @@ export class GitRepos extends EventEmitter {
       for (const [file, content] of Object.entries(options.files)) {
         const p = file.replace(/^\/+/, '');
         if (content === null) {
-          await this.git(
-            owner,
-            repo,
-            ['update-index', '--force-remove', '--', p],
-            { env },
-          );
+          // `--force-remove` needs a work tree; mode 0 through --index-info works in a bare repo
+          await this.git(owner, repo, ['update-index', '--index-info'], {
+            env,
+            input: `0 ${ZERO_SHA}\t${p}\n`,
+          });
         } else {
           const blob = (
             await this.git(owner, repo, ['hash-object', '-w', '--stdin'], {
