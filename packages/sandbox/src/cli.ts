@@ -34,7 +34,11 @@ Environment: SANDBOX_DATA_DIR, SANDBOX_TIME_SCALE, SANDBOX_HOST, SANDBOX_<FAMILY
   process.exit(0);
 }
 
-const repoRoot = path.resolve(__dirname, '../../..');
+// The monorepo root: packages/sandbox/../..
+const repoRoot = path.resolve(
+  path.dirname(require.resolve('@openluffy/sandbox/package.json')),
+  '../..',
+);
 const port = (v: string | undefined, d: number) => (v ? Number(v) : d);
 
 async function main() {

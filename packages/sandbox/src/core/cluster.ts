@@ -49,9 +49,7 @@ export type ListOptions = {
 
 export interface ClusterStore {
   /** `v1/pods` → { kind: 'Pod', namespaced: true, ... } for every served type. */
-  resourceType(
-    resource: string,
-  ):
+  resourceType(resource: string):
     | {
         resource: string;
         apiVersion: string;
@@ -107,7 +105,9 @@ export class ClusterError extends Error {
       | 'BadRequest'
       | 'MethodNotAllowed'
       | 'Forbidden'
-      | 'Unauthorized',
+      | 'Unauthorized'
+      | 'Expired'
+      | 'TooManyRequests',
     message: string,
     readonly details?: { name?: string; group?: string; kind?: string },
   ) {

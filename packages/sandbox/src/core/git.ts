@@ -189,12 +189,12 @@ export class GitRepos extends EventEmitter {
   ): Promise<string> {
     const ref = `refs/heads/${options.branch}`;
     const before = (await this.resolve(owner, repo, ref)) ?? ZERO_SHA;
-    const parent =
-      before !== ZERO_SHA
-        ? before
-        : options.base
+    let parent: string | undefined = before;
+    if (before === ZERO_SHA) {
+      parent = options.base
         ? await this.resolve(owner, repo, options.base)
         : undefined;
+    }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-index-'));
     const env = { GIT_INDEX_FILE: path.join(tmp, 'index') };
     try {

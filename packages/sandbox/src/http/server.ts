@@ -84,12 +84,10 @@ export async function startFamilyServer(
       res: express.Response,
       _next: express.NextFunction,
     ) => {
-      const status =
-        typeof err?.status === 'number'
-          ? err.status
-          : typeof err?.code === 'number' && err.code >= 400
-          ? err.code
-          : 500;
+      let status = 500;
+      if (typeof err?.status === 'number') status = err.status;
+      else if (typeof err?.code === 'number' && err.code >= 400)
+        status = err.code;
       if (status >= 500)
         ctx.logger.error(`${mod.family} ${req.method} ${req.path} failed`, {
           error: String(err?.stack ?? err),
@@ -204,13 +202,11 @@ function applyFault(
         );
       return;
     case 'overloaded':
-      res
-        .status(529)
-        .json(
-          familyErrorBody(family, 529, 'Overloaded', {
-            type: 'overloaded_error',
-          }),
-        );
+      res.status(529).json(
+        familyErrorBody(family, 529, 'Overloaded', {
+          type: 'overloaded_error',
+        }),
+      );
       return;
     default:
       res.status(500).json(familyErrorBody(family, 500, 'Server Error'));
