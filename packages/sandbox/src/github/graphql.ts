@@ -1,0 +1,370 @@
+import express from 'express';
+// graphql 15 is installed in the workspace (a transitive dependency); see README.
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
+import type { GithubService } from './service';
+import type { Account, PullRecord, RepoRecord, ReviewRecord } from './state';
+import { tokenFrom } from './rest/common';
+
+/** The subset of GitHub's GraphQL schema the sandbox serves (names and types as GitHub's). */
+export const SDL = /* GraphQL */ `
+  scalar DateTime
+  scalar URI
+  scalar GitObjectID
+  type Query {
+    repository(owner: String!, name: String!, followRenames: Boolean): Repository
+    viewer: User!
+    user(login: String!): User
+    organization(login: String!): Organization
+    rateLimit(dryRun: Boolean): RateLimit
+  }
+  type RateLimit { limit: Int! remaining: Int! used: Int! cost: Int! resetAt: DateTime! nodeCount: Int! }
+  interface Actor { login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  interface RepositoryOwner { id: ID! login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  type User implements Actor & RepositoryOwner { id: ID! databaseId: Int login: String! name: String email: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  type Bot implements Actor { id: ID! databaseId: Int login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  type Organization implements Actor & RepositoryOwner { id: ID! databaseId: Int login: String! name: String avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  type Repository {
+    id: ID!
+    databaseId: Int
+    name: String!
+    nameWithOwner: String!
+    url: URI!
+    description: String
+    isPrivate: Boolean!
+    isArchived: Boolean!
+    owner: RepositoryOwner!
+    defaultBranchRef: Ref
+    pullRequests(states: [PullRequestState!], first: Int, last: Int, after: String, before: String, headRefName: String, baseRefName: String, labels: [String!], orderBy: IssueOrder): PullRequestConnection!
+    pullRequest(number: Int!): PullRequest
+  }
+  input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
+  enum IssueOrderField { CREATED_AT UPDATED_AT COMMENTS }
+  enum OrderDirection { ASC DESC }
+  enum PullRequestState { OPEN CLOSED MERGED }
+  type Ref { id: ID! name: String! prefix: String! target: Commit }
+  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+  type PullRequestConnection { totalCount: Int! nodes: [PullRequest] edges: [PullRequestEdge] pageInfo: PageInfo! }
+  type PullRequestEdge { cursor: String! node: PullRequest }
+  type PullRequest {
+    id: ID!
+    databaseId: Int
+    number: Int!
+    title: String!
+    body: String!
+    url: URI!
+    permalink: URI!
+    state: PullRequestState!
+    isDraft: Boolean!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    closedAt: DateTime
+    mergedAt: DateTime
+    merged: Boolean!
+    author: Actor
+    mergedBy: Actor
+    headRefName: String!
+    headRefOid: GitObjectID!
+    baseRefName: String!
+    baseRefOid: GitObjectID!
+    additions: Int!
+    deletions: Int!
+    changedFiles: Int!
+    mergeable: MergeableState!
+    mergeStateStatus: MergeStateStatus!
+    reviewDecision: PullRequestReviewDecision
+    statusCheckRollup: StatusCheckRollup
+    latestReviews(first: Int, last: Int): PullRequestReviewConnection
+    latestOpinionatedReviews(first: Int, last: Int): PullRequestReviewConnection
+    reviews(first: Int, last: Int, states: [PullRequestReviewState!]): PullRequestReviewConnection
+    commits(first: Int, last: Int): PullRequestCommitConnection!
+    labels(first: Int): LabelConnection
+    repository: Repository!
+  }
+  enum MergeableState { MERGEABLE CONFLICTING UNKNOWN }
+  enum MergeStateStatus { BEHIND BLOCKED CLEAN DIRTY DRAFT HAS_HOOKS UNKNOWN UNSTABLE }
+  enum PullRequestReviewDecision { APPROVED CHANGES_REQUESTED REVIEW_REQUIRED }
+  enum PullRequestReviewState { PENDING COMMENTED APPROVED CHANGES_REQUESTED DISMISSED }
+  type PullRequestReviewConnection { totalCount: Int! nodes: [PullRequestReview] }
+  type PullRequestReview { id: ID! databaseId: Int author: Actor state: PullRequestReviewState! body: String! submittedAt: DateTime url: URI! }
+  type PullRequestCommitConnection { totalCount: Int! nodes: [PullRequestCommit] }
+  type PullRequestCommit { id: ID! commit: Commit! url: URI! }
+  type Commit { id: ID! oid: GitObjectID! abbreviatedOid: String! message: String! messageHeadline: String! committedDate: DateTime! url: URI! statusCheckRollup: StatusCheckRollup }
+  type StatusCheckRollup { id: ID! state: StatusState! contexts(first: Int, last: Int, after: String): StatusCheckRollupContextConnection! }
+  enum StatusState { ERROR EXPECTED FAILURE PENDING SUCCESS }
+  type StatusCheckRollupContextConnection { totalCount: Int! checkRunCount: Int! statusContextCount: Int! nodes: [StatusCheckRollupContext] pageInfo: PageInfo! }
+  union StatusCheckRollupContext = CheckRun | StatusContext
+  type CheckRun { id: ID! databaseId: Int name: String! status: CheckStatusState! conclusion: CheckConclusionState startedAt: DateTime completedAt: DateTime detailsUrl: URI url: URI! title: String summary: String isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean! }
+  enum CheckStatusState { QUEUED IN_PROGRESS COMPLETED WAITING PENDING REQUESTED }
+  enum CheckConclusionState { ACTION_REQUIRED TIMED_OUT CANCELLED FAILURE SUCCESS NEUTRAL SKIPPED STARTUP_FAILURE STALE }
+  type StatusContext { id: ID! context: String! state: StatusState! description: String targetUrl: URI createdAt: DateTime! avatarUrl: URI isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean! }
+  type LabelConnection { totalCount: Int! nodes: [Label] }
+  type Label { id: ID! name: String! color: String! }
+`;
+
+const gid = (kind: string, id: number | string) => Buffer.from(`${kind}:${id}`).toString('base64');
+const cursor = (i: number) => Buffer.from(`cursor:v2:${i}`).toString('base64');
+const fromCursor = (c?: string) => (c ? Number(Buffer.from(c, 'base64').toString().split(':').pop()) : -1);
+
+function slice<T>(items: T[], a: { first?: number; last?: number; after?: string; before?: string }) {
+  let start = 0;
+  let end = items.length;
+  if (a.after) start = fromCursor(a.after) + 1;
+  if (a.before) end = Math.min(end, fromCursor(a.before));
+  if (a.first !== undefined) end = Math.min(end, start + a.first);
+  if (a.last !== undefined) start = Math.max(start, end - a.last);
+  return { start, end, page: items.slice(start, end) };
+}
+
+/** GraphQL at POST /api/graphql: repository pull requests with checks, reviews and mergeability. */
+export function graphqlRouter(svc: GithubService): express.Router {
+  const schema: GraphQLSchema = buildSchema(SDL);
+  const r = express.Router();
+
+  const actor = (a: Account | undefined) => {
+    if (!a) return null;
+    const u = svc.urls();
+    return {
+      __typename: a.type === 'Organization' ? 'Organization' : a.type === 'Bot' ? 'Bot' : 'User',
+      id: gid(a.type, a.id),
+      databaseId: a.id,
+      login: a.login,
+      name: a.name,
+      email: a.email ?? '',
+      avatarUrl: () => `${u.base}/avatars/${a.login}`,
+      url: `${u.base}/${a.login}`,
+      resourcePath: `/${a.login}`,
+    };
+  };
+
+  const rollup = (owner: string, repo: string, sha: string, p?: PullRecord) => {
+    const roll = svc.rollup(owner, repo, sha);
+    if (!roll.state) return null;
+    const prot = p ? svc.protection(owner, repo, p.base) : undefined;
+    const required: string[] = prot?.required_status_checks?.contexts ?? [];
+    const u = svc.urls();
+    const contexts = [
+      ...roll.runs.map(x => ({
+        __typename: 'CheckRun',
+        id: gid('CheckRun', x.id),
+        databaseId: x.id,
+        name: x.name,
+        status: x.status.toUpperCase(),
+        conclusion: x.conclusion ? x.conclusion.toUpperCase() : null,
+        startedAt: x.started_at,
+        completedAt: x.completed_at,
+        detailsUrl: x.details_url,
+        url: `${u.base}/${owner}/${repo}/runs/${x.id}`,
+        title: x.output.title,
+        summary: x.output.summary,
+        isRequired: () => required.includes(x.name),
+      })),
+      ...roll.statuses.map(s => ({
+        __typename: 'StatusContext',
+        id: gid('StatusContext', s.id),
+        context: s.context,
+        state: s.state.toUpperCase(),
+        description: s.description,
+        targetUrl: s.target_url,
+        createdAt: s.created_at,
+        avatarUrl: `${u.base}/avatars/${s.creator}`,
+        isRequired: () => required.includes(s.context),
+      })),
+    ];
+    return {
+      id: gid('StatusCheckRollup', sha),
+      state: roll.state,
+      contexts: (a: any) => {
+        const { start, end, page } = slice(contexts, a);
+        return {
+          totalCount: contexts.length,
+          checkRunCount: roll.runs.length,
+          statusContextCount: roll.statuses.length,
+          nodes: page,
+          pageInfo: { hasNextPage: end < contexts.length, hasPreviousPage: start > 0, startCursor: page.length ? cursor(start) : null, endCursor: page.length ? cursor(end - 1) : null },
+        };
+      },
+    };
+  };
+
+  const reviewNode = (rec: RepoRecord, rv: ReviewRecord) => ({
+    id: gid('PullRequestReview', rv.id),
+    databaseId: rv.id,
+    author: actor(svc.account(rv.user)),
+    state: rv.state,
+    body: rv.body,
+    submittedAt: rv.submitted_at,
+    url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${rv.number}#pullrequestreview-${rv.id}`,
+  });
+
+  const reviewConn = (rec: RepoRecord, list: ReviewRecord[]) => (a: any) => {
+    const filtered = a?.states ? list.filter(x => a.states.includes(x.state)) : list;
+    return { totalCount: filtered.length, nodes: slice(filtered, a ?? {}).page.map(x => reviewNode(rec, x)) };
+  };
+
+  const pullNode = (rec: RepoRecord, p: PullRecord) => {
+    const u = svc.urls();
+    let stats: Promise<{ additions: number; deletions: number; changed: number; commits: any[] }> | undefined;
+    const getStats = () => {
+      stats ??= (async () => {
+        await svc.refreshPull(p);
+        const mb = (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ?? p.base_sha;
+        const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
+        const commits = await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`], { reverse: true });
+        return { additions: files.reduce((x, f) => x + f.additions, 0), deletions: files.reduce((x, f) => x + f.deletions, 0), changed: files.length, commits };
+      })();
+      return stats;
+    };
+    const url = `${u.base}/${rec.owner}/${rec.name}/pull/${p.number}`;
+    const all = svc.data.reviews.filter(x => x.owner === p.owner && x.repo === p.repo && x.number === p.number && x.state !== 'PENDING');
+    return {
+      id: gid('PullRequest', p.id),
+      databaseId: p.id,
+      number: p.number,
+      title: p.title,
+      body: p.body ?? '',
+      url,
+      permalink: url,
+      state: p.merged_at ? 'MERGED' : p.state.toUpperCase(),
+      isDraft: p.draft,
+      createdAt: p.created_at,
+      updatedAt: p.updated_at,
+      closedAt: p.closed_at,
+      mergedAt: p.merged_at,
+      merged: !!p.merged_at,
+      author: actor(svc.account(p.user)),
+      mergedBy: actor(svc.account(p.merged_by ?? undefined)),
+      headRefName: p.head,
+      headRefOid: () => getStats().then(() => p.head_sha),
+      baseRefName: p.base,
+      baseRefOid: () => getStats().then(() => p.base_sha),
+      additions: () => getStats().then(s => s.additions),
+      deletions: () => getStats().then(s => s.deletions),
+      changedFiles: () => getStats().then(s => s.changed),
+      mergeable: async () => (p.state !== 'open' ? 'UNKNOWN' : (await svc.mergeable(p)) ? 'MERGEABLE' : 'CONFLICTING'),
+      mergeStateStatus: async () => (await svc.mergeableState(p, rec)).toUpperCase(),
+      reviewDecision: () => svc.reviewDecision(p),
+      statusCheckRollup: () => getStats().then(() => rollup(p.owner, p.repo, p.head_sha, p)),
+      latestReviews: reviewConn(rec, svc.latestReviews(p)),
+      latestOpinionatedReviews: reviewConn(rec, svc.latestReviews(p).filter(x => x.state !== 'COMMENTED')),
+      reviews: reviewConn(rec, all),
+      commits: async (a: any) => {
+        const s = await getStats();
+        return {
+          totalCount: s.commits.length,
+          nodes: slice(s.commits, a ?? {}).page.map(c => ({
+            id: gid('PullRequestCommit', c.sha),
+            url: `${url}/commits/${c.sha}`,
+            commit: {
+              id: gid('Commit', c.sha),
+              oid: c.sha,
+              abbreviatedOid: c.sha.slice(0, 7),
+              message: c.message,
+              messageHeadline: c.message.split('\n')[0],
+              committedDate: c.committer.date,
+              url: `${u.base}/${rec.owner}/${rec.name}/commit/${c.sha}`,
+              statusCheckRollup: () => rollup(rec.owner, rec.name, c.sha, p),
+            },
+          })),
+        };
+      },
+      labels: (a: any) => ({ totalCount: p.labels.length, nodes: slice(p.labels, a ?? {}).page.map(n => ({ id: gid('Label', n), name: n, color: 'ededed' })) }),
+      repository: () => repoNode(rec),
+    };
+  };
+
+  const repoNode = (rec: RepoRecord): any => {
+    const u = svc.urls();
+    return {
+      id: gid('Repository', rec.id),
+      databaseId: rec.id,
+      name: rec.name,
+      nameWithOwner: `${rec.owner}/${rec.name}`,
+      url: `${u.base}/${rec.owner}/${rec.name}`,
+      description: rec.description,
+      isPrivate: rec.private,
+      isArchived: rec.archived,
+      owner: () => actor(svc.account(rec.owner)),
+      defaultBranchRef: async () => {
+        const sha = await svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${rec.default_branch}`);
+        if (!sha) return null;
+        const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
+        return {
+          id: gid('Ref', `${rec.id}:${rec.default_branch}`),
+          name: rec.default_branch,
+          prefix: 'refs/heads/',
+          target: { id: gid('Commit', sha), oid: sha, abbreviatedOid: sha.slice(0, 7), message: c.message, messageHeadline: c.message.split('\n')[0], committedDate: c.committer.date, url: `${u.base}/${rec.owner}/${rec.name}/commit/${sha}`, statusCheckRollup: () => rollup(rec.owner, rec.name, sha) },
+        };
+      },
+      pullRequests: (a: any) => {
+        let list = svc.pulls(rec.owner, rec.name);
+        if (a.states?.length) list = list.filter(p => a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()));
+        if (a.headRefName) list = list.filter(p => p.head === a.headRefName);
+        if (a.baseRefName) list = list.filter(p => p.base === a.baseRefName);
+        if (a.labels?.length) list = list.filter(p => a.labels.some((l: string) => p.labels.includes(l)));
+        const field = a.orderBy?.field === 'UPDATED_AT' ? 'updated_at' : 'created_at';
+        const dir = a.orderBy?.direction ?? 'ASC';
+        list = [...list].sort((x, y) => (x[field] + String(x.number).padStart(8, '0')).localeCompare(y[field] + String(y.number).padStart(8, '0')) * (dir === 'DESC' ? -1 : 1));
+        const { start, end, page } = slice(list, a);
+        const nodes = page.map(p => pullNode(rec, p));
+        return {
+          totalCount: list.length,
+          nodes,
+          edges: nodes.map((n, i) => ({ cursor: cursor(start + i), node: n })),
+          pageInfo: { hasNextPage: end < list.length, hasPreviousPage: start > 0, startCursor: page.length ? cursor(start) : null, endCursor: page.length ? cursor(end - 1) : null },
+        };
+      },
+      pullRequest: ({ number }: { number: number }) => {
+        const p = svc.pulls(rec.owner, rec.name).find(x => x.number === number);
+        return p ? pullNode(rec, p) : null;
+      },
+    };
+  };
+
+  r.post('/api/graphql', express.json({ limit: '5mb' }), async (req, res, next) => {
+    try {
+      const token = tokenFrom(req.headers.authorization);
+      const viewer = token ? svc.userForToken(token) : undefined;
+      res.set({ 'x-github-request-id': Math.random().toString(16).slice(2).toUpperCase(), 'x-ratelimit-resource': 'graphql' });
+      if (!viewer) {
+        res.status(401).json({ message: token ? 'Bad credentials' : 'This endpoint requires you to be authenticated.', documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql' });
+        return;
+      }
+      const { query, variables, operationName } = req.body ?? {};
+      if (typeof query !== 'string') {
+        res.json({ errors: [{ message: 'A query attribute must be specified and must be a string.' }] });
+        return;
+      }
+      const errors: any[] = [];
+      const root = {
+        viewer: () => actor(viewer),
+        user: ({ login }: { login: string }) => {
+          const a = svc.account(login);
+          return a && a.type !== 'Organization' ? actor(a) : null;
+        },
+        organization: ({ login }: { login: string }) => {
+          const a = svc.account(login);
+          return a?.type === 'Organization' ? actor(a) : null;
+        },
+        rateLimit: () => ({ limit: 5000, remaining: 4999, used: 1, cost: 1, resetAt: new Date(Date.now() + 3600_000).toISOString(), nodeCount: 0 }),
+        repository: ({ owner, name }: { owner: string; name: string }) => {
+          const rec = svc.repo(owner, name);
+          if (!rec || !svc.permissions(rec, viewer).pull) {
+            errors.push({ type: 'NOT_FOUND', path: ['repository'], locations: [], message: `Could not resolve to a Repository with the name '${owner}/${name}'.` });
+            return null;
+          }
+          return repoNode(rec);
+        },
+      };
+      const result = await graphql({ schema, source: query, rootValue: root, variableValues: variables, operationName });
+      const out: any = { data: result.data ?? null };
+      const all = [...(result.errors ?? []).map(e => e.toJSON?.() ?? { message: e.message }), ...errors];
+      if (all.length) out.errors = all;
+      if (!result.data) delete out.data;
+      res.json(out);
+    } catch (e) {
+      next(e);
+    }
+  });
+  return r;
+}
