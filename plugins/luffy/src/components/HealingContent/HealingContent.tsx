@@ -9,7 +9,9 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   ANNOTATION_AUTONOMY,
   parseAutonomy,
+  type Autonomy,
 } from '@openluffy/plugin-luffy-common';
+import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -22,6 +24,14 @@ const AUTONOMY_TEXT = {
     'Propose: OpenLuffy opens a pull request with the fix; a human approves it.',
   auto: 'Auto: proven runbooks are merged automatically; anything else is proposed.',
 };
+
+function autonomyText(autonomy: Autonomy | undefined, raw?: string): string {
+  if (autonomy) return AUTONOMY_TEXT[autonomy];
+  if (raw) {
+    return `The annotation ${ANNOTATION_AUTONOMY}: "${raw}" is not one of observe, propose, auto; the configured default applies.`;
+  }
+  return `No ${ANNOTATION_AUTONOMY} annotation; the configured default autonomy applies.`;
+}
 
 /** The entity's "Healing" tab: every incident of the service, its diagnosis and PR. */
 export function HealingContent() {
@@ -43,13 +53,7 @@ export function HealingContent() {
     <Grid container spacing={3} data-testid="luffy-healing-content">
       <Grid item xs={12}>
         <InfoCard title="Healing">
-          <Typography variant="body1">
-            {autonomy
-              ? AUTONOMY_TEXT[autonomy]
-              : raw
-              ? `The annotation ${ANNOTATION_AUTONOMY}: "${raw}" is not one of observe, propose, auto; the configured default applies.`
-              : `No ${ANNOTATION_AUTONOMY} annotation; the configured default autonomy applies.`}
-          </Typography>
+          <Typography variant="body1">{autonomyText(autonomy, raw)}</Typography>
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
@@ -66,11 +70,9 @@ export function HealingContent() {
           <IncidentTable title="Incidents" incidents={value.items} />
         )}
         {!loading && error && (
-          <Typography variant="body2">
-            <a href="#retry" onClick={e => (e.preventDefault(), retry())}>
-              Retry
-            </a>
-          </Typography>
+          <Button variant="outlined" onClick={() => retry()}>
+            Retry
+          </Button>
         )}
       </Grid>
     </Grid>
