@@ -1,0 +1,774 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ClusterError,
+  type ClusterStore,
+  type KubeObject,
+  type ListOptions,
+  type WatchEvent,
+  type WatchEventType,
+} from '../core/cluster';
+import type { Clock } from '../core/clock';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  type FieldRequirement,
+  type LabelRequirement,
+} from './selectors';
+import {
+  resourceForKind,
+  resourceType,
+  STORED_TYPES,
+  type ResourceType,
+} from './resources';
+import { applyDefaults } from './defaults';
+import { validateObject } from './validate';
+
+/** Watch history kept for `resourceVersion` resumes; older versions answer 410 Expired. */
+export const WATCH_HISTORY = 20000;
+
+type Change = {
+  rv: number;
+  resource: string;
+  type: WatchEventType;
+  object: KubeObject;
+  prev?: KubeObject;
+};
+
+type Watcher = {
+  resource: string;
+  namespace?: string;
+  labels: LabelRequirement[];
+  fields: FieldRequirement[];
+  listener: (e: WatchEvent) => void;
+};
+
+export type ChangeListener = (
+  resource: string,
+  type: WatchEventType,
+  object: KubeObject,
+  prev: KubeObject | undefined,
+) => void;
+
+export type WriteOptions = {
+  /** Schema-validate with kubernetes-models (default true). */
+  validate?: boolean;
+  /** Fail with 404 when the namespace does not exist (the HTTP API); internal writers create it. */
+  requireNamespace?: boolean;
+  /** Validate and default, but do not store (dryRun=All). */
+  dryRun?: boolean;
+};
+
+export type DeleteOptions = {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Pods: seconds of graceful termination (default: 2 simulated seconds; 0 = now). */
+  gracePeriodSeconds?: number;
+};
+
+type Bucket = {
+  /** namespace ('' for cluster-scoped) → name → object */
+  byNs: Map<string, Map<string, KubeObject>>;
+  /** label key → value → `ns/name` keys */
+  labels: Map<string, Map<string, Set<string>>>;
+  count: number;
+};
+
+const clone = <T>(o: T): T => structuredClone(o);
+
+export function isoNow(clock?: Clock): string {
+  return (clock?.now() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Deep equality of JSON values (key order insensitive). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (typeof a === 'object') {
+    const ka = Object.keys(a as object).filter(
+      k => (a as any)[k] !== undefined,
+    );
+    const kb = Object.keys(b as object).filter(
+      k => (b as any)[k] !== undefined,
+    );
+    if (ka.length !== kb.length) return false;
+    return ka.every(k => jsonEqual((a as any)[k], (b as any)[k]));
+  }
+  return false;
+}
+
+function notFound(t: ResourceType, name: string): ClusterError {
+  return new ClusterError(
+    404,
+    'NotFound',
+    `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`,
+    { name, group: t.group, kind: t.plural },
+  );
+}
+
+const SPEC_EXCLUDED = new Set(['metadata', 'status', 'apiVersion', 'kind']);
+
+/**
+ * The simulated cluster's object store: objects indexed by type, namespace and label; a global
+ * resourceVersion counter; bounded watch history; cascading deletion via ownerReferences.
+ * Stored objects are never mutated in place (every write stores a new object), so readers that
+ * do not mutate may hold references (`listRaw`, `getRaw`, change listeners).
+ */
+export class MemoryClusterStore implements ClusterStore {
+  #rv = 0;
+  #buckets = new Map<string, Bucket>();
+  #history: Change[] = [];
+  #historyStart = 0;
+  #watchers = new Map<string, Set<Watcher>>();
+  #listeners = new Set<ChangeListener>();
+  /** owner uid → dependents */
+  #dependents = new Map<string, Set<string>>();
+  #ipSeq = 10;
+  #uids = new Set<string>();
+  #pendingRemovals = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly clock?: Clock) {
+    for (const t of STORED_TYPES)
+      this.#buckets.set(t.resource, {
+        byNs: new Map(),
+        labels: new Map(),
+        count: 0,
+      });
+  }
+
+  get resourceVersion(): string {
+    return String(this.#rv);
+  }
+
+  resourceType(resource: string) {
+    const t = resourceType(resource);
+    return t && !t.virtual
+      ? {
+          resource: t.resource,
+          apiVersion: t.apiVersion,
+          kind: t.kind,
+          namespaced: t.namespaced,
+        }
+      : undefined;
+  }
+
+  resourceForKind(apiVersion: string, kind: string) {
+    return resourceForKind(apiVersion, kind)?.resource;
+  }
+
+  #type(resource: string): ResourceType {
+    const t = resourceType(resource);
+    if (!t || t.virtual)
+      throw new ClusterError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (${resource})`,
+      );
+    return t;
+  }
+
+  #bucket(resource: string): Bucket {
+    return this.#buckets.get(this.#type(resource).resource)!;
+  }
+
+  /** Subscribes to every committed change (synchronously; do not write from the listener). */
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  getRaw(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined {
+    const t = this.#type(resource);
+    return this.#bucket(resource)
+      .byNs.get(t.namespaced ? namespace ?? '' : '')
+      ?.get(name);
+  }
+
+  get(resource: string, namespace: string | undefined, name: string) {
+    const o = this.getRaw(resource, namespace, name);
+    return o ? clone(o) : undefined;
+  }
+
+  count(resource: string): number {
+    return this.#bucket(resource).count;
+  }
+
+  namespaces(resource: string): string[] {
+    return [...this.#bucket(resource).byNs.keys()];
+  }
+
+  /** Objects matching the options, by reference, sorted by namespace and name. */
+  listRaw(resource: string, options: ListOptions = {}): KubeObject[] {
+    const t = this.#type(resource);
+    const bucket = this.#bucket(resource);
+    const labels = parseLabelSelector(options.labelSelector);
+    const fields = parseFieldSelector(options.fieldSelector);
+    const ns = t.namespaced ? options.namespace || undefined : undefined;
+    let candidates: Iterable<KubeObject>;
+    // Use the label index for the most selective equality requirement.
+    let best: Set<string> | undefined;
+    for (const r of labels) {
+      if (r.op !== 'in' || r.values.length !== 1) continue;
+      const set = bucket.labels.get(r.key)?.get(r.values[0]);
+      if (!set) {
+        best = new Set();
+        break;
+      }
+      if (!best || set.size < best.size) best = set;
+    }
+    if (best) {
+      const out: KubeObject[] = [];
+      for (const key of best) {
+        const i = key.indexOf('/');
+        const kns = key.slice(0, i);
+        if (ns !== undefined && kns !== ns) continue;
+        const o = bucket.byNs.get(kns)?.get(key.slice(i + 1));
+        if (o) out.push(o);
+      }
+      candidates = out;
+    } else if (ns !== undefined) {
+      candidates = bucket.byNs.get(ns)?.values() ?? [];
+    } else {
+      candidates = (function* all() {
+        for (const m of bucket.byNs.values()) yield* m.values();
+      })();
+    }
+    const items: KubeObject[] = [];
+    for (const o of candidates) {
+      if (labels.length && !matchesLabels(o.metadata.labels, labels)) continue;
+      if (fields.length && !matchesFields(o, fields)) continue;
+      items.push(o);
+    }
+    items.sort((a, b) => {
+      const na = a.metadata.namespace ?? '';
+      const nb = b.metadata.namespace ?? '';
+      if (na !== nb) return na < nb ? -1 : 1;
+      return a.metadata.name < b.metadata.name
+        ? -1
+        : a.metadata.name > b.metadata.name
+        ? 1
+        : 0;
+    });
+    return items;
+  }
+
+  list(resource: string, options: ListOptions = {}) {
+    return {
+      items: this.listRaw(resource, options).map(clone),
+      resourceVersion: this.resourceVersion,
+    };
+  }
+
+  #normalize(resource: string, input: KubeObject): KubeObject {
+    const t = this.#type(resource);
+    if (!input || typeof input !== 'object' || !input.metadata)
+      throw new ClusterError(400, 'BadRequest', 'the object has no metadata');
+    const obj = clone(input);
+    obj.apiVersion ??= t.apiVersion;
+    obj.kind ??= t.kind;
+    if (obj.apiVersion !== t.apiVersion || obj.kind !== t.kind)
+      throw new ClusterError(
+        400,
+        'BadRequest',
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${t.apiVersion}) or kind ${obj.kind} is not ${t.kind}`,
+      );
+    if (t.namespaced) obj.metadata.namespace ||= 'default';
+    else delete obj.metadata.namespace;
+    return obj;
+  }
+
+  #checkName(t: ResourceType, obj: KubeObject) {
+    const name = obj.metadata.name;
+    if (!name && obj.metadata.generateName) {
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+      return;
+    }
+    if (
+      typeof name !== 'string' ||
+      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) ||
+      name.length > 253
+    ) {
+      const err = new ClusterError(
+        422,
+        'Invalid',
+        name
+          ? `${t.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`
+          : `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+        { name: name ?? '', group: t.group, kind: t.kind },
+      );
+      throw err;
+    }
+  }
+
+  #ensureNamespace(t: ResourceType, ns: string | undefined, strict: boolean) {
+    if (!t.namespaced || !ns) return;
+    if (this.getRaw('v1/namespaces', undefined, ns)) return;
+    if (strict)
+      throw new ClusterError(404, 'NotFound', `namespaces "${ns}" not found`, {
+        name: ns,
+        kind: 'namespaces',
+      });
+    this.create(
+      'v1/namespaces',
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { validate: false },
+    );
+  }
+
+  #allocateIp = () => {
+    const n = this.#ipSeq++;
+    return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+  };
+
+  create(
+    resource: string,
+    input: KubeObject,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const t = this.#type(resource);
+    const obj = this.#normalize(resource, input);
+    this.#checkName(t, obj);
+    const { namespace, name } = obj.metadata;
+    if (this.getRaw(resource, namespace, name)) {
+      throw new ClusterError(
+        409,
+        'AlreadyExists',
+        `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" already exists`,
+        { name, group: t.group, kind: t.plural },
+      );
+    }
+    if (!options.dryRun)
+      this.#ensureNamespace(t, namespace, !!options.requireNamespace);
+    applyDefaults(obj, this.#allocateIp);
+    const meta = obj.metadata;
+    delete meta.deletionTimestamp;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = isoNow(this.clock);
+    if (obj.spec !== undefined || obj.kind === 'Pod') meta.generation = 1;
+    else delete meta.generation;
+    if (options.validate !== false) validateObject(obj);
+    if (options.dryRun) {
+      meta.resourceVersion = this.resourceVersion;
+      return obj;
+    }
+    this.#commit(resource, 'ADDED', obj, undefined);
+    return clone(obj);
+  }
+
+  #prepareReplace(
+    resource: string,
+    input: KubeObject,
+    existing: KubeObject,
+    keepStatus: boolean,
+  ): KubeObject {
+    const t = this.#type(resource);
+    const obj = this.#normalize(resource, input);
+    applyDefaults(obj, this.#allocateIp);
+    const meta = obj.metadata;
+    meta.uid = existing.metadata.uid;
+    meta.creationTimestamp = existing.metadata.creationTimestamp;
+    if (existing.metadata.deletionTimestamp)
+      meta.deletionTimestamp = existing.metadata.deletionTimestamp;
+    if (existing.metadata.deletionGracePeriodSeconds !== undefined)
+      meta.deletionGracePeriodSeconds =
+        existing.metadata.deletionGracePeriodSeconds;
+    if (keepStatus && (t.subresources ?? []).includes('status')) {
+      if (existing.status !== undefined) obj.status = existing.status;
+      else delete obj.status;
+    }
+    const specChanged = Object.keys({ ...obj, ...existing }).some(
+      k => !SPEC_EXCLUDED.has(k) && !jsonEqual(obj[k], existing[k]),
+    );
+    const gen = existing.metadata.generation;
+    if (gen !== undefined) meta.generation = specChanged ? gen + 1 : gen;
+    else delete meta.generation;
+    return obj;
+  }
+
+  update(
+    resource: string,
+    input: KubeObject,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const t = this.#type(resource);
+    const ns = t.namespaced
+      ? input?.metadata?.namespace || 'default'
+      : undefined;
+    const name = input?.metadata?.name;
+    const existing = this.getRaw(resource, ns, name);
+    if (!existing) throw notFound(t, name);
+    const rv = input.metadata.resourceVersion;
+    if (rv && rv !== existing.metadata.resourceVersion) throw conflict(t, name);
+    const obj = this.#prepareReplace(resource, input, existing, true);
+    return this.#write(resource, obj, existing, options);
+  }
+
+  apply(resource: string, input: KubeObject, options: WriteOptions = {}) {
+    const t = this.#type(resource);
+    const ns = t.namespaced
+      ? input?.metadata?.namespace || 'default'
+      : undefined;
+    const existing = this.getRaw(resource, ns, input?.metadata?.name);
+    if (!existing) return this.create(resource, input, options);
+    const copy = { ...input, metadata: { ...input.metadata } };
+    delete copy.metadata.resourceVersion;
+    const obj = this.#prepareReplace(resource, copy, existing, true);
+    return this.#write(resource, obj, existing, options);
+  }
+
+  /** Replaces the whole status (what the `status` subresource's PUT does). */
+  replaceStatus(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+    resourceVersion?: string,
+  ): KubeObject {
+    const t = this.#type(resource);
+    const existing = this.getRaw(resource, namespace, name);
+    if (!existing) throw notFound(t, name);
+    if (
+      resourceVersion &&
+      resourceVersion !== existing.metadata.resourceVersion
+    )
+      throw conflict(t, name);
+    if (jsonEqual(existing.status, status)) return clone(existing);
+    const obj = { ...existing, metadata: { ...existing.metadata }, status };
+    this.#commit(resource, 'MODIFIED', obj, existing);
+    return clone(obj);
+  }
+
+  /** Merges `status` (top-level keys) into the stored object's status. */
+  updateStatus(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+  ): KubeObject {
+    const existing = this.getRaw(resource, namespace, name);
+    if (!existing) throw notFound(this.#type(resource), name);
+    return this.replaceStatus(resource, namespace, name, {
+      ...(existing.status ?? {}),
+      ...(status as object),
+    });
+  }
+
+  /** Replaces metadata fields (labels, annotations, ownerReferences) only: controllers' writes. */
+  #write(
+    resource: string,
+    obj: KubeObject,
+    existing: KubeObject,
+    options: WriteOptions,
+  ): KubeObject {
+    obj.metadata.resourceVersion = existing.metadata.resourceVersion;
+    if (jsonEqual(obj, existing)) return clone(existing);
+    if (options.validate !== false) validateObject(obj);
+    if (options.dryRun) return obj;
+    this.#commit(resource, 'MODIFIED', obj, existing);
+    return clone(obj);
+  }
+
+  delete(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): KubeObject | undefined {
+    const t = this.#type(resource);
+    const existing = this.getRaw(resource, namespace, name);
+    if (!existing) return undefined;
+    const policy = options.propagationPolicy ?? 'Background';
+    if (resource === 'v1/pods') {
+      const grace = options.gracePeriodSeconds ?? 2;
+      if (grace > 0 && this.clock) {
+        if (existing.metadata.deletionTimestamp) return clone(existing);
+        const obj = {
+          ...existing,
+          metadata: {
+            ...existing.metadata,
+            deletionTimestamp: isoNow(this.clock),
+            deletionGracePeriodSeconds: grace,
+          },
+        };
+        this.#commit(resource, 'MODIFIED', obj, existing);
+        const key = `${namespace}/${name}/${existing.metadata.uid}`;
+        this.#pendingRemovals.set(
+          key,
+          this.clock.setTimeout(() => {
+            this.#pendingRemovals.delete(key);
+            const cur = this.getRaw(resource, namespace, name);
+            if (cur && cur.metadata.uid === existing.metadata.uid)
+              this.#remove(t, cur);
+          }, grace * 1000),
+        );
+        return clone(obj);
+      }
+    }
+    this.#remove(t, existing);
+    if (policy === 'Orphan') this.#orphan(existing);
+    else this.#cascade(existing);
+    if (resource === 'v1/namespaces') {
+      for (const other of STORED_TYPES) {
+        if (!other.namespaced) continue;
+        for (const o of [
+          ...(this.#bucket(other.resource).byNs.get(name)?.values() ?? []),
+        ])
+          this.#remove(other, o);
+      }
+    }
+    return clone(existing);
+  }
+
+  #cascade(owner: KubeObject) {
+    const uid = owner.metadata.uid!;
+    const deps = this.#dependents.get(uid);
+    if (!deps) return;
+    for (const key of [...deps]) {
+      const [resource, ns, name] = key.split('|');
+      const dep = this.getRaw(resource, ns || undefined, name);
+      if (!dep) continue;
+      // Only cascade when this owner is the only one left.
+      const owners = (dep.metadata.ownerReferences ?? []).filter(
+        r => r.uid !== uid && this.#uidExists(r.uid),
+      );
+      if (owners.length) continue;
+      this.delete(resource, ns || undefined, name, {
+        propagationPolicy: 'Background',
+      });
+    }
+  }
+
+  #uidExists(uid: string): boolean {
+    return this.#uids.has(uid);
+  }
+
+  #orphan(owner: KubeObject) {
+    const uid = owner.metadata.uid!;
+    for (const key of [...(this.#dependents.get(uid) ?? [])]) {
+      const [resource, ns, name] = key.split('|');
+      const dep = this.getRaw(resource, ns || undefined, name);
+      if (!dep) continue;
+      const obj = {
+        ...dep,
+        metadata: {
+          ...dep.metadata,
+          ownerReferences: (dep.metadata.ownerReferences ?? []).filter(
+            r => r.uid !== uid,
+          ),
+        },
+      };
+      if (!obj.metadata.ownerReferences.length)
+        delete (obj.metadata as any).ownerReferences;
+      this.#commit(resource, 'MODIFIED', obj, dep);
+    }
+  }
+
+  #remove(t: ResourceType, existing: KubeObject) {
+    const obj = {
+      ...existing,
+      metadata: { ...existing.metadata },
+    };
+    this.#commit(t.resource, 'DELETED', obj, existing);
+  }
+
+  #index(resource: string, obj: KubeObject, add: boolean) {
+    const bucket = this.#bucket(resource);
+    const ns = obj.metadata.namespace ?? '';
+    const key = `${ns}/${obj.metadata.name}`;
+    for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
+      let byValue = bucket.labels.get(k);
+      if (!byValue) bucket.labels.set(k, (byValue = new Map()));
+      let set = byValue.get(v);
+      if (!set) byValue.set(v, (set = new Set()));
+      if (add) set.add(key);
+      else {
+        set.delete(key);
+        if (!set.size) byValue.delete(v);
+      }
+    }
+    const depKey = `${resource}|${ns}|${obj.metadata.name}`;
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      let deps = this.#dependents.get(ref.uid);
+      if (!deps) this.#dependents.set(ref.uid, (deps = new Set()));
+      if (add) deps.add(depKey);
+      else {
+        deps.delete(depKey);
+        if (!deps.size) this.#dependents.delete(ref.uid);
+      }
+    }
+    if (add) this.#uids.add(obj.metadata.uid!);
+    else this.#uids.delete(obj.metadata.uid!);
+  }
+
+  #commit(
+    resource: string,
+    type: WatchEventType,
+    obj: KubeObject,
+    prev: KubeObject | undefined,
+  ) {
+    const bucket = this.#bucket(resource);
+    const ns = obj.metadata.namespace ?? '';
+    const rv = ++this.#rv;
+    obj.metadata.resourceVersion = String(rv);
+    if (prev) this.#index(resource, prev, false);
+    let nsMap = bucket.byNs.get(ns);
+    if (type === 'DELETED') {
+      if (nsMap?.delete(obj.metadata.name)) bucket.count--;
+      if (nsMap && !nsMap.size) bucket.byNs.delete(ns);
+    } else {
+      if (!nsMap) bucket.byNs.set(ns, (nsMap = new Map()));
+      if (!nsMap.has(obj.metadata.name)) bucket.count++;
+      nsMap.set(obj.metadata.name, obj);
+      this.#index(resource, obj, true);
+    }
+    const change: Change = { rv, resource, type, object: obj, prev };
+    this.#history.push(change);
+    if (this.#history.length > WATCH_HISTORY * 1.25) {
+      const drop = this.#history.length - WATCH_HISTORY;
+      this.#history.splice(0, drop);
+    }
+    this.#historyStart = this.#history[0]?.rv ?? rv + 1;
+    for (const w of this.#watchers.get(resource) ?? []) deliver(w, change);
+    for (const l of this.#listeners) {
+      try {
+        l(resource, type, obj, prev);
+      } catch {
+        // listeners must not break writes
+      }
+    }
+  }
+
+  /**
+   * Watch by reference (objects must not be mutated). Replays history after `resourceVersion`
+   * (410 Expired when it is older than the kept history), then delivers live changes.
+   */
+  watchRaw(
+    resource: string,
+    options: ListOptions & { resourceVersion?: string },
+    listener: (e: WatchEvent) => void,
+  ): () => void {
+    const t = this.#type(resource);
+    const w: Watcher = {
+      resource: t.resource,
+      namespace: t.namespaced ? options.namespace || undefined : undefined,
+      labels: parseLabelSelector(options.labelSelector),
+      fields: parseFieldSelector(options.fieldSelector),
+      listener,
+    };
+    const rvText = options.resourceVersion;
+    if (rvText && rvText !== '0') {
+      const from = Number(rvText);
+      if (!Number.isFinite(from) || from < 0)
+        throw new ClusterError(
+          400,
+          'BadRequest',
+          `invalid resource version "${rvText}"`,
+        );
+      if (from < this.#rv && from < this.#historyStart - 1)
+        throw new ClusterError(
+          410,
+          'Expired',
+          `too old resource version: ${from} (${this.#historyStart - 1})`,
+        );
+      for (const c of this.#history)
+        if (c.rv > from && c.resource === t.resource) deliver(w, c);
+    }
+    let set = this.#watchers.get(t.resource);
+    if (!set) this.#watchers.set(t.resource, (set = new Set()));
+    set.add(w);
+    return () => set!.delete(w);
+  }
+
+  watch(
+    resource: string,
+    options: ListOptions & { resourceVersion?: string },
+    listener: (e: WatchEvent) => void,
+  ): () => void {
+    return this.watchRaw(resource, options, e =>
+      listener({ type: e.type, object: clone(e.object) }),
+    );
+  }
+
+  /** Every stored object (persistence, tests). */
+  *all(): Generator<[string, KubeObject]> {
+    for (const [resource, b] of this.#buckets)
+      for (const m of b.byNs.values())
+        for (const o of m.values()) yield [resource, o];
+  }
+
+  save(): unknown {
+    const objects: Array<[string, KubeObject]> = [];
+    for (const entry of this.all()) objects.push(entry);
+    return { resourceVersion: this.#rv, ipSeq: this.#ipSeq, objects };
+  }
+
+  load(data: any) {
+    if (!data || !Array.isArray(data.objects)) return;
+    for (const [resource, obj] of data.objects as Array<[string, KubeObject]>) {
+      if (!this.#buckets.has(resource)) continue;
+      const bucket = this.#bucket(resource);
+      const ns = obj.metadata.namespace ?? '';
+      let m = bucket.byNs.get(ns);
+      if (!m) bucket.byNs.set(ns, (m = new Map()));
+      if (!m.has(obj.metadata.name)) bucket.count++;
+      m.set(obj.metadata.name, obj);
+      this.#index(resource, obj, true);
+    }
+    this.#rv = Math.max(this.#rv, Number(data.resourceVersion) || 0);
+    this.#ipSeq = Math.max(this.#ipSeq, Number(data.ipSeq) || 10);
+    this.#history = [];
+    this.#historyStart = this.#rv + 1;
+  }
+
+  dispose() {
+    for (const t of this.#pendingRemovals.values()) this.clock?.clear(t);
+    this.#pendingRemovals.clear();
+    this.#watchers.clear();
+    this.#listeners.clear();
+  }
+}
+
+function conflict(t: ResourceType, name: string) {
+  return new ClusterError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${t.plural}${
+      t.group ? `.${t.group}` : ''
+    } "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: t.group, kind: t.plural },
+  );
+}
+
+function deliver(w: Watcher, c: Change) {
+  if (w.namespace !== undefined && c.object.metadata.namespace !== w.namespace)
+    return;
+  const match = (o: KubeObject | undefined) =>
+    !!o &&
+    (!w.labels.length || matchesLabels(o.metadata.labels, w.labels)) &&
+    (!w.fields.length || matchesFields(o, w.fields));
+  const now = match(c.object);
+  if (c.type === 'MODIFIED' && (w.labels.length || w.fields.length)) {
+    const before = match(c.prev);
+    if (now && !before) w.listener({ type: 'ADDED', object: c.object });
+    else if (!now && before) w.listener({ type: 'DELETED', object: c.object });
+    else if (now) w.listener({ type: 'MODIFIED', object: c.object });
+    return;
+  }
+  if (now) w.listener({ type: c.type, object: c.object });
+}
+
+const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++)
+    s += ALPHANUM[Math.floor(Math.random() * ALPHANUM.length)];
+  return s;
+}

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { SandboxContext } from '../core/context';
+import { startFamilyServer, type FamilyServer } from '../http/server';
+import { startSimulator } from '../simulator';
+import { createKubernetesFamily } from '.';
+
+/** Test helper: a kubernetes family server + simulator on a temp data dir. */
+export async function startTestCluster(timeScale = 50) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-k8s-'));
+  const ctx = new SandboxContext({
+    dataDir,
+    timeScale,
+    seed: false,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const srv: FamilyServer = await startFamilyServer(
+    ctx,
+    createKubernetesFamily(ctx),
+    0,
+    '127.0.0.1',
+  );
+  const sim = startSimulator(ctx);
+  const kc = kubeConfig(srv.url, ctx.tokens.kubernetes);
+  return {
+    ctx,
+    srv,
+    sim,
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    async stop() {
+      sim.stop();
+      await srv.close();
+      ctx.clock.dispose();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function kubeConfig(server: string, token: string) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'sandbox', server, skipTLSVerify: true }],
+    users: [{ name: 'sandbox', token }],
+    contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'sandbox' }],
+    currentContext: 'sandbox',
+  });
+  return kc;
+}
+
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 10000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+export function demoDeployment(
+  name: string,
+  namespace: string,
+  options: {
+    replicas?: number;
+    memoryLimit?: string;
+    env?: Array<{ name: string; value: string }>;
+  } = {},
+) {
+  const labels = {
+    'app.kubernetes.io/name': name,
+    'backstage.io/kubernetes-id': name,
+    'openluffy.io/env': namespace.replace(/^acme-/, ''),
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas: options.replicas ?? 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `registry.acme.example/${name}:1.0.0`,
+              env: options.env ?? [],
+              resources: {
+                requests: { cpu: '50m', memory: '64Mi' },
+                limits: { memory: options.memoryLimit ?? '256Mi' },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
