@@ -1,18 +1,10 @@
-/***/
 /**
- * Node.js library for the luffy plugin.
+ * Backend library shared by the luffy backend plugin and the scaffolder module.
  *
  * @packageDocumentation
  */
-
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export {
+  readEntitySettings,
+  type EntitySettings,
+  type RepoRef,
+} from './entitySettings';
