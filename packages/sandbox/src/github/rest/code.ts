@@ -169,7 +169,7 @@ export function codeRouter(svc: GithubService): express.Router {
     }
     const blob = (await svc.git.blob(rec.owner, rec.name, e.sha)) ?? Buffer.alloc(0);
     if (/vnd\.github(\.v3)?\.raw/.test(accept)) {
-      res.set('etag', `"${e.sha}"`).type('application/vnd.github.raw').send(blob);
+      res.set('etag', `"${e.sha}"`).type('application/vnd.github.raw; charset=utf-8').send(blob);
       return;
     }
     res.json(contentJson(rec, ref, { ...e, size: blob.length }, blob));
@@ -185,7 +185,7 @@ export function codeRouter(svc: GithubService): express.Router {
     if (!e) throw notFound();
     const blob = (await svc.git.blob(rec.owner, rec.name, e.sha))!;
     if (/\.raw/.test(String(req.headers.accept ?? ''))) {
-      res.type('application/vnd.github.raw').send(blob);
+      res.type('application/vnd.github.raw; charset=utf-8').send(blob);
       return;
     }
     res.json(contentJson(rec, ref, { ...e, size: blob.length }, blob));
@@ -500,7 +500,7 @@ export function codeRouter(svc: GithubService): express.Router {
     if ((await svc.git.objectType(rec.owner, rec.name, req.params.sha)) !== 'blob') throw notFound();
     const blob = (await svc.git.blob(rec.owner, rec.name, req.params.sha))!;
     if (/\.raw/.test(String(req.headers.accept ?? ''))) {
-      res.type('application/vnd.github.raw').send(blob);
+      res.type('application/vnd.github.raw; charset=utf-8').send(blob);
       return;
     }
     res.json({
