@@ -131,7 +131,13 @@ export class MemoryClusterStore implements ClusterStore {
   #uids = new Set<string>();
   #pendingRemovals = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly clock?: Clock) {
+  readonly #historyLimit: number;
+
+  constructor(
+    private readonly clock?: Clock,
+    options: { historyLimit?: number } = {},
+  ) {
+    this.#historyLimit = options.historyLimit ?? WATCH_HISTORY;
     for (const t of STORED_TYPES)
       this.#buckets.set(t.resource, {
         byNs: new Map(),
@@ -195,6 +201,18 @@ export class MemoryClusterStore implements ClusterStore {
   get(resource: string, namespace: string | undefined, name: string) {
     const o = this.getRaw(resource, namespace, name);
     return o ? clone(o) : undefined;
+  }
+
+  /** Objects whose ownerReferences name `uid` (by reference), optionally of one resource type. */
+  ownedBy(uid: string, resource?: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const key of this.#dependents.get(uid) ?? []) {
+      const [r, ns, name] = key.split('|');
+      if (resource && r !== resource) continue;
+      const o = this.getRaw(r, ns || undefined, name);
+      if (o) out.push(o);
+    }
+    return out;
   }
 
   count(resource: string): number {
@@ -631,8 +649,8 @@ export class MemoryClusterStore implements ClusterStore {
     }
     const change: Change = { rv, resource, type, object: obj, prev };
     this.#history.push(change);
-    if (this.#history.length > WATCH_HISTORY * 1.25) {
-      const drop = this.#history.length - WATCH_HISTORY;
+    if (this.#history.length > Math.ceil(this.#historyLimit * 1.25)) {
+      const drop = this.#history.length - this.#historyLimit;
       this.#history.splice(0, drop);
     }
     this.#historyStart = this.#history[0]?.rv ?? rv + 1;

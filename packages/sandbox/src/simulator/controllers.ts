@@ -6,7 +6,6 @@ import {
   jsonEqual,
   type MemoryClusterStore,
 } from '../kubernetes/store';
-import { labelSelectorToString } from '../kubernetes/selectors';
 import {
   behaviourOf,
   NODE_MEMORY_BYTES,
@@ -252,7 +251,7 @@ export class Simulator {
     const spec = d.spec ?? {};
     const replicas: number = spec.replicas ?? 1;
     const all = this.store
-      .listRaw('apps/v1/replicasets', { namespace: ns })
+      .ownedBy(d.metadata.uid!, 'apps/v1/replicasets')
       .filter(rs => controllerOf(rs, 'Deployment')?.uid === d.metadata.uid);
     const hash = templateHash(spec.template);
     let newRS = all.find(
@@ -677,9 +676,8 @@ export class Simulator {
   #reconcileReplicaSet(ns: string, name: string) {
     const rs = this.store.getRaw('apps/v1/replicasets', ns, name);
     if (!rs || rs.metadata.deletionTimestamp) return;
-    const selector = labelSelectorToString(rs.spec?.selector);
     const pods = this.store
-      .listRaw('v1/pods', { namespace: ns, labelSelector: selector })
+      .ownedBy(rs.metadata.uid!, 'v1/pods')
       .filter(p => controllerOf(p, 'ReplicaSet')?.uid === rs.metadata.uid);
     const active = pods.filter(p => !p.metadata.deletionTimestamp);
     const desired: number = rs.spec?.replicas ?? 1;

@@ -1,0 +1,298 @@
+import request from 'supertest';
+import { Pod } from 'kubernetes-models/v1';
+import {
+  demoDeployment,
+  startTestCluster,
+  waitFor,
+} from '../kubernetes/testing';
+import type { MemoryClusterStore } from '../kubernetes/store';
+
+jest.setTimeout(60000);
+
+type Cluster = Awaited<ReturnType<typeof startTestCluster>>;
+let c: Cluster;
+const auth = { authorization: 'Bearer sandbox-kube-token' };
+
+beforeAll(async () => {
+  c = await startTestCluster(50);
+  await c.core.createNamespace({ body: { metadata: { name: 'acme-prod' } } });
+});
+
+afterAll(async () => {
+  await c.stop();
+});
+
+async function podsOf(service: string, ns = 'acme-prod') {
+  const list = await c.core.listNamespacedPod({
+    namespace: ns,
+    labelSelector: `app.kubernetes.io/name=${service}`,
+  });
+  return list.items.filter(p => !p.metadata?.deletionTimestamp);
+}
+
+async function healthy(service: string, count = 1) {
+  return waitFor(async () => {
+    const pods = await podsOf(service);
+    return pods.length === count &&
+      pods.every(p => p.status?.containerStatuses?.every(s => s.ready))
+      ? pods
+      : undefined;
+  }, `${service} healthy`);
+}
+
+describe('chaos control route', () => {
+  it('oom makes a healthy service OOMKilled within seconds; none restores it', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: 'acme-prod',
+      body: demoDeployment('checkout', 'acme-prod', {
+        memoryLimit: '256Mi',
+        env: [{ name: 'DEMO_MEMORY_DEMAND', value: '150Mi' }],
+      }) as any,
+    });
+    await healthy('checkout');
+    const started = Date.now();
+    const res = await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'prod', mode: 'oom' })
+      .expect(201);
+    expect(res.body).toMatchObject({
+      service: 'checkout',
+      env: 'prod',
+      mode: 'oom',
+    });
+    expect(res.body.memoryDemandBytes).toBe(384 * 1024 ** 2);
+    const listed = await request(c.srv.url).get('/_sandbox/chaos').expect(200);
+    expect(listed.body.items).toHaveLength(1);
+
+    const oom = await waitFor(async () => {
+      const [p] = await podsOf('checkout');
+      const st = p?.status?.containerStatuses?.[0];
+      return st?.lastState?.terminated?.reason === 'OOMKilled' ||
+        st?.state?.terminated?.reason === 'OOMKilled'
+        ? p
+        : undefined;
+    }, 'OOMKilled');
+    // at time scale 50 "within seconds" of simulated time is well under a real second
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(() =>
+      new Pod(JSON.parse(JSON.stringify(oom))).validate(),
+    ).not.toThrow();
+
+    const metrics = await request(c.srv.url)
+      .get('/apis/metrics.k8s.io/v1beta1/namespaces/acme-prod/pods')
+      .set(auth)
+      .expect(200);
+    expect(metrics.body.kind).toBe('PodMetricsList');
+
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'acme-prod', mode: 'none' })
+      .expect(200);
+    expect(
+      (await request(c.srv.url).get('/_sandbox/chaos')).body.items,
+    ).toHaveLength(0);
+    const [p] = await healthy('checkout');
+    expect(p.status!.containerStatuses![0].restartCount).toBeGreaterThan(0);
+  });
+
+  it('missing-env and readiness chaos turn pods unhealthy with the cause in logs and events', async () => {
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'prod', mode: 'missing-env' })
+      .expect(201);
+    const crashed = await waitFor(async () => {
+      const [p] = await podsOf('checkout');
+      const st = p?.status?.containerStatuses?.[0];
+      return st?.state?.waiting?.reason === 'CrashLoopBackOff' &&
+        st.lastState?.terminated?.reason === 'Error'
+        ? p
+        : undefined;
+    }, 'crash on missing env');
+    const log = await c.core.readNamespacedPodLog({
+      name: crashed.metadata!.name!,
+      namespace: 'acme-prod',
+      previous: true,
+    });
+    expect(log).toContain(
+      'Error: required environment variable DATABASE_URL is not set',
+    );
+
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'prod', mode: 'readiness' })
+      .expect(201);
+    await waitFor(async () => {
+      const events = await c.core.listNamespacedEvent({
+        namespace: 'acme-prod',
+        fieldSelector: 'reason=Unhealthy',
+      });
+      return events.items.some(
+        e =>
+          e.type === 'Warning' && e.message?.includes('Readiness probe failed'),
+      );
+    }, 'Unhealthy event');
+    const d = await waitFor(async () => {
+      const dep = await c.apps.readNamespacedDeployment({
+        name: 'checkout',
+        namespace: 'acme-prod',
+      });
+      const [p] = await podsOf('checkout');
+      const st = p?.status?.containerStatuses?.[0];
+      return st?.state?.running && !st.ready && !dep.status?.readyReplicas
+        ? dep
+        : undefined;
+    }, 'running but not ready');
+    expect(d.status?.unavailableReplicas).toBe(1);
+    expect(
+      d.status?.conditions?.find(x => x.type === 'Available')?.status,
+    ).toBe('False');
+
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'prod', mode: 'none' })
+      .expect(200);
+    await healthy('checkout');
+  });
+
+  it('rejects bad chaos requests', async () => {
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ service: 'checkout', env: 'prod', mode: 'explode' })
+      .expect(400);
+    await request(c.srv.url)
+      .post('/_sandbox/chaos')
+      .send({ mode: 'oom' })
+      .expect(400);
+  });
+});
+
+describe('simulated behaviours', () => {
+  it('DEMO_CRASH_ON_START crash-loops with exponential back-off and a log naming the cause', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: 'acme-prod',
+      body: demoDeployment('crasher', 'acme-prod', {
+        env: [{ name: 'DEMO_CRASH_ON_START', value: 'true' }],
+      }) as any,
+    });
+    const p = await waitFor(
+      async () => {
+        const [pod] = await podsOf('crasher');
+        const st = pod?.status?.containerStatuses?.[0];
+        return st &&
+          st.restartCount >= 2 &&
+          st.state?.waiting?.reason === 'CrashLoopBackOff'
+          ? pod
+          : undefined;
+      },
+      'two restarts',
+      15000,
+    );
+    const st = p.status!.containerStatuses![0];
+    expect(st.state!.waiting!.message).toMatch(
+      /^back-off (40s|1m20s) restarting failed container=app pod=crasher-/,
+    );
+    const log = await c.core.readNamespacedPodLog({
+      name: p.metadata!.name!,
+      namespace: 'acme-prod',
+      previous: true,
+    });
+    expect(log).toContain('DEMO_CRASH_ON_START');
+    const ev = await c.core.listNamespacedEvent({
+      namespace: 'acme-prod',
+      fieldSelector: `involvedObject.name=${p.metadata!.name},reason=BackOff`,
+    });
+    expect(ev.items[0].count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a rollout restart (template annotation patch) replaces the pods', async () => {
+    const before = await healthy('checkout');
+    await request(c.srv.url)
+      .patch('/apis/apps/v1/namespaces/acme-prod/deployments/checkout')
+      .set(auth)
+      .set('Content-Type', 'application/strategic-merge-patch+json')
+      .send(
+        JSON.stringify({
+          spec: {
+            template: {
+              metadata: {
+                annotations: {
+                  'kubectl.kubernetes.io/restartedAt': new Date().toISOString(),
+                },
+              },
+            },
+          },
+        }),
+      )
+      .expect(200);
+    const after = await waitFor(async () => {
+      const pods = await healthy('checkout');
+      return pods[0].metadata!.name !== before[0].metadata!.name
+        ? pods
+        : undefined;
+    }, 'new pod after restart');
+    expect(
+      after[0].metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'],
+    ).toBeTruthy();
+  });
+});
+
+describe('bulk seeding', () => {
+  it('1,000 services × 3 environments stay responsive', async () => {
+    const started = Date.now();
+    const res = await request(c.srv.url)
+      .post('/_sandbox/seed/bulk')
+      .send({ count: 1000, envs: ['dev', 'preprod', 'prod'] })
+      .expect(201);
+    expect(res.body.deploymentsCreated).toBe(3000);
+    await c.sim.idle();
+    const seedMs = Date.now() - started;
+    const store = c.ctx.cluster as MemoryClusterStore;
+    expect(store.count('v1/pods')).toBeGreaterThanOrEqual(3000);
+
+    // Backstage's fan-out for one entity: 13 cluster-wide lists with a label selector
+    const paths = [
+      '/api/v1/pods',
+      '/api/v1/services',
+      '/api/v1/configmaps',
+      '/api/v1/limitranges',
+      '/api/v1/resourcequotas',
+      '/apis/apps/v1/deployments',
+      '/apis/apps/v1/replicasets',
+      '/apis/autoscaling/v2/horizontalpodautoscalers',
+      '/apis/batch/v1/jobs',
+      '/apis/batch/v1/cronjobs',
+      '/apis/networking.k8s.io/v1/ingresses',
+      '/apis/apps/v1/statefulsets',
+      '/apis/apps/v1/daemonsets',
+    ];
+    const t0 = Date.now();
+    const results = await Promise.all(
+      paths.map(p =>
+        request(c.srv.url)
+          .get(p)
+          .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0500' })
+          .set(auth),
+      ),
+    );
+    const fanOutMs = Date.now() - t0;
+    for (const r of results) expect(r.status).toBe(200);
+    expect(results[0].body.items).toHaveLength(3);
+    expect(
+      results[0].body.items.every((p: any) => p.status.phase === 'Running'),
+    ).toBe(true);
+    expect(results[5].body.items).toHaveLength(3);
+    expect(fanOutMs).toBeLessThan(1000);
+    const metrics = await request(c.srv.url)
+      .get('/apis/metrics.k8s.io/v1beta1/namespaces/load-dev/pods')
+      .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0500' })
+      .set(auth)
+      .expect(200);
+    expect(metrics.body.items).toHaveLength(1);
+    expect(metrics.body.items[0].containers[0].usage.memory).toMatch(/^\d+Ki$/);
+    // eslint-disable-next-line no-console
+    console.log(
+      `bulk 1000x3: seeded and settled in ${seedMs} ms; 13-list fan-out ${fanOutMs} ms`,
+    );
+    expect(seedMs).toBeLessThan(30000);
+  });
+});
