@@ -105,6 +105,7 @@ function fixNullable(node: any): any {
   if (!node || typeof node !== 'object') return node;
   const out: any = {};
   for (const [k, v] of Object.entries(node)) out[k] = fixNullable(v);
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   if (out.nullable === true && out.type === undefined) {
     const { nullable: _n, ...rest } = out;
     return { anyOf: [rest, { type: 'null' }] };

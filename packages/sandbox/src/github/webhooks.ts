@@ -31,24 +31,29 @@ export class WebhookDispatcher {
     this.svc.events.on('webhook', (e: { owner: string; repo?: string; event: string; payload: Record<string, unknown>; sender?: string }) => {
       this.dispatch(e.owner, e.repo, e.event, e.payload, e.sender);
     });
+    // hooks are chosen when the event happens, payloads are built afterwards
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
+      const hooks = this.hooksFor(rec.owner, rec.name, 'push');
+      if (!hooks.length) return;
       this.pushPayload(e, rec)
-        .then(payload => this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher))
+        .then(payload => this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher, hooks))
         .catch(() => {});
     });
     this.svc.events.on('pull', (p: PullRecord, action: string, user?: { login: string }) => {
       const rec = this.svc.repo(p.owner, p.repo);
-      if (!rec) return;
+      const hooks = this.hooksFor(p.owner, p.repo, 'pull_request');
+      if (!rec || !hooks.length) return;
       pullFullJson(this.svc, rec, p)
-        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request', { action, number: p.number, pull_request: pr }, user?.login ?? p.user))
+        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request', { action, number: p.number, pull_request: pr }, user?.login ?? p.user, hooks))
         .catch(() => {});
     });
     this.svc.events.on('review', (p: PullRecord, rv: ReviewRecord, action: string) => {
       const rec = this.svc.repo(p.owner, p.repo);
-      if (!rec) return;
+      const hooks = this.hooksFor(p.owner, p.repo, 'pull_request_review');
+      if (!rec || !hooks.length) return;
       const review = S.review(this.svc.urls(), rv, this.svc.account(rec.owner)!, this.svc.account(rv.user)!);
       pullFullJson(this.svc, rec, p)
-        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request_review', { action, review: { ...review, state: rv.state.toLowerCase() }, pull_request: pr }, rv.user))
+        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request_review', { action, review: { ...review, state: rv.state.toLowerCase() }, pull_request: pr }, rv.user, hooks))
         .catch(() => {});
     });
   }
@@ -104,8 +109,8 @@ export class WebhookDispatcher {
     );
   }
 
-  dispatch(owner: string, repo: string | undefined, event: string, payload: Record<string, unknown>, sender?: string, only?: HookRecord) {
-    const hooks = only ? [only] : this.hooksFor(owner, repo, event);
+  dispatch(owner: string, repo: string | undefined, event: string, payload: Record<string, unknown>, sender?: string, only?: HookRecord | HookRecord[]) {
+    const hooks = only ? (Array.isArray(only) ? only : [only]) : this.hooksFor(owner, repo, event);
     if (!hooks.length) return;
     const ownerAcct = this.svc.account(owner);
     const rec = repo ? this.svc.repo(owner, repo) : undefined;
