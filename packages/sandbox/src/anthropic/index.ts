@@ -33,10 +33,14 @@ export type RecordedRequest = {
   status?: number;
 };
 
-const DEFAULT_TEXT = 'This is a sandbox response from the scripted Anthropic API.';
+const DEFAULT_TEXT =
+  'This is a sandbox response from the scripted Anthropic API.';
 
 const id = (prefix: string) =>
-  `${prefix}_01${crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+  `${prefix}_01${crypto
+    .randomBytes(12)
+    .toString('base64url')
+    .replace(/[-_]/g, 'x')}`;
 
 function estimateTokens(v: unknown): number {
   return Math.max(1, Math.ceil(JSON.stringify(v ?? '').length / 4));
@@ -51,14 +55,28 @@ function error(
 ) {
   res
     .status(status)
-    .set({ 'request-id': id('req'), 'x-should-retry': status >= 500 || status === 429 ? 'true' : 'false', ...headers })
+    .set({
+      'request-id': id('req'),
+      'x-should-retry': status >= 500 || status === 429 ? 'true' : 'false',
+      ...headers,
+    })
     .json(familyErrorBody('anthropic', status, message, { type }));
 }
 
 function normalizeBlock(b: Record<string, unknown>): Record<string, unknown> {
   if (b.type === 'tool_use')
-    return { type: 'tool_use', id: b.id ?? id('toolu'), name: b.name, input: b.input ?? {} };
-  if (b.type === 'text') return { type: 'text', text: String(b.text ?? ''), citations: b.citations ?? null };
+    return {
+      type: 'tool_use',
+      id: b.id ?? id('toolu'),
+      name: b.name,
+      input: b.input ?? {},
+    };
+  if (b.type === 'text')
+    return {
+      type: 'text',
+      text: String(b.text ?? ''),
+      citations: b.citations ?? null,
+    };
   return b;
 }
 
@@ -82,9 +100,17 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
       }
       for (const r of responses) {
         const ok =
-          r && typeof r === 'object' && (Array.isArray(r.content) || typeof r.status === 'number' || typeof r.text === 'string');
+          r &&
+          typeof r === 'object' &&
+          (Array.isArray(r.content) ||
+            typeof r.status === 'number' ||
+            typeof r.text === 'string');
         if (!ok) {
-          res.status(400).json({ error: `each response needs content[], text or status: ${JSON.stringify(r)}` });
+          res.status(400).json({
+            error: `each response needs content[], text or status: ${JSON.stringify(
+              r,
+            )}`,
+          });
           return;
         }
       }
@@ -111,7 +137,9 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
   router.use(express.json({ limit: '32mb' }));
 
   router.use('/v1', (req, res, next) => {
-    const key = req.header('x-api-key') ?? /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
+    const key =
+      req.header('x-api-key') ??
+      /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
     if (!key) {
       error(res, 401, 'x-api-key header is required', 'authentication_error');
       return;
@@ -121,7 +149,12 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
       return;
     }
     if (!req.header('anthropic-version')) {
-      error(res, 400, 'anthropic-version: header is required', 'invalid_request_error');
+      error(
+        res,
+        400,
+        'anthropic-version: header is required',
+        'invalid_request_error',
+      );
       return;
     }
     next();
@@ -130,17 +163,30 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
   router.get('/v1/models', (_req, res) => {
     res.set('request-id', id('req')).json({
       data: [
-        { type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' },
-        { type: 'model', id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' },
+        {
+          type: 'model',
+          id: 'claude-sonnet-5-5',
+          display_name: 'Claude Sonnet 5.5',
+          created_at: '2025-09-29T00:00:00Z',
+        },
+        {
+          type: 'model',
+          id: 'claude-haiku-5-5',
+          display_name: 'Claude Haiku 5.5',
+          created_at: '2025-10-01T00:00:00Z',
+        },
       ],
       has_more: false,
-      first_id: 'claude-sonnet-4-5',
-      last_id: 'claude-haiku-4-5',
+      first_id: 'claude-sonnet-5-5',
+      last_id: 'claude-haiku-5-5',
     });
   });
 
   router.post('/v1/messages/count_tokens', (req, res) => {
-    res.set('request-id', id('req')).json({ input_tokens: estimateTokens(req.body?.messages) + estimateTokens(req.body?.system) });
+    res.set('request-id', id('req')).json({
+      input_tokens:
+        estimateTokens(req.body?.messages) + estimateTokens(req.body?.system),
+    });
   });
 
   router.post('/v1/messages', (req, res) => {
@@ -159,14 +205,12 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
     recorded.push(entry);
     if (recorded.length > 1000) recorded = recorded.slice(-1000);
 
-    const invalid =
-      typeof body.model !== 'string'
-        ? 'model: Field required'
-        : typeof body.max_tokens !== 'number'
-        ? 'max_tokens: Field required'
-        : !Array.isArray(body.messages) || !body.messages.length
-        ? 'messages: at least one message is required'
-        : undefined;
+    let invalid: string | undefined;
+    if (typeof body.model !== 'string') invalid = 'model: Field required';
+    else if (typeof body.max_tokens !== 'number')
+      invalid = 'max_tokens: Field required';
+    else if (!Array.isArray(body.messages) || !body.messages.length)
+      invalid = 'messages: at least one message is required';
     if (invalid) {
       entry.status = 400;
       error(res, 400, invalid, 'invalid_request_error');
@@ -177,16 +221,25 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
     if ('status' in next) {
       entry.status = next.status;
       const headers: Record<string, string> = {};
-      if (next.retryAfterSeconds !== undefined) headers['retry-after'] = String(next.retryAfterSeconds);
+      if (next.retryAfterSeconds !== undefined)
+        headers['retry-after'] = String(next.retryAfterSeconds);
       const defaults: Record<number, string> = {
         429: 'Number of request tokens has exceeded your per-minute rate limit',
         529: 'Overloaded',
         500: 'Internal server error',
       };
-      error(res, next.status, next.message ?? defaults[next.status] ?? 'Error', next.type, headers);
+      error(
+        res,
+        next.status,
+        next.message ?? defaults[next.status] ?? 'Error',
+        next.type,
+        headers,
+      );
       return;
     }
-    const content = ('text' in next ? [{ type: 'text', text: next.text }] : next.content).map(normalizeBlock);
+    const content = (
+      'text' in next ? [{ type: 'text', text: next.text }] : next.content
+    ).map(normalizeBlock);
     const message = {
       id: id('msg'),
       type: 'message',
@@ -198,8 +251,12 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
         (content.some(b => b.type === 'tool_use') ? 'tool_use' : 'end_turn'),
       stop_sequence: null,
       usage: {
-        input_tokens: ('usage' in next && next.usage?.input_tokens) || estimateTokens(body.messages) + estimateTokens(body.system),
-        output_tokens: ('usage' in next && next.usage?.output_tokens) || estimateTokens(content),
+        input_tokens:
+          ('usage' in next && next.usage?.input_tokens) ||
+          estimateTokens(body.messages) + estimateTokens(body.system),
+        output_tokens:
+          ('usage' in next && next.usage?.output_tokens) ||
+          estimateTokens(content),
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
         service_tier: 'standard',
@@ -217,30 +274,56 @@ export function createAnthropicFamily(ctx: SandboxContext): FamilyModule & {
       'cache-control': 'no-cache',
       'request-id': requestId,
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('message_start', {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        usage: { ...message.usage, output_tokens: 1 },
+      },
     });
     content.forEach((block, index) => {
       if (block.type === 'text') {
-        send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '' },
+        });
         const text = String(block.text);
         for (let i = 0; i < text.length; i += 40)
-          send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: text.slice(i, i + 40) } });
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: text.slice(i, i + 40) },
+          });
       } else if (block.type === 'tool_use') {
         send('content_block_start', {
           type: 'content_block_start',
           index,
-          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+          content_block: {
+            type: 'tool_use',
+            id: block.id,
+            name: block.name,
+            input: {},
+          },
         });
         send('content_block_delta', {
           type: 'content_block_delta',
           index,
-          delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+          delta: {
+            type: 'input_json_delta',
+            partial_json: JSON.stringify(block.input),
+          },
         });
       } else {
-        send('content_block_start', { type: 'content_block_start', index, content_block: block });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: block,
+        });
       }
       send('content_block_stop', { type: 'content_block_stop', index });
     });

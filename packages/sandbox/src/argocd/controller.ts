@@ -2,7 +2,12 @@ import crypto from 'node:crypto';
 import type { SandboxContext } from '../core/context';
 import type { KubeObject, WatchEvent } from '../core/cluster';
 import type { PushEvent } from '../core/git';
-import { assessHealth, worse, type Health, type HealthStatusCode } from './health';
+import {
+  assessHealth,
+  worse,
+  type Health,
+  type HealthStatusCode,
+} from './health';
 import {
   ManifestError,
   parseRepoURL,
@@ -152,7 +157,9 @@ export function isSubset(target: unknown, live: unknown): boolean {
 function stableJson(v: unknown): string {
   return JSON.stringify(v, (_k, val) =>
     val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(val).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : val,
   );
 }
@@ -177,10 +184,7 @@ class Limiter {
 }
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  constructor(readonly status: number, message: string) {
     super(message);
   }
 }
@@ -200,7 +204,10 @@ export class ArgoCdController {
   #repoOf = new Map<string, string>();
   #timers = new Map<string, NodeJS.Timeout>();
   #chains = new Map<string, Promise<unknown>>();
-  #inflight = new Map<string, { terminated: boolean; timer?: NodeJS.Timeout }>();
+  #inflight = new Map<
+    string,
+    { terminated: boolean; timer?: NodeJS.Timeout }
+  >();
   #unsubscribe: Array<() => void> = [];
   #poll?: NodeJS.Timeout;
   #limiter = new Limiter(4);
@@ -224,7 +231,9 @@ export class ArgoCdController {
     const cluster = this.cluster;
     if (!cluster) throw new Error('argocd controller: ctx.cluster is not set');
     this.#unsubscribe.push(
-      cluster.watch(APPLICATIONS, { namespace: this.namespace }, e => this.#onAppEvent(e)),
+      cluster.watch(APPLICATIONS, { namespace: this.namespace }, e =>
+        this.#onAppEvent(e),
+      ),
     );
     for (const resource of [
       'apps/v1/deployments',
@@ -238,14 +247,20 @@ export class ArgoCdController {
     ]) {
       if (!cluster.resourceType(resource)) continue;
       try {
-        this.#unsubscribe.push(cluster.watch(resource, {}, e => this.#onWorkloadEvent(e)));
+        this.#unsubscribe.push(
+          cluster.watch(resource, {}, e => this.#onWorkloadEvent(e)),
+        );
       } catch {
         // a type the store cannot watch: health then refreshes on the poll only
       }
     }
     this.ctx.git.on('push', this.#onPush);
-    this.#poll = this.ctx.clock.setInterval(() => this.refreshAll(true), this.pollIntervalMs);
-    for (const app of cluster.list(APPLICATIONS, { namespace: this.namespace }).items) {
+    this.#poll = this.ctx.clock.setInterval(
+      () => this.refreshAll(true),
+      this.pollIntervalMs,
+    );
+    for (const app of cluster.list(APPLICATIONS, { namespace: this.namespace })
+      .items) {
       this.#track(app);
       this.schedule(app.metadata.name, 0);
     }
@@ -258,7 +273,8 @@ export class ArgoCdController {
     if (this.#poll) this.ctx.clock.clear(this.#poll);
     for (const t of this.#timers.values()) this.ctx.clock.clear(t);
     this.#timers.clear();
-    for (const f of this.#inflight.values()) if (f.timer) this.ctx.clock.clear(f.timer);
+    for (const f of this.#inflight.values())
+      if (f.timer) this.ctx.clock.clear(f.timer);
     await Promise.allSettled([...this.#chains.values()]);
   }
 
@@ -284,7 +300,8 @@ export class ArgoCdController {
     const app = e.object;
     const name = app.metadata.name;
     const parent = app.metadata.labels?.[TRACKING_LABEL];
-    if (parent && parent !== name && this.#specKeys.has(parent)) this.schedule(parent, 500);
+    if (parent && parent !== name && this.#specKeys.has(parent))
+      this.schedule(parent, 500);
     if (e.type === 'DELETED') {
       this.#specKeys.delete(name);
       this.#repoOf.delete(name);
@@ -319,8 +336,10 @@ export class ArgoCdController {
 
   #handlePush(e: PushEvent) {
     const key = `${e.owner}/${e.repo}`;
-    for (const k of [...this.#revCache.keys()]) if (k.startsWith(`${key}@`)) this.#revCache.delete(k);
-    for (const [name, repo] of this.#repoOf) if (repo === key) this.schedule(name, 0);
+    for (const k of [...this.#revCache.keys()])
+      if (k.startsWith(`${key}@`)) this.#revCache.delete(k);
+    for (const [name, repo] of this.#repoOf)
+      if (repo === key) this.schedule(name, 0);
   }
 
   /** Re-reads git for every application (the poll; also `POST /_sandbox/argocd/refresh`). */
@@ -335,7 +354,9 @@ export class ArgoCdController {
     const t = this.ctx.clock.setTimeout(() => {
       this.#timers.delete(name);
       this.reconcile(name).catch(err =>
-        this.ctx.logger.error(`argocd: reconcile ${name} failed`, { error: String(err?.stack ?? err) }),
+        this.ctx.logger.error(`argocd: reconcile ${name} failed`, {
+          error: String(err?.stack ?? err),
+        }),
       );
     }, delayMs);
     this.#timers.set(name, t);
@@ -367,19 +388,29 @@ export class ArgoCdController {
     return this.cluster.get(APPLICATIONS, this.namespace, name);
   }
 
-  async #resolve(source: AppSource | undefined, revision?: string): Promise<{ loc: { owner: string; repo: string }; sha: string }> {
+  async #resolve(
+    source: AppSource | undefined,
+    revision?: string,
+  ): Promise<{ loc: { owner: string; repo: string }; sha: string }> {
     const loc = parseRepoURL(source?.repoURL);
     if (!loc || !this.ctx.git.exists(loc.owner, loc.repo))
       throw new ManifestError(
-        `rpc error: code = Unknown desc = repository not found: ${source?.repoURL ?? '(none)'}`,
+        `rpc error: code = Unknown desc = repository not found: ${
+          source?.repoURL ?? '(none)'
+        }`,
       );
     const rev = revision || source?.targetRevision || 'HEAD';
     const key = `${loc.owner}/${loc.repo}@${rev}`;
     let sha = this.#revCache.get(key);
     if (!sha) {
       sha =
-        (await this.ctx.git.resolve(loc.owner, loc.repo, /^[0-9a-f]{40}$/.test(rev) || rev === 'HEAD' ? rev : `refs/heads/${rev}`)) ??
-        (await this.ctx.git.resolve(loc.owner, loc.repo, rev));
+        (await this.ctx.git.resolve(
+          loc.owner,
+          loc.repo,
+          /^[0-9a-f]{40}$/.test(rev) || rev === 'HEAD'
+            ? rev
+            : `refs/heads/${rev}`,
+        )) ?? (await this.ctx.git.resolve(loc.owner, loc.repo, rev));
       if (!sha)
         throw new ManifestError(
           `rpc error: code = Unknown desc = unable to resolve '${rev}' to a commit SHA`,
@@ -389,19 +420,27 @@ export class ArgoCdController {
     return { loc, sha };
   }
 
-  async #render(app: KubeObject, source: AppSource, sha: string): Promise<RenderedSource> {
+  async #render(
+    app: KubeObject,
+    source: AppSource,
+    sha: string,
+  ): Promise<RenderedSource> {
     const release = {
       name: app.metadata.name,
       namespace: app.spec?.destination?.namespace ?? 'default',
     };
-    const key = `${sha}|${stableJson(source)}|${release.name}|${release.namespace}`;
+    const key = `${sha}|${stableJson(source)}|${release.name}|${
+      release.namespace
+    }`;
     let p = this.#renderCache.get(key);
     if (!p) {
       p = renderSource(this.ctx.git, source, sha, release);
       p.catch(() => {});
       this.#renderCache.set(key, p);
       if (this.#renderCache.size > 2000) {
-        this.#renderCache.delete(this.#renderCache.keys().next().value as string);
+        this.#renderCache.delete(
+          this.#renderCache.keys().next().value as string,
+        );
       }
     }
     return p;
@@ -419,20 +458,40 @@ export class ArgoCdController {
       const labels: Record<string, string> = { ...(obj.metadata.labels ?? {}) };
       const extra: Record<string, string> = {};
       if (service && obj.kind !== 'Application') {
-        extra['app.kubernetes.io/name'] = labels['app.kubernetes.io/name'] ?? service;
-        extra['backstage.io/kubernetes-id'] = labels['backstage.io/kubernetes-id'] ?? service;
+        extra['app.kubernetes.io/name'] =
+          labels['app.kubernetes.io/name'] ?? service;
+        extra['backstage.io/kubernetes-id'] =
+          labels['backstage.io/kubernetes-id'] ?? service;
       }
-      if (env && obj.kind !== 'Application') extra['openluffy.io/env'] = labels['openluffy.io/env'] ?? env;
+      if (env && obj.kind !== 'Application')
+        extra['openluffy.io/env'] = labels['openluffy.io/env'] ?? env;
       obj.metadata.labels = { ...labels, ...extra, [TRACKING_LABEL]: name };
       const resource = this.cluster.resourceForKind(obj.apiVersion, obj.kind);
-      const namespaced = resource ? this.cluster.resourceType(resource)?.namespaced : true;
-      if (namespaced && !obj.metadata.namespace) obj.metadata.namespace = destNs ?? 'default';
+      const namespaced = resource
+        ? this.cluster.resourceType(resource)?.namespaced
+        : true;
+      if (namespaced && !obj.metadata.namespace)
+        obj.metadata.namespace = destNs ?? 'default';
       if (!namespaced) delete obj.metadata.namespace;
       const tmpl = obj.spec?.template;
-      if (tmpl && typeof tmpl === 'object' && ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(obj.kind)) {
+      if (
+        tmpl &&
+        typeof tmpl === 'object' &&
+        [
+          'Deployment',
+          'StatefulSet',
+          'DaemonSet',
+          'ReplicaSet',
+          'Job',
+        ].includes(obj.kind)
+      ) {
         tmpl.metadata = {
           ...(tmpl.metadata ?? {}),
-          labels: { ...(tmpl.metadata?.labels ?? {}), ...extra, [TRACKING_LABEL]: name },
+          labels: {
+            ...(tmpl.metadata?.labels ?? {}),
+            ...extra,
+            [TRACKING_LABEL]: name,
+          },
         };
       }
       return obj;
@@ -448,7 +507,8 @@ export class ArgoCdController {
         });
         for (const o of items) {
           if (o.metadata.ownerReferences?.length) continue;
-          if (o.kind === 'Application' && o.metadata.name === app.metadata.name) continue;
+          if (o.kind === 'Application' && o.metadata.name === app.metadata.name)
+            continue;
           out.push(o);
         }
       } catch {
@@ -458,13 +518,22 @@ export class ArgoCdController {
     return out;
   }
 
-  async compare(app: KubeObject, opts: { revision?: string; source?: AppSource } = {}): Promise<Comparison> {
+  async compare(
+    app: KubeObject,
+    opts: { revision?: string; source?: AppSource } = {},
+  ): Promise<Comparison> {
     const source: AppSource = opts.source ?? app.spec?.source;
     const conditions: Comparison['conditions'] = [];
     if (!source) {
       return {
         managed: [],
-        conditions: [{ type: 'InvalidSpecError', message: 'spec.source is required (multi-source applications are not supported by the sandbox)' }],
+        conditions: [
+          {
+            type: 'InvalidSpecError',
+            message:
+              'spec.source is required (multi-source applications are not supported by the sandbox)',
+          },
+        ],
         error: 'spec.source is required',
       };
     }
@@ -475,7 +544,9 @@ export class ArgoCdController {
       rendered = await this.#render(app, source, sha);
     } catch (e) {
       const msg = `Failed to load target state: failed to generate manifest for source 1 of 1: ${
-        e instanceof ManifestError ? e.message : `rpc error: code = Unknown desc = ${(e as Error).message}`
+        e instanceof ManifestError
+          ? e.message
+          : `rpc error: code = Unknown desc = ${(e as Error).message}`
       }`;
       return {
         managed: this.#previousManaged(app),
@@ -490,9 +561,14 @@ export class ArgoCdController {
     for (const t of targets) {
       const { group, version } = groupVersion(t.apiVersion);
       const resource = this.cluster.resourceForKind(t.apiVersion, t.kind);
-      const key = `${group}/${t.kind}/${t.metadata.namespace ?? ''}/${t.metadata.name}`;
+      const key = `${group}/${t.kind}/${t.metadata.namespace ?? ''}/${
+        t.metadata.name
+      }`;
       if (seen.has(key)) {
-        conditions.push({ type: 'RepeatedResourceWarning', message: `Resource ${key} appeared multiple times in target state` });
+        conditions.push({
+          type: 'RepeatedResourceWarning',
+          message: `Resource ${key} appeared multiple times in target state`,
+        });
         continue;
       }
       seen.add(key);
@@ -501,12 +577,27 @@ export class ArgoCdController {
           type: 'ComparisonError',
           message: `The server could not find the requested resource: ${t.apiVersion}, Kind=${t.kind}`,
         });
-        managed.push({ key, group, version, kind: t.kind, namespace: t.metadata.namespace ?? '', name: t.metadata.name, target: t, inSync: false, health: { status: 'Unknown' } });
+        managed.push({
+          key,
+          group,
+          version,
+          kind: t.kind,
+          namespace: t.metadata.namespace ?? '',
+          name: t.metadata.name,
+          target: t,
+          inSync: false,
+          health: { status: 'Unknown' },
+        });
         continue;
       }
       types.add(resource);
-      const live = this.cluster.get(resource, t.metadata.namespace, t.metadata.name);
-      const inSync = !!live && isSubset(t, live) && this.#lastAppliedMatches(t, live);
+      const live = this.cluster.get(
+        resource,
+        t.metadata.namespace,
+        t.metadata.name,
+      );
+      const inSync =
+        !!live && isSubset(t, live) && this.#lastAppliedMatches(t, live);
       managed.push({
         key,
         group,
@@ -522,12 +613,17 @@ export class ArgoCdController {
       });
     }
     for (const r of (app.status?.resources ?? []) as ResourceStatus[]) {
-      const res = this.cluster.resourceForKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind);
+      const res = this.cluster.resourceForKind(
+        r.group ? `${r.group}/${r.version}` : r.version,
+        r.kind,
+      );
       if (res) types.add(res);
     }
     for (const live of this.#liveManaged(app, types)) {
       const { group, version } = groupVersion(live.apiVersion);
-      const key = `${group}/${live.kind}/${live.metadata.namespace ?? ''}/${live.metadata.name}`;
+      const key = `${group}/${live.kind}/${live.metadata.namespace ?? ''}/${
+        live.metadata.name
+      }`;
       if (seen.has(key)) continue;
       seen.add(key);
       managed.push({
@@ -543,13 +639,23 @@ export class ArgoCdController {
         health: assessHealth(this.cluster, live),
       });
     }
-    return { revision: sha, sourceType: rendered.sourceType, managed, conditions };
+    return {
+      revision: sha,
+      sourceType: rendered.sourceType,
+      managed,
+      conditions,
+    };
   }
 
   #previousManaged(app: KubeObject): Managed[] {
     return ((app.status?.resources ?? []) as ResourceStatus[]).map(r => {
-      const resource = this.cluster.resourceForKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind);
-      const live = resource ? this.cluster.get(resource, r.namespace || undefined, r.name) : undefined;
+      const resource = this.cluster.resourceForKind(
+        r.group ? `${r.group}/${r.version}` : r.version,
+        r.kind,
+      );
+      const live = resource
+        ? this.cluster.get(resource, r.namespace || undefined, r.name)
+        : undefined;
       return {
         key: `${r.group}/${r.kind}/${r.namespace}/${r.name}`,
         group: r.group,
@@ -615,20 +721,35 @@ export class ArgoCdController {
           name: m.name,
           status: m.inSync ? 'Synced' : 'OutOfSync',
         };
-        if (m.health) r.health = { status: m.health.status, ...(m.health.message ? { message: m.health.message } : {}) };
+        if (m.health)
+          r.health = {
+            status: m.health.status,
+            ...(m.health.message ? { message: m.health.message } : {}),
+          };
         if (!m.target) r.requiresPruning = true;
         return r;
       })
-      .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.name.localeCompare(b.name));
-    const syncStatus = cmp.error ? 'Unknown' : resources.every(r => r.status === 'Synced') ? 'Synced' : 'OutOfSync';
+      .sort(
+        (a, b) =>
+          kindRank(a.kind) - kindRank(b.kind) || a.name.localeCompare(b.name),
+      );
+    let syncStatus = 'OutOfSync';
+    if (cmp.error) syncStatus = 'Unknown';
+    else if (resources.every(r => r.status === 'Synced')) syncStatus = 'Synced';
     const images = new Set<string>();
     const urls = new Set<string>();
     for (const m of cmp.managed) {
       const spec = m.live?.spec;
       const pod = spec?.template?.spec ?? (m.kind === 'Pod' ? spec : undefined);
-      for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) if (c.image) images.add(c.image);
+      for (const c of [
+        ...(pod?.containers ?? []),
+        ...(pod?.initContainers ?? []),
+      ])
+        if (c.image) images.add(c.image);
       if (m.kind === 'Ingress' && m.live)
-        for (const rule of spec?.rules ?? []) if (rule.host) urls.add(`${spec?.tls?.length ? 'https' : 'http'}://${rule.host}`);
+        for (const rule of spec?.rules ?? [])
+          if (rule.host)
+            urls.add(`${spec?.tls?.length ? 'https' : 'http'}://${rule.host}`);
     }
     const now = this.ctx.clock.now().toISOString();
     const source = app.spec?.source;
@@ -638,7 +759,16 @@ export class ArgoCdController {
         comparedTo: { source, destination: app.spec?.destination },
         ...(cmp.revision ? { revision: cmp.revision } : {}),
       },
-      health: { status: health, ...(healthMessage && health !== 'Healthy' ? { message: healthMessage } : {}), lastTransitionTime: app.status?.health?.status === health ? app.status?.health?.lastTransitionTime ?? now : now },
+      health: {
+        status: health,
+        ...(healthMessage && health !== 'Healthy'
+          ? { message: healthMessage }
+          : {}),
+        lastTransitionTime:
+          app.status?.health?.status === health
+            ? app.status?.health?.lastTransitionTime ?? now
+            : now,
+      },
       resources,
       summary: {
         images: [...images].sort(),
@@ -661,12 +791,14 @@ export class ArgoCdController {
     const onlyPrune = cmp.managed.filter(m => !m.inSync).every(m => !m.target);
     if (onlyPrune && !automated.prune) return;
     const last = app.status?.operationState;
-    const lastRev = last?.syncResult?.revision ?? last?.operation?.sync?.revision;
+    const lastRev =
+      last?.syncResult?.revision ?? last?.operation?.sync?.revision;
     if (last && lastRev === cmp.revision) {
       if (last.phase === 'Failed' || last.phase === 'Error') return; // no retry strategy
       if (!automated.selfHeal) return; // already synced to this revision
       const finished = Date.parse(last.finishedAt ?? last.startedAt ?? '') || 0;
-      const waitReal = this.ctx.clock.real(SELF_HEAL_BACKOFF_MS) - (Date.now() - finished);
+      const waitReal =
+        this.ctx.clock.real(SELF_HEAL_BACKOFF_MS) - (Date.now() - finished);
       if (waitReal > 0) {
         this.schedule(name, SELF_HEAL_BACKOFF_MS);
         return;
@@ -684,7 +816,8 @@ export class ArgoCdController {
   /** Starts a sync operation (API sync/rollback, automated sync); returns the updated app. */
   startOperation(name: string, operation: Operation): KubeObject {
     const app = this.getApp(name);
-    if (!app) throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
+    if (!app)
+      throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
     if (this.#inflight.has(name) || (app as any).operation)
       throw new ApiError(400, 'another operation is already in progress');
     return this.#beginOperation(name, operation) ?? app;
@@ -692,7 +825,9 @@ export class ArgoCdController {
 
   #beginOperation(name: string, operation: Operation): KubeObject | undefined {
     if (this.#inflight.has(name)) return undefined;
-    const flight: { terminated: boolean; timer?: NodeJS.Timeout } = { terminated: false };
+    const flight: { terminated: boolean; timer?: NodeJS.Timeout } = {
+      terminated: false,
+    };
     this.#inflight.set(name, flight);
     const startedAt = this.ctx.clock.now().toISOString();
     let app: KubeObject | undefined;
@@ -705,7 +840,14 @@ export class ArgoCdController {
       if (stableJson((current as any).operation) !== stableJson(operation)) {
         const withOp = { ...current, operation } as KubeObject;
         delete withOp.metadata.resourceVersion;
-        this.#specKeys.set(name, stableJson({ spec: current.spec, labels: current.metadata.labels, op: operation }));
+        this.#specKeys.set(
+          name,
+          stableJson({
+            spec: current.spec,
+            labels: current.metadata.labels,
+            op: operation,
+          }),
+        );
         this.cluster.update(APPLICATIONS, withOp);
       }
       app = this.cluster.updateStatus(APPLICATIONS, this.namespace, name, {
@@ -720,11 +862,23 @@ export class ArgoCdController {
       this.#inflight.delete(name);
       throw e;
     }
-    this.#event(name, 'OperationStarted', `Initiated ${operation.initiatedBy?.automated ? 'automated ' : ''}sync to ${operation.sync.revision ?? 'HEAD'}`);
+    this.#event(
+      name,
+      'OperationStarted',
+      `Initiated ${
+        operation.initiatedBy?.automated ? 'automated ' : ''
+      }sync to ${operation.sync.revision ?? 'HEAD'}`,
+    );
     flight.timer = this.ctx.clock.setTimeout(() => {
       flight.timer = undefined;
-      this.#serial(name, () => this.#runOperation(name, operation, startedAt, flight))
-        .catch(err => this.ctx.logger.error(`argocd: sync ${name} failed`, { error: String(err?.stack ?? err) }))
+      this.#serial(name, () =>
+        this.#runOperation(name, operation, startedAt, flight),
+      )
+        .catch(err =>
+          this.ctx.logger.error(`argocd: sync ${name} failed`, {
+            error: String(err?.stack ?? err),
+          }),
+        )
         .finally(() => this.schedule(name, 0));
     }, OPERATION_DELAY_MS);
     return app;
@@ -733,7 +887,11 @@ export class ArgoCdController {
   /** Terminates the running operation (DELETE .../operation). */
   terminate(name: string) {
     const flight = this.#inflight.get(name);
-    if (!flight) throw new ApiError(400, 'Unable to terminate operation. No operation is in progress');
+    if (!flight)
+      throw new ApiError(
+        400,
+        'Unable to terminate operation. No operation is in progress',
+      );
     flight.terminated = true;
     if (flight.timer) {
       this.ctx.clock.clear(flight.timer);
@@ -742,14 +900,21 @@ export class ArgoCdController {
       this.#finishOperation(name, {
         phase: 'Failed',
         message: 'Operation terminated',
-        operation: app?.status?.operationState?.operation ?? (app as any)?.operation,
-        startedAt: app?.status?.operationState?.startedAt ?? this.ctx.clock.now().toISOString(),
+        operation:
+          app?.status?.operationState?.operation ?? (app as any)?.operation,
+        startedAt:
+          app?.status?.operationState?.startedAt ??
+          this.ctx.clock.now().toISOString(),
       });
       this.schedule(name, 0);
     }
   }
 
-  #finishOperation(name: string, state: Record<string, unknown>, history?: unknown[]) {
+  #finishOperation(
+    name: string,
+    state: Record<string, unknown>,
+    history?: unknown[],
+  ) {
     this.#inflight.delete(name);
     const app = this.getApp(name);
     if (!app) return;
@@ -757,7 +922,14 @@ export class ArgoCdController {
       const copy = structuredClone(app) as any;
       delete copy.operation;
       delete copy.metadata.resourceVersion;
-      this.#specKeys.set(name, stableJson({ spec: copy.spec, labels: copy.metadata.labels, op: undefined }));
+      this.#specKeys.set(
+        name,
+        stableJson({
+          spec: copy.spec,
+          labels: copy.metadata.labels,
+          op: undefined,
+        }),
+      );
       try {
         this.cluster.update(APPLICATIONS, copy);
       } catch {
@@ -776,9 +948,11 @@ export class ArgoCdController {
     this.#event(
       name,
       'OperationCompleted',
-      `${state.phase === 'Succeeded' ? 'Sync operation' : 'Sync operation'} to ${
-        (state.syncResult as any)?.revision ?? ''
-      } ${state.phase === 'Succeeded' ? 'succeeded' : `failed: ${state.message}`}`,
+      `${
+        state.phase === 'Succeeded' ? 'Sync operation' : 'Sync operation'
+      } to ${(state.syncResult as any)?.revision ?? ''} ${
+        state.phase === 'Succeeded' ? 'succeeded' : `failed: ${state.message}`
+      }`,
       state.phase === 'Succeeded' ? 'Normal' : 'Warning',
     );
   }
@@ -807,28 +981,59 @@ export class ArgoCdController {
       this.#finishOperation(name, {
         ...base,
         phase: 'Error',
-        message: `ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: ${(e as Error).message}`,
+        message: `ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: ${
+          (e as Error).message
+        }`,
       });
       return;
     }
-    const targets = this.decorate(app, rendered.objects).sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
-    const selected = (o: { kind: string; apiVersion?: string; metadata: { name: string; namespace?: string } }) =>
+    const targets = this.decorate(app, rendered.objects).sort(
+      (a, b) => kindRank(a.kind) - kindRank(b.kind),
+    );
+    const selected = (o: {
+      kind: string;
+      apiVersion?: string;
+      metadata: { name: string; namespace?: string };
+    }) =>
       !sync.resources?.length ||
       sync.resources.some(
         r =>
           r.kind === o.kind &&
           r.name === o.metadata.name &&
           (!r.namespace || r.namespace === (o.metadata.namespace ?? '')) &&
-          (r.group === undefined || r.group === groupVersion(o.apiVersion ?? '').group),
+          (r.group === undefined ||
+            r.group === groupVersion(o.apiVersion ?? '').group),
       );
     const results: Array<Record<string, unknown>> = [];
     let failed: string | undefined;
-    const syncOptions = [...(app.spec?.syncPolicy?.syncOptions ?? []), ...(sync.syncOptions ?? [])];
+    const syncOptions = [
+      ...(app.spec?.syncPolicy?.syncOptions ?? []),
+      ...(sync.syncOptions ?? []),
+    ];
     const destNs = app.spec?.destination?.namespace;
-    if (destNs && !sync.dryRun && this.cluster.resourceType('v1/namespaces') && !this.cluster.get('v1/namespaces', undefined, destNs)) {
+    if (
+      destNs &&
+      !sync.dryRun &&
+      this.cluster.resourceType('v1/namespaces') &&
+      !this.cluster.get('v1/namespaces', undefined, destNs)
+    ) {
       if (syncOptions.includes('CreateNamespace=true')) {
-        this.cluster.apply('v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: destNs } });
-        results.push({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name: destNs, status: 'Synced', message: `namespace/${destNs} created`, hookPhase: 'Running', syncPhase: 'PreSync' });
+        this.cluster.apply('v1/namespaces', {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: destNs },
+        });
+        results.push({
+          group: '',
+          version: 'v1',
+          kind: 'Namespace',
+          namespace: '',
+          name: destNs,
+          status: 'Synced',
+          message: `namespace/${destNs} created`,
+          hookPhase: 'Running',
+          syncPhase: 'PreSync',
+        });
       } else {
         failed = `namespaces "${destNs}" not found`;
       }
@@ -838,52 +1043,123 @@ export class ArgoCdController {
       if (!selected(t)) continue;
       const { group, version } = groupVersion(t.apiVersion);
       const res = this.cluster.resourceForKind(t.apiVersion, t.kind);
-      const base2 = { group, version, kind: t.kind, namespace: t.metadata.namespace ?? '', name: t.metadata.name, hookPhase: 'Running', syncPhase: 'Sync' };
-      const ref = `${t.kind.toLowerCase()}${group ? `.${group}` : ''}/${t.metadata.name}`;
+      const base2 = {
+        group,
+        version,
+        kind: t.kind,
+        namespace: t.metadata.namespace ?? '',
+        name: t.metadata.name,
+        hookPhase: 'Running',
+        syncPhase: 'Sync',
+      };
+      const ref = `${t.kind.toLowerCase()}${group ? `.${group}` : ''}/${
+        t.metadata.name
+      }`;
       if (!res) {
-        failed = `The Kubernetes API could not find ${group || 'core'}/${t.kind} for requested resource ${t.metadata.namespace ?? ''}/${t.metadata.name}. Make sure the "${t.kind}" CRD is installed on the destination cluster.`;
-        results.push({ ...base2, status: 'SyncFailed', message: failed, hookPhase: 'Failed' });
+        failed = `The Kubernetes API could not find ${group || 'core'}/${
+          t.kind
+        } for requested resource ${t.metadata.namespace ?? ''}/${
+          t.metadata.name
+        }. Make sure the "${
+          t.kind
+        }" CRD is installed on the destination cluster.`;
+        results.push({
+          ...base2,
+          status: 'SyncFailed',
+          message: failed,
+          hookPhase: 'Failed',
+        });
         continue;
       }
       const live = this.cluster.get(res, t.metadata.namespace, t.metadata.name);
-      const unchanged = !!live && isSubset(t, live) && this.#lastAppliedMatches(t, live);
+      const unchanged =
+        !!live && isSubset(t, live) && this.#lastAppliedMatches(t, live);
+      let verb = 'created';
+      if (live) verb = unchanged ? 'unchanged' : 'configured';
       if (sync.dryRun) {
-        results.push({ ...base2, status: 'Synced', message: `${ref} ${live ? (unchanged ? 'unchanged' : 'configured') : 'created'} (dry run)` });
+        results.push({
+          ...base2,
+          status: 'Synced',
+          message: `${ref} ${verb} (dry run)`,
+        });
         continue;
       }
       try {
-        if (!unchanged || !live) this.cluster.apply(res, this.#applied(t, live));
-        results.push({ ...base2, status: 'Synced', message: `${ref} ${live ? (unchanged ? 'unchanged' : 'configured') : 'created'}` });
+        if (!unchanged || !live)
+          this.cluster.apply(res, this.#applied(t, live));
+        results.push({
+          ...base2,
+          status: 'Synced',
+          message: `${ref} ${verb}`,
+        });
       } catch (e) {
         failed = `${ref}: ${(e as Error).message}`;
-        results.push({ ...base2, status: 'SyncFailed', message: (e as Error).message, hookPhase: 'Failed' });
+        results.push({
+          ...base2,
+          status: 'SyncFailed',
+          message: (e as Error).message,
+          hookPhase: 'Failed',
+        });
       }
     }
     // prune: managed live objects no longer in git
     if (!failed && !flight.terminated) {
-      const targetKeys = new Set(targets.map(t => `${groupVersion(t.apiVersion).group}/${t.kind}/${t.metadata.namespace ?? ''}/${t.metadata.name}`));
+      const targetKeys = new Set(
+        targets.map(
+          t =>
+            `${groupVersion(t.apiVersion).group}/${t.kind}/${
+              t.metadata.namespace ?? ''
+            }/${t.metadata.name}`,
+        ),
+      );
       const types = new Set<string>();
       for (const t of targets) {
         const r = this.cluster.resourceForKind(t.apiVersion, t.kind);
         if (r) types.add(r);
       }
       for (const r of (app.status?.resources ?? []) as ResourceStatus[]) {
-        const res = this.cluster.resourceForKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind);
+        const res = this.cluster.resourceForKind(
+          r.group ? `${r.group}/${r.version}` : r.version,
+          r.kind,
+        );
         if (res) types.add(res);
       }
       const extras = this.#liveManaged(app, types)
-        .filter(o => !targetKeys.has(`${groupVersion(o.apiVersion).group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
+        .filter(
+          o =>
+            !targetKeys.has(
+              `${groupVersion(o.apiVersion).group}/${o.kind}/${
+                o.metadata.namespace ?? ''
+              }/${o.metadata.name}`,
+            ),
+        )
         .filter(o => selected(o))
         .sort((a, b) => kindRank(b.kind) - kindRank(a.kind));
       for (const o of extras) {
         const { group, version } = groupVersion(o.apiVersion);
-        const base2 = { group, version, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name, hookPhase: 'Running', syncPhase: 'Sync' };
+        const base2 = {
+          group,
+          version,
+          kind: o.kind,
+          namespace: o.metadata.namespace ?? '',
+          name: o.metadata.name,
+          hookPhase: 'Running',
+          syncPhase: 'Sync',
+        };
         if (!sync.prune) {
-          results.push({ ...base2, status: 'PruneSkipped', message: 'ignored (requires pruning)' });
+          results.push({
+            ...base2,
+            status: 'PruneSkipped',
+            message: 'ignored (requires pruning)',
+          });
           continue;
         }
         if (sync.dryRun) {
-          results.push({ ...base2, status: 'Pruned', message: 'pruned (dry run)' });
+          results.push({
+            ...base2,
+            status: 'Pruned',
+            message: 'pruned (dry run)',
+          });
           continue;
         }
         const res = this.cluster.resourceForKind(o.apiVersion, o.kind)!;
@@ -892,12 +1168,22 @@ export class ArgoCdController {
       }
     }
     if (flight.terminated) {
-      this.#finishOperation(name, { ...base, phase: 'Failed', message: 'Operation terminated', syncResult: { resources: results, revision: sha, source } });
+      this.#finishOperation(name, {
+        ...base,
+        phase: 'Failed',
+        message: 'Operation terminated',
+        syncResult: { resources: results, revision: sha, source },
+      });
       return;
     }
     const syncResult = { resources: results, revision: sha, source };
     if (failed) {
-      this.#finishOperation(name, { ...base, phase: 'Failed', message: `one or more objects failed to apply, reason: ${failed}`, syncResult });
+      this.#finishOperation(name, {
+        ...base,
+        phase: 'Failed',
+        message: `one or more objects failed to apply, reason: ${failed}`,
+        syncResult,
+      });
       return;
     }
     const fresh = this.getApp(name) ?? app;
@@ -923,7 +1209,9 @@ export class ArgoCdController {
       {
         ...base,
         phase: 'Succeeded',
-        message: sync.dryRun ? 'successfully synced (dry run)' : 'successfully synced (all tasks run)',
+        message: sync.dryRun
+          ? 'successfully synced (dry run)'
+          : 'successfully synced (all tasks run)',
         syncResult,
       },
       history,
@@ -937,7 +1225,9 @@ export class ArgoCdController {
     const lastApplied = live?.metadata.annotations?.[LAST_APPLIED];
     let previous: Record<string, string> = {};
     try {
-      previous = lastApplied ? JSON.parse(lastApplied).metadata?.annotations ?? {} : {};
+      previous = lastApplied
+        ? JSON.parse(lastApplied).metadata?.annotations ?? {}
+        : {};
     } catch {
       previous = {};
     }
@@ -946,9 +1236,14 @@ export class ArgoCdController {
     }
     obj.metadata = {
       ...obj.metadata,
-      annotations: { ...annotations, ...(target.metadata.annotations ?? {}), [LAST_APPLIED]: JSON.stringify(target) },
+      annotations: {
+        ...annotations,
+        ...(target.metadata.annotations ?? {}),
+        [LAST_APPLIED]: JSON.stringify(target),
+      },
     };
-    if (live?.status !== undefined && obj.status === undefined) obj.status = live.status;
+    if (live?.status !== undefined && obj.status === undefined)
+      obj.status = live.status;
     return obj;
   }
 
@@ -1007,10 +1302,18 @@ export class ArgoCdController {
       liveState: m.live ? JSON.stringify(m.live) : 'null',
       targetState: m.target ? JSON.stringify(m.target) : 'null',
       normalizedLiveState: m.live ? JSON.stringify(m.live) : 'null',
-      predictedLiveState: m.target ? JSON.stringify(m.live ? { ...m.live, ...m.target, status: m.live.status } : m.target) : 'null',
+      predictedLiveState: m.target
+        ? JSON.stringify(
+            m.live
+              ? { ...m.live, ...m.target, status: m.live.status }
+              : m.target,
+          )
+        : 'null',
       hook: false,
       requiresPruning: !m.target,
-      ...(m.live?.metadata.resourceVersion ? { resourceVersion: m.live.metadata.resourceVersion } : {}),
+      ...(m.live?.metadata.resourceVersion
+        ? { resourceVersion: m.live.metadata.resourceVersion }
+        : {}),
     }));
   }
 
@@ -1025,13 +1328,25 @@ export class ArgoCdController {
       if (o.kind === 'Pod') {
         const statuses = (o.status?.containerStatuses ?? []) as any[];
         const ready = statuses.filter(s => s.ready).length;
-        const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
-        const waiting = statuses.find(s => s.state?.waiting)?.state?.waiting?.reason;
-        const terminated = statuses.find(s => s.state?.terminated)?.state?.terminated?.reason;
-        info.push({ name: 'Status Reason', value: waiting ?? terminated ?? o.status?.phase ?? 'Unknown' });
+        const restarts = statuses.reduce(
+          (n, s) => n + (s.restartCount ?? 0),
+          0,
+        );
+        const waiting = statuses.find(s => s.state?.waiting)?.state?.waiting
+          ?.reason;
+        const terminated = statuses.find(s => s.state?.terminated)?.state
+          ?.terminated?.reason;
+        info.push({
+          name: 'Status Reason',
+          value: waiting ?? terminated ?? o.status?.phase ?? 'Unknown',
+        });
         info.push({ name: 'Node', value: o.spec?.nodeName ?? 'sandbox-node' });
-        info.push({ name: 'Containers', value: `${ready}/${(o.spec?.containers ?? []).length}` });
-        if (restarts) info.push({ name: 'Restart Count', value: String(restarts) });
+        info.push({
+          name: 'Containers',
+          value: `${ready}/${(o.spec?.containers ?? []).length}`,
+        });
+        if (restarts)
+          info.push({ name: 'Restart Count', value: String(restarts) });
         for (const c of o.spec?.containers ?? []) images.push(c.image);
       }
       const rev = o.metadata.annotations?.['deployment.kubernetes.io/revision'];
@@ -1060,16 +1375,29 @@ export class ArgoCdController {
           : {}),
         ...(info.length ? { info } : {}),
         ...(images.length ? { images } : {}),
-        ...(health ? { health: { status: health.status, ...(health.message ? { message: health.message } : {}) } } : {}),
+        ...(health
+          ? {
+              health: {
+                status: health.status,
+                ...(health.message ? { message: health.message } : {}),
+              },
+            }
+          : {}),
         ...(o.kind === 'Service' || o.kind === 'Ingress'
           ? {
               networkingInfo:
                 o.kind === 'Service'
                   ? { targetLabels: o.spec?.selector ?? {} }
                   : {
-                      externalURLs: (o.spec?.rules ?? []).filter((r: any) => r.host).map((r: any) => `http://${r.host}`),
+                      externalURLs: (o.spec?.rules ?? [])
+                        .filter((r: any) => r.host)
+                        .map((r: any) => `http://${r.host}`),
                       targetRefs: (o.spec?.rules ?? []).flatMap((r: any) =>
-                        (r.http?.paths ?? []).map((p: any) => ({ kind: 'Service', namespace: o.metadata.namespace, name: p.backend?.service?.name })),
+                        (r.http?.paths ?? []).map((p: any) => ({
+                          kind: 'Service',
+                          namespace: o.metadata.namespace,
+                          name: p.backend?.service?.name,
+                        })),
                       ),
                     },
             }
@@ -1080,22 +1408,33 @@ export class ArgoCdController {
       if (!this.cluster.resourceType(resource)) return [];
       return this.cluster
         .list(resource, { namespace: parent.metadata.namespace })
-        .items.filter(o => (o.metadata.ownerReferences ?? []).some(r => r.uid === parent.metadata.uid));
+        .items.filter(o =>
+          (o.metadata.ownerReferences ?? []).some(
+            r => r.uid === parent.metadata.uid,
+          ),
+        );
     };
     for (const r of (app.status?.resources ?? []) as ResourceStatus[]) {
-      const res = this.cluster.resourceForKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind);
-      const live = res ? this.cluster.get(res, r.namespace || undefined, r.name) : undefined;
+      const res = this.cluster.resourceForKind(
+        r.group ? `${r.group}/${r.version}` : r.version,
+        r.kind,
+      );
+      const live = res
+        ? this.cluster.get(res, r.namespace || undefined, r.name)
+        : undefined;
       if (!live) continue;
       node(live);
-      const owned =
-        live.kind === 'Deployment'
-          ? childrenOf(live, 'apps/v1/replicasets')
-          : ['StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(live.kind)
-          ? childrenOf(live, 'v1/pods')
-          : [];
+      let owned: KubeObject[] = [];
+      if (live.kind === 'Deployment')
+        owned = childrenOf(live, 'apps/v1/replicasets');
+      else if (
+        ['StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(live.kind)
+      )
+        owned = childrenOf(live, 'v1/pods');
       for (const child of owned) {
         node(child, live);
-        if (child.kind === 'ReplicaSet') for (const pod of childrenOf(child, 'v1/pods')) node(pod, child);
+        if (child.kind === 'ReplicaSet')
+          for (const pod of childrenOf(child, 'v1/pods')) node(pod, child);
       }
     }
     return { nodes, hosts: [{ name: 'sandbox-node', resourcesInfo: [] }] };
@@ -1105,21 +1444,37 @@ export class ArgoCdController {
   async revisionMetadata(app: KubeObject, revision: string) {
     const loc = parseRepoURL(app.spec?.source?.repoURL);
     if (!loc || !this.ctx.git.exists(loc.owner, loc.repo))
-      throw new ApiError(404, `repository not found: ${app.spec?.source?.repoURL}`);
+      throw new ApiError(
+        404,
+        `repository not found: ${app.spec?.source?.repoURL}`,
+      );
     const sha = await this.ctx.git.resolve(loc.owner, loc.repo, revision);
     if (!sha) throw new ApiError(404, `revision ${revision} not found`);
-    const out = await this.ctx.git.git(loc.owner, loc.repo, ['show', '-s', '--format=%an <%ae>%x00%aI%x00%B', sha]);
+    const out = await this.ctx.git.git(loc.owner, loc.repo, [
+      'show',
+      '-s',
+      '--format=%an <%ae>%x00%aI%x00%B',
+      sha,
+    ]);
     const [author, date, message] = out.split('\0');
-    const tags = (await this.ctx.git.git(loc.owner, loc.repo, ['tag', '--points-at', sha]))
+    const tags = (
+      await this.ctx.git.git(loc.owner, loc.repo, ['tag', '--points-at', sha])
+    )
       .split('\n')
       .filter(Boolean);
-    return { author, date: new Date(date).toISOString(), tags, message: message.replace(/\n+$/, '') };
+    return {
+      author,
+      date: new Date(date).toISOString(),
+      tags,
+      message: message.replace(/\n+$/, ''),
+    };
   }
 
   /** Deletes an application, and with `cascade` the objects it manages. */
   deleteApplication(name: string, cascade: boolean) {
     const app = this.getApp(name);
-    if (!app) throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
+    if (!app)
+      throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
     const flight = this.#inflight.get(name);
     if (flight) {
       flight.terminated = true;
@@ -1129,12 +1484,18 @@ export class ArgoCdController {
     if (cascade) {
       const types = new Set<string>();
       for (const r of (app.status?.resources ?? []) as ResourceStatus[]) {
-        const res = this.cluster.resourceForKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind);
+        const res = this.cluster.resourceForKind(
+          r.group ? `${r.group}/${r.version}` : r.version,
+          r.kind,
+        );
         if (res) types.add(res);
       }
-      for (const o of this.#liveManaged(app, types).sort((a, b) => kindRank(b.kind) - kindRank(a.kind))) {
+      for (const o of this.#liveManaged(app, types).sort(
+        (a, b) => kindRank(b.kind) - kindRank(a.kind),
+      )) {
         const res = this.cluster.resourceForKind(o.apiVersion, o.kind);
-        if (res) this.cluster.delete(res, o.metadata.namespace, o.metadata.name);
+        if (res)
+          this.cluster.delete(res, o.metadata.namespace, o.metadata.name);
       }
     }
     if ((app.metadata as any).finalizers?.length) {

@@ -58,16 +58,25 @@ function podContainerProblem(pod: KubeObject): string | undefined {
     const waiting = cs.state?.waiting;
     if (
       waiting &&
-      ['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'InvalidImageName'].includes(
-        waiting.reason,
-      )
+      [
+        'CrashLoopBackOff',
+        'ImagePullBackOff',
+        'ErrImagePull',
+        'CreateContainerConfigError',
+        'InvalidImageName',
+      ].includes(waiting.reason)
     ) {
-      return `pod ${pod.metadata.name}: container ${cs.name}: ${waiting.reason}${
-        waiting.message ? `: ${waiting.message}` : ''
-      }`;
+      return `pod ${pod.metadata.name}: container ${cs.name}: ${
+        waiting.reason
+      }${waiting.message ? `: ${waiting.message}` : ''}`;
     }
     const last = cs.lastState?.terminated;
-    if (last && last.reason === 'OOMKilled' && (cs.restartCount ?? 0) > 0 && !cs.ready) {
+    if (
+      last &&
+      last.reason === 'OOMKilled' &&
+      (cs.restartCount ?? 0) > 0 &&
+      !cs.ready
+    ) {
       return `pod ${pod.metadata.name}: container ${cs.name} was OOMKilled (restarts: ${cs.restartCount})`;
     }
   }
@@ -89,12 +98,18 @@ export function assessHealth(
     return { status: 'Progressing', message: 'Pending deletion' };
   const spec = obj.spec ?? {};
   const status = obj.status ?? {};
-  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  const group = obj.apiVersion.includes('/')
+    ? obj.apiVersion.split('/')[0]
+    : '';
   switch (`${group}/${obj.kind}`) {
     case 'apps/Deployment': {
       if (spec.paused)
         return { status: 'Suspended', message: 'Deployment is paused' };
-      const problem = podProblem(cluster, obj.metadata.namespace, spec.selector?.matchLabels);
+      const problem = podProblem(
+        cluster,
+        obj.metadata.namespace,
+        spec.selector?.matchLabels,
+      );
       if (problem) return { status: 'Degraded', message: problem };
       const progressing = (status.conditions ?? []).find(
         (c: any) => c.type === 'Progressing',
@@ -136,15 +151,31 @@ export function assessHealth(
     case 'apps/StatefulSet':
     case 'apps/ReplicaSet':
     case 'apps/DaemonSet': {
-      const problem = podProblem(cluster, obj.metadata.namespace, spec.selector?.matchLabels);
+      const problem = podProblem(
+        cluster,
+        obj.metadata.namespace,
+        spec.selector?.matchLabels,
+      );
       if (problem) return { status: 'Degraded', message: problem };
       if ((status.observedGeneration ?? 0) < (obj.metadata.generation ?? 1))
-        return { status: 'Progressing', message: 'Waiting for rollout to finish: observed generation less than desired generation' };
+        return {
+          status: 'Progressing',
+          message:
+            'Waiting for rollout to finish: observed generation less than desired generation',
+        };
       const want =
-        obj.kind === 'DaemonSet' ? status.desiredNumberScheduled ?? 0 : spec.replicas ?? 1;
-      const ready = obj.kind === 'DaemonSet' ? status.numberAvailable ?? 0 : status.readyReplicas ?? 0;
+        obj.kind === 'DaemonSet'
+          ? status.desiredNumberScheduled ?? 0
+          : spec.replicas ?? 1;
+      const ready =
+        obj.kind === 'DaemonSet'
+          ? status.numberAvailable ?? 0
+          : status.readyReplicas ?? 0;
       if (ready < want)
-        return { status: 'Progressing', message: `Waiting for ${want - ready} pods to be ready...` };
+        return {
+          status: 'Progressing',
+          message: `Waiting for ${want - ready} pods to be ready...`,
+        };
       return { status: 'Healthy' };
     }
     case '/Pod': {
@@ -154,9 +185,14 @@ export function assessHealth(
         case 'Succeeded':
           return { status: 'Healthy', message: status.message };
         case 'Failed':
-          return { status: 'Degraded', message: status.message ?? status.reason };
+          return {
+            status: 'Degraded',
+            message: status.message ?? status.reason,
+          };
         case 'Running': {
-          const ready = (status.conditions ?? []).find((c: any) => c.type === 'Ready');
+          const ready = (status.conditions ?? []).find(
+            (c: any) => c.type === 'Ready',
+          );
           return ready?.status === 'True'
             ? { status: 'Healthy' }
             : { status: 'Progressing', message: 'Waiting for readiness' };
@@ -166,7 +202,10 @@ export function assessHealth(
       }
     }
     case '/Service':
-      if (spec.type === 'LoadBalancer' && !(status.loadBalancer?.ingress ?? []).length)
+      if (
+        spec.type === 'LoadBalancer' &&
+        !(status.loadBalancer?.ingress ?? []).length
+      )
         return { status: 'Progressing', message: 'Waiting for load balancer' };
       return { status: 'Healthy' };
     case 'networking.k8s.io/Ingress':
@@ -174,14 +213,16 @@ export function assessHealth(
       // controller, so an Ingress is Healthy once it exists.
       return { status: 'Healthy' };
     case '/PersistentVolumeClaim':
-      return status.phase === 'Bound'
-        ? { status: 'Healthy' }
-        : status.phase === 'Lost'
-        ? { status: 'Degraded' }
-        : { status: 'Progressing', message: 'Waiting for volume to be bound' };
+      if (status.phase === 'Bound') return { status: 'Healthy' };
+      if (status.phase === 'Lost') return { status: 'Degraded' };
+      return {
+        status: 'Progressing',
+        message: 'Waiting for volume to be bound',
+      };
     case 'batch/Job': {
       const c = (status.conditions ?? []).find(
-        (x: any) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
+        (x: any) =>
+          (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
       );
       if (!c) return { status: 'Progressing', message: 'Job is running' };
       return c.type === 'Complete'
@@ -192,7 +233,9 @@ export function assessHealth(
       return { status: 'Healthy' };
     case 'argoproj.io/Application': {
       const h = status.health?.status as HealthStatusCode | undefined;
-      return h ? { status: h, message: status.health?.message } : { status: 'Unknown' };
+      return h
+        ? { status: h, message: status.health?.message }
+        : { status: 'Unknown' };
     }
     default:
       return undefined;

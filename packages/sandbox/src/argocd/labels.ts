@@ -7,17 +7,18 @@ export function matchLabels(
   return reqs.every(raw => {
     const r = raw.trim();
     if (!r) return true;
-    let m;
-    if ((m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(r))) {
+    const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(r);
+    if (set) {
+      const m = set;
       const vals = m[3].split(',').map(s => s.trim());
       const has = m[1] in labels && vals.includes(labels[m[1]]);
       return m[2] === 'in' ? has : !has;
     }
-    if ((m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(r))) {
+    const m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(r);
+    if (m) {
       return m[2] === '!=' ? labels[m[1]] !== m[3] : labels[m[1]] === m[3];
     }
     if (r.startsWith('!')) return !(r.slice(1) in labels);
     return r in labels;
   });
 }
-

@@ -3,13 +3,21 @@ import express from 'express';
 import type { SandboxContext } from '../core/context';
 import type { KubeObject } from '../core/cluster';
 import { familyErrorBody } from '../http/errors';
-import { APPLICATIONS, ApiError, type ArgoCdController, type Operation } from './controller';
+import {
+  APPLICATIONS,
+  ApiError,
+  type ArgoCdController,
+  type Operation,
+} from './controller';
 import { matchLabels } from './labels';
 
 export const ARGOCD_USERNAME = 'admin';
 export const ARGOCD_PASSWORD = 'sandbox-argocd-password';
 
-type Handler = (req: express.Request, res: express.Response) => Promise<void> | void;
+type Handler = (
+  req: express.Request,
+  res: express.Response,
+) => Promise<void> | void;
 
 function fail(res: express.Response, status: number, message: string) {
   res.status(status).json(familyErrorBody('argocd', status, message));
@@ -24,8 +32,12 @@ export function presentApp(app: KubeObject): KubeObject {
   delete (out.metadata as any).managedFields;
   out.status = {
     ...(out.status ?? {}),
-    sync: out.status?.sync?.status ? out.status.sync : { ...(out.status?.sync ?? {}), status: 'Unknown' },
-    health: out.status?.health?.status ? out.status.health : { ...(out.status?.health ?? {}), status: 'Missing' },
+    sync: out.status?.sync?.status
+      ? out.status.sync
+      : { ...(out.status?.sync ?? {}), status: 'Unknown' },
+    health: out.status?.health?.status
+      ? out.status.health
+      : { ...(out.status?.health ?? {}), status: 'Missing' },
   };
   return out;
 }
@@ -63,7 +75,8 @@ export function createArgoCdRouter(
   ctx.persistence.register('argocd-projects', {
     save: () => [...projects.values()],
     load: data => {
-      for (const p of (data as KubeObject[]) ?? []) projects.set(p.metadata.name, p);
+      for (const p of (data as KubeObject[]) ?? [])
+        projects.set(p.metadata.name, p);
     },
   });
 
@@ -93,17 +106,27 @@ export function createArgoCdRouter(
   );
 
   router.get('/api/version', (_req, res) => {
-    res.json({ Version: 'v2.13.0+sandbox', BuildDate: '2026-01-01T00:00:00Z', Platform: 'linux/amd64' });
+    res.json({
+      Version: 'v2.13.0+sandbox',
+      BuildDate: '2026-01-01T00:00:00Z',
+      Platform: 'linux/amd64',
+    });
   });
 
   router.get('/api/v1/settings', (_req, res) => {
-    res.json({ url: ctx.urls.argocd ?? '', appLabelKey: 'app.kubernetes.io/instance', trackingMethod: 'label' });
+    res.json({
+      url: ctx.urls.argocd ?? '',
+      appLabelKey: 'app.kubernetes.io/instance',
+      trackingMethod: 'label',
+    });
   });
 
   // everything else needs the token
   router.use('/api/v1', (req, res, next) => {
     const auth = req.header('authorization') ?? '';
-    const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(req.header('cookie') ?? '')?.[1];
+    const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(
+      req.header('cookie') ?? '',
+    )?.[1];
     const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? cookie;
     if (!given) {
       fail(res, 401, 'no session information');
@@ -126,20 +149,32 @@ export function createArgoCdRouter(
     return app;
   };
   const queryList = (v: unknown): string[] =>
-    (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap(x => String(x).split(',')).filter(Boolean);
+    (Array.isArray(v) ? v : [v])
+      .filter(x => x !== undefined)
+      .flatMap(x => String(x).split(','))
+      .filter(Boolean);
 
   router.get(
     '/api/v1/applications',
     wrap((req, res) => {
-      const selector = typeof req.query.selector === 'string' ? req.query.selector : '';
+      const selector =
+        typeof req.query.selector === 'string' ? req.query.selector : '';
       const names = queryList(req.query.name);
-      const projs = [...queryList(req.query.projects), ...queryList(req.query.project)];
-      const repo = typeof req.query.repo === 'string' ? req.query.repo : undefined;
-      const list = ctx.cluster.list(APPLICATIONS, { namespace: controller.namespace });
+      const projs = [
+        ...queryList(req.query.projects),
+        ...queryList(req.query.project),
+      ];
+      const repo =
+        typeof req.query.repo === 'string' ? req.query.repo : undefined;
+      const list = ctx.cluster.list(APPLICATIONS, {
+        namespace: controller.namespace,
+      });
       const items = list.items
         .filter(a => !selector || matchLabels(a.metadata.labels, selector))
         .filter(a => !names.length || names.includes(a.metadata.name))
-        .filter(a => !projs.length || projs.includes(a.spec?.project ?? 'default'))
+        .filter(
+          a => !projs.length || projs.includes(a.spec?.project ?? 'default'),
+        )
         .filter(a => !repo || a.spec?.source?.repoURL === repo)
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
         .map(presentApp);
@@ -155,20 +190,36 @@ export function createArgoCdRouter(
       const app: KubeObject = (body as any)?.application ?? body;
       const name = app?.metadata?.name;
       if (!name || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
-        fail(res, 400, 'application spec is invalid: metadata.name must be a valid DNS-1123 name');
+        fail(
+          res,
+          400,
+          'application spec is invalid: metadata.name must be a valid DNS-1123 name',
+        );
         return;
       }
       if (!app.spec?.destination || (!app.spec?.source && !app.spec?.sources)) {
-        fail(res, 400, 'application spec for ' + name + ' is invalid: InvalidSpecError: spec.source and spec.destination are required');
+        fail(
+          res,
+          400,
+          `application spec for ${name} is invalid: InvalidSpecError: spec.source and spec.destination are required`,
+        );
         return;
       }
       if (app.spec.sources && !app.spec.source) {
-        fail(res, 400, `application spec for ${name} is invalid: InvalidSpecError: multi-source applications are not supported by the sandbox`);
+        fail(
+          res,
+          400,
+          `application spec for ${name} is invalid: InvalidSpecError: multi-source applications are not supported by the sandbox`,
+        );
         return;
       }
       const project = app.spec.project ?? 'default';
       if (!projects.has(project)) {
-        fail(res, 400, `application spec for ${name} is invalid: InvalidSpecError: Application referencing project ${project} which does not exist`);
+        fail(
+          res,
+          400,
+          `application spec for ${name} is invalid: InvalidSpecError: Application referencing project ${project} which does not exist`,
+        );
         return;
       }
       const existing = controller.getApp(name);
@@ -179,30 +230,51 @@ export function createArgoCdRouter(
           name,
           namespace: controller.namespace,
           ...(app.metadata.labels ? { labels: app.metadata.labels } : {}),
-          ...(app.metadata.annotations ? { annotations: app.metadata.annotations } : {}),
-          ...(app.metadata.finalizers ? { finalizers: app.metadata.finalizers } : {}),
+          ...(app.metadata.annotations
+            ? { annotations: app.metadata.annotations }
+            : {}),
+          ...(app.metadata.finalizers
+            ? { finalizers: app.metadata.finalizers }
+            : {}),
         },
         spec: { ...app.spec, project },
       };
       if (existing) {
-        if (JSON.stringify(existing.spec) === JSON.stringify(clean.spec) && JSON.stringify(existing.metadata.labels ?? {}) === JSON.stringify(clean.metadata.labels ?? {})) {
+        if (
+          JSON.stringify(existing.spec) === JSON.stringify(clean.spec) &&
+          JSON.stringify(existing.metadata.labels ?? {}) ===
+            JSON.stringify(clean.metadata.labels ?? {})
+        ) {
           res.json(presentApp(existing));
           return;
         }
         if (!upsert) {
-          fail(res, 400, 'existing application spec is different, use upsert flag to force update');
+          fail(
+            res,
+            400,
+            'existing application spec is different, use upsert flag to force update',
+          );
           return;
         }
         const updated = ctx.cluster.update(APPLICATIONS, {
           ...existing,
-          metadata: { ...existing.metadata, labels: clean.metadata.labels, annotations: clean.metadata.annotations, resourceVersion: undefined },
+          metadata: {
+            ...existing.metadata,
+            labels: clean.metadata.labels,
+            annotations: clean.metadata.annotations,
+            resourceVersion: undefined,
+          },
           spec: clean.spec,
         });
         res.json(presentApp(updated));
         return;
       }
       const created = ctx.cluster.create(APPLICATIONS, clean);
-      controller.recordEvent(name, 'ResourceCreated', `admin created application`);
+      controller.recordEvent(
+        name,
+        'ResourceCreated',
+        `admin created application`,
+      );
       res.json(presentApp(created));
     }),
   );
@@ -227,7 +299,11 @@ export function createArgoCdRouter(
       const existing = getApp(name);
       const app = req.body as KubeObject;
       if (app?.metadata?.name && app.metadata.name !== name) {
-        fail(res, 400, `application name in body (${app.metadata.name}) does not match ${name}`);
+        fail(
+          res,
+          400,
+          `application name in body (${app.metadata.name}) does not match ${name}`,
+        );
         return;
       }
       if (!app?.spec) {
@@ -239,12 +315,17 @@ export function createArgoCdRouter(
         metadata: {
           ...existing.metadata,
           labels: app.metadata?.labels ?? existing.metadata.labels,
-          annotations: app.metadata?.annotations ?? existing.metadata.annotations,
+          annotations:
+            app.metadata?.annotations ?? existing.metadata.annotations,
           resourceVersion: undefined,
         },
         spec: { ...app.spec, project: app.spec.project ?? 'default' },
       });
-      controller.recordEvent(name, 'ResourceUpdated', 'admin updated application spec');
+      controller.recordEvent(
+        name,
+        'ResourceUpdated',
+        'admin updated application spec',
+      );
       res.json(presentApp(updated));
     }),
   );
@@ -266,8 +347,17 @@ export function createArgoCdRouter(
       const body = req.body ?? {};
       const automated = app.spec?.syncPolicy?.automated;
       const target = app.spec?.source?.targetRevision || 'HEAD';
-      if (body.revision && automated && automated.enabled !== false && body.revision !== target) {
-        fail(res, 400, `Cannot sync to ${body.revision}: auto-sync currently set to ${target}`);
+      if (
+        body.revision &&
+        automated &&
+        automated.enabled !== false &&
+        body.revision !== target
+      ) {
+        fail(
+          res,
+          400,
+          `Cannot sync to ${body.revision}: auto-sync currently set to ${target}`,
+        );
         return;
       }
       const operation: Operation = {
@@ -275,8 +365,12 @@ export function createArgoCdRouter(
           revision: body.revision || target,
           prune: !!body.prune,
           dryRun: !!body.dryRun,
-          ...(Array.isArray(body.resources) && body.resources.length ? { resources: body.resources } : {}),
-          ...(body.syncOptions?.items ? { syncOptions: body.syncOptions.items } : {}),
+          ...(Array.isArray(body.resources) && body.resources.length
+            ? { resources: body.resources }
+            : {}),
+          ...(body.syncOptions?.items
+            ? { syncOptions: body.syncOptions.items }
+            : {}),
           ...(body.strategy ? { syncStrategy: body.strategy } : {}),
         },
         initiatedBy: { username: ARGOCD_USERNAME },
@@ -291,17 +385,31 @@ export function createArgoCdRouter(
       const name = req.params.name;
       let app = getApp(name);
       const id = Number(req.body?.id);
-      const entry = ((app.status?.history ?? []) as any[]).find(h => h.id === id);
+      const entry = ((app.status?.history ?? []) as any[]).find(
+        h => h.id === id,
+      );
       if (!entry) {
-        fail(res, 400, `application ${name} does not have deployment with id ${req.body?.id}`);
+        fail(
+          res,
+          400,
+          `application ${name} does not have deployment with id ${req.body?.id}`,
+        );
         return;
       }
       if (app.spec?.syncPolicy?.automated) {
         // what the Argo CD UI does before a rollback: turn auto-sync off
         const spec = structuredClone(app.spec);
         delete spec.syncPolicy.automated;
-        app = ctx.cluster.update(APPLICATIONS, { ...app, metadata: { ...app.metadata, resourceVersion: undefined }, spec });
-        controller.recordEvent(name, 'ResourceUpdated', 'auto-sync disabled for rollback');
+        app = ctx.cluster.update(APPLICATIONS, {
+          ...app,
+          metadata: { ...app.metadata, resourceVersion: undefined },
+          spec,
+        });
+        controller.recordEvent(
+          name,
+          'ResourceUpdated',
+          'auto-sync disabled for rollback',
+        );
       }
       const operation: Operation = {
         sync: {
@@ -335,14 +443,21 @@ export function createArgoCdRouter(
   router.get(
     '/api/v1/applications/:name/managed-resources',
     wrap(async (req, res) => {
-      res.json({ items: await controller.managedResources(getApp(req.params.name)) });
+      res.json({
+        items: await controller.managedResources(getApp(req.params.name)),
+      });
     }),
   );
 
   router.get(
     '/api/v1/applications/:name/revisions/:revision/metadata',
     wrap(async (req, res) => {
-      res.json(await controller.revisionMetadata(getApp(req.params.name), req.params.revision));
+      res.json(
+        await controller.revisionMetadata(
+          getApp(req.params.name),
+          req.params.revision,
+        ),
+      );
     }),
   );
 
@@ -362,7 +477,11 @@ export function createArgoCdRouter(
     '/api/v1/projects/:name',
     wrap((req, res) => {
       const p = projects.get(req.params.name);
-      if (!p) throw new ApiError(404, `appprojects.argoproj.io "${req.params.name}" not found`);
+      if (!p)
+        throw new ApiError(
+          404,
+          `appprojects.argoproj.io "${req.params.name}" not found`,
+        );
       res.json(p);
     }),
   );
@@ -377,8 +496,16 @@ export function createArgoCdRouter(
         return;
       }
       const existing = projects.get(name);
-      if (existing && !req.body?.upsert && JSON.stringify(existing.spec) !== JSON.stringify(project.spec ?? {})) {
-        fail(res, 400, 'existing project spec is different, use upsert flag to force update');
+      if (
+        existing &&
+        !req.body?.upsert &&
+        JSON.stringify(existing.spec) !== JSON.stringify(project.spec ?? {})
+      ) {
+        fail(
+          res,
+          400,
+          'existing project spec is different, use upsert flag to force update',
+        );
         return;
       }
       const saved: KubeObject = {
@@ -388,10 +515,16 @@ export function createArgoCdRouter(
           ...(existing?.metadata ?? {}),
           name,
           namespace: controller.namespace,
-          ...(project.metadata.labels ? { labels: project.metadata.labels } : {}),
+          ...(project.metadata.labels
+            ? { labels: project.metadata.labels }
+            : {}),
           uid: existing?.metadata.uid ?? crypto.randomUUID(),
-          creationTimestamp: existing?.metadata.creationTimestamp ?? ctx.clock.now().toISOString(),
-          resourceVersion: String(Number(existing?.metadata.resourceVersion ?? 0) + 1),
+          creationTimestamp:
+            existing?.metadata.creationTimestamp ??
+            ctx.clock.now().toISOString(),
+          resourceVersion: String(
+            Number(existing?.metadata.resourceVersion ?? 0) + 1,
+          ),
         },
         spec: project.spec ?? {},
         status: {},
@@ -405,7 +538,10 @@ export function createArgoCdRouter(
     '/api/v1/projects/:name',
     wrap((req, res) => {
       if (!projects.delete(req.params.name))
-        throw new ApiError(404, `appprojects.argoproj.io "${req.params.name}" not found`);
+        throw new ApiError(
+          404,
+          `appprojects.argoproj.io "${req.params.name}" not found`,
+        );
       res.json({});
     }),
   );

@@ -67,13 +67,17 @@ export function parseManifests(name: string, text: string): KubeObject[] {
     try {
       objects.push(JSON.parse(text));
     } catch (e) {
-      throw new ManifestError(`failed to unmarshal ${name}: ${(e as Error).message}`);
+      throw new ManifestError(
+        `failed to unmarshal ${name}: ${(e as Error).message}`,
+      );
     }
   } else {
     for (const doc of YAML.parseAllDocuments(text)) {
       if (doc.errors.length) {
         throw new ManifestError(
-          `failed to unmarshal ${name}: ${doc.errors[0].message.split('\n')[0]}`,
+          `failed to unmarshal ${name}: ${
+            doc.errors[0].message.split('\n')[0]
+          }`,
         );
       }
       const v = doc.toJS();
@@ -86,12 +90,16 @@ export function parseManifests(name: string, text: string): KubeObject[] {
       throw new ManifestError(`${name}: a document is not a Kubernetes object`);
     const obj = o as KubeObject;
     if (obj.kind === 'List' || /List$/.test(String(obj.kind ?? ''))) {
-      for (const item of ((obj as any).items ?? []) as KubeObject[]) flat.push(item);
+      for (const item of ((obj as any).items ?? []) as KubeObject[])
+        flat.push(item);
       continue;
     }
     if (!obj.apiVersion || !obj.kind)
       throw new ManifestError(
-        `${name}: Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 120)}'`,
+        `${name}: Object 'Kind' is missing in '${JSON.stringify(obj).slice(
+          0,
+          120,
+        )}'`,
       );
     if (!obj.metadata?.name)
       throw new ManifestError(`${name}: ${obj.kind} has no metadata.name`);
@@ -127,24 +135,30 @@ export async function renderSource(
 ): Promise<RenderedSource> {
   const loc = parseRepoURL(source.repoURL);
   if (!loc)
-    throw new ManifestError(`repository not found: ${source.repoURL ?? '(none)'}`);
+    throw new ManifestError(
+      `repository not found: ${source.repoURL ?? '(none)'}`,
+    );
   if (source.chart)
     throw new ManifestError(
       'Helm repository charts (spec.source.chart) are not supported by the sandbox; use a chart directory in git',
     );
   if (source.kustomize)
-    throw new ManifestError('Kustomize sources are not supported by the sandbox');
+    throw new ManifestError(
+      'Kustomize sources are not supported by the sandbox',
+    );
   if (source.plugin)
     throw new ManifestError('plugin sources are not supported by the sandbox');
-  const dir = (source.path ?? '').replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
+  const dir = (source.path ?? '')
+    .replace(/^\.?\/+|\/+$/g, '')
+    .replace(/^\.$/, '');
   const all = await git.listFiles(loc.owner, loc.repo, sha, dir);
   const rel = all.map(f => (dir ? f.slice(dir.length + 1) : f));
   if (!all.length)
-    throw new ManifestError(
-      `${dir || '.'}: app path does not exist`,
-    );
+    throw new ManifestError(`${dir || '.'}: app path does not exist`);
   if (rel.includes('kustomization.yaml') || rel.includes('kustomization.yml'))
-    throw new ManifestError('Kustomize sources are not supported by the sandbox');
+    throw new ManifestError(
+      'Kustomize sources are not supported by the sandbox',
+    );
 
   if (rel.includes('Chart.yaml') || source.helm) {
     if (!rel.includes('Chart.yaml'))
@@ -155,7 +169,9 @@ export async function renderSource(
     }));
     for (const v of valueFiles) {
       if (v.path.startsWith('..'))
-        throw new ManifestError(`value file ${v.name} resolved outside the repository`);
+        throw new ManifestError(
+          `value file ${v.name} resolved outside the repository`,
+        );
     }
     const contents = await readFiles(git, loc.owner, loc.repo, sha, [
       ...all,
@@ -186,7 +202,8 @@ export async function renderSource(
       });
       const objects: KubeObject[] = [];
       for (const t of rendered) {
-        for (const d of t.documents) objects.push(...parseManifests(t.source, d));
+        for (const d of t.documents)
+          objects.push(...parseManifests(t.source, d));
       }
       return { sourceType: 'Helm', objects };
     } catch (e) {

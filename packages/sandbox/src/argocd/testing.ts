@@ -122,7 +122,11 @@ export class FakeCluster implements ClusterStore {
         availableReplicas: r,
         conditions: [
           { type: 'Available', status: 'True' },
-          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+          {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'NewReplicaSetAvailable',
+          },
         ],
       };
     }
@@ -134,7 +138,11 @@ export class FakeCluster implements ClusterStore {
   create(resource: string, object: KubeObject) {
     if (!this.resourceType(resource))
       throw new ClusterError(404, 'NotFound', `unknown resource ${resource}`);
-    const prev = this.get(resource, this.#ns(resource, object), object.metadata.name);
+    const prev = this.get(
+      resource,
+      this.#ns(resource, object),
+      object.metadata.name,
+    );
     if (prev)
       throw new ClusterError(
         409,
@@ -151,9 +159,17 @@ export class FakeCluster implements ClusterStore {
   }
 
   update(resource: string, object: KubeObject) {
-    const prev = this.get(resource, this.#ns(resource, object), object.metadata.name);
+    const prev = this.get(
+      resource,
+      this.#ns(resource, object),
+      object.metadata.name,
+    );
     if (!prev)
-      throw new ClusterError(404, 'NotFound', `${resource} "${object.metadata.name}" not found`);
+      throw new ClusterError(
+        404,
+        'NotFound',
+        `${resource} "${object.metadata.name}" not found`,
+      );
     if (
       object.metadata.resourceVersion &&
       object.metadata.resourceVersion !== prev.metadata.resourceVersion
@@ -165,7 +181,11 @@ export class FakeCluster implements ClusterStore {
   apply(resource: string, object: KubeObject) {
     if (!this.resourceType(resource))
       throw new ClusterError(404, 'NotFound', `unknown resource ${resource}`);
-    const prev = this.get(resource, this.#ns(resource, object), object.metadata.name);
+    const prev = this.get(
+      resource,
+      this.#ns(resource, object),
+      object.metadata.name,
+    );
     return this.#store(resource, object, prev);
   }
 
@@ -177,7 +197,10 @@ export class FakeCluster implements ClusterStore {
   ) {
     const prev = this.get(resource, namespace, name);
     if (!prev) throw new ClusterError(404, 'NotFound', `${name} not found`);
-    const o = { ...prev, status: { ...(prev.status ?? {}), ...(status as object) } };
+    const o = {
+      ...prev,
+      status: { ...(prev.status ?? {}), ...(status as object) },
+    };
     o.metadata = { ...o.metadata, resourceVersion: String(++this.#rv) };
     this.#objects.set(this.#key(resource, prev.metadata.namespace, name), o);
     this.#emit(resource, 'MODIFIED', o);
@@ -187,7 +210,9 @@ export class FakeCluster implements ClusterStore {
   delete(resource: string, namespace: string | undefined, name: string) {
     const k = this.#key(
       resource,
-      this.resourceType(resource)?.namespaced ? namespace ?? 'default' : undefined,
+      this.resourceType(resource)?.namespaced
+        ? namespace ?? 'default'
+        : undefined,
       name,
     );
     const o = this.#objects.get(k);

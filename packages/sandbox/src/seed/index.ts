@@ -13,12 +13,18 @@ export * from './manifests';
 
 export const GITOPS_OWNER = 'acme';
 export const GITOPS_REPO = 'gitops';
-export const BOT_AUTHOR = { name: 'OpenLuffy Bot', email: 'luffy-bot@acme.example' };
+export const BOT_AUTHOR = {
+  name: 'OpenLuffy Bot',
+  email: 'luffy-bot@acme.example',
+};
 const APPLICATIONS = 'argoproj.io/v1alpha1/applications';
 
 /** `http://127.0.0.1:18083/acme/gitops.git` (the GitHub family's git smart HTTP). */
 export function gitopsRepoURL(ctx: SandboxContext): string {
-  const base = (ctx.urls.github ?? 'http://127.0.0.1:18083').replace(/\/+$/, '');
+  const base = (ctx.urls.github ?? 'http://127.0.0.1:18083').replace(
+    /\/+$/,
+    '',
+  );
   return `${base}/${GITOPS_OWNER}/${GITOPS_REPO}.git`;
 }
 
@@ -60,7 +66,8 @@ export async function seedGitopsDemo(ctx: SandboxContext): Promise<void> {
     return;
   }
   const ensure = (resource: string, object: any) => {
-    if (cluster.get(resource, object.metadata.namespace, object.metadata.name)) return;
+    if (cluster.get(resource, object.metadata.namespace, object.metadata.name))
+      return;
     try {
       cluster.create(resource, object);
     } catch (e) {
@@ -75,7 +82,12 @@ export async function seedGitopsDemo(ctx: SandboxContext): Promise<void> {
         name: ns,
         labels: {
           'kubernetes.io/metadata.name': ns,
-          ...(ns === 'argocd' ? {} : { 'openluffy.io/customer': CUSTOMER, 'openluffy.io/env': ns.slice(CUSTOMER.length + 1) }),
+          ...(ns === 'argocd'
+            ? {}
+            : {
+                'openluffy.io/customer': CUSTOMER,
+                'openluffy.io/env': ns.slice(CUSTOMER.length + 1),
+              }),
         },
       },
     });

@@ -26,7 +26,8 @@ export const DEMO_SERVICES: DemoService[] = [
     source: 'manifests',
     description: 'Checkout API (Node.js)',
     requiredEnv: {
-      DATABASE_URL: env => `postgres://checkout@postgres.acme-${env}.svc:5432/checkout`,
+      DATABASE_URL: env =>
+        `postgres://checkout@postgres.acme-${env}.svc:5432/checkout`,
       PAYMENT_PROVIDER_URL: env => `https://payments.${env}.acme.example`,
     },
   },
@@ -48,13 +49,18 @@ export const DEMO_SERVICES: DemoService[] = [
     source: 'helm',
     description: 'Stock levels (Go)',
     requiredEnv: {
-      DATABASE_URL: env => `postgres://inventory@postgres.acme-${env}.svc:5432/inventory`,
+      DATABASE_URL: env =>
+        `postgres://inventory@postgres.acme-${env}.svc:5432/inventory`,
     },
   },
 ];
 
 export const IMAGE_TAG = '1.4.2';
-export const REPLICAS: Record<Environment, number> = { dev: 1, preprod: 2, prod: 3 };
+export const REPLICAS: Record<Environment, number> = {
+  dev: 1,
+  preprod: 2,
+  prod: 3,
+};
 /** What the demo image needs vs what it is allowed: healthy at start (180Mi < 256Mi). */
 export const MEMORY_DEMAND = '180Mi';
 export const MEMORY_LIMIT = '256Mi';
@@ -68,11 +74,17 @@ function deploymentYaml(s: DemoService, env: Environment): string {
   const required = Object.keys(s.requiredEnv);
   const envLines = Object.entries(s.requiredEnv)
     .map(
-      ([k, v]) => `            - name: ${k}\n              value: ${JSON.stringify(v(env))}`,
+      ([k, v]) =>
+        `            - name: ${k}\n              value: ${JSON.stringify(
+          v(env),
+        )}`,
     )
     .join('\n');
   return `# ${s.description}, ${env} environment.
-# Managed by Argo CD (application ${appName(s.name, env)}): edit here and let it sync,
+# Managed by Argo CD (application ${appName(
+    s.name,
+    env,
+  )}): edit here and let it sync,
 # changes made directly in the cluster are reverted (self-heal).
 apiVersion: apps/v1
 kind: Deployment

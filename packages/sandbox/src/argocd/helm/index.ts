@@ -99,7 +99,8 @@ export function renderChart(
   if (!files['Chart.yaml'])
     throw new TemplateError('Chart.yaml file is missing');
   const chart = parseValues('Chart.yaml', files['Chart.yaml']);
-  if (!chart.name) throw new TemplateError('validation: chart.metadata.name is required');
+  if (!chart.name)
+    throw new TemplateError('validation: chart.metadata.name is required');
   if (!chart.version)
     throw new TemplateError('validation: chart.metadata.version is required');
   if (chart.dependencies && (chart.dependencies as unknown[]).length)
@@ -160,7 +161,10 @@ export function renderChart(
     if (base.startsWith('_') || base === 'NOTES.txt') continue;
     if (!/\.(ya?ml|json|tpl)$/.test(base)) continue;
     const name = `${chart.name}/${f}`;
-    const text = set.render(name, { ...top, Template: { Name: name, BasePath: `${chart.name}/templates` } });
+    const text = set.render(name, {
+      ...top,
+      Template: { Name: name, BasePath: `${chart.name}/templates` },
+    });
     const documents = text
       .split(/^---[ \t]*(?:#.*)?$/m)
       .map(d => d.replace(/^\s*\n/, ''))

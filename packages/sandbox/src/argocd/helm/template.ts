@@ -82,6 +82,13 @@ type Token =
   | { t: 'assign' } // =
   | { t: 'comma' };
 
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+};
+
 function tokenize(src: string, where: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -124,16 +131,7 @@ function tokenize(src: string, where: string): Token[] {
         if (src[j] === '\\') {
           j++;
           const e = src[j];
-          s +=
-            e === 'n'
-              ? '\n'
-              : e === 't'
-              ? '\t'
-              : e === 'r'
-              ? '\r'
-              : e === '0'
-              ? '\0'
-              : e;
+          s += ESCAPES[e] ?? e;
         } else s += src[j];
       }
       if (j >= src.length)
@@ -228,10 +226,11 @@ function parsePipeline(tokens: Token[], where: string): Pipeline {
   let pos = 0;
   let decl: Pipeline['decl'];
   // variable declaration: $x := ..., $i, $v := ...
-  const declIdx = tokens.findIndex(
-    t => t.t === 'declare' || t.t === 'assign',
-  );
-  if (declIdx > 0 && tokens.slice(0, declIdx).every(t => t.t === 'var' || t.t === 'comma')) {
+  const declIdx = tokens.findIndex(t => t.t === 'declare' || t.t === 'assign');
+  if (
+    declIdx > 0 &&
+    tokens.slice(0, declIdx).every(t => t.t === 'var' || t.t === 'comma')
+  ) {
     const names = tokens
       .slice(0, declIdx)
       .filter(t => t.t === 'var')
@@ -245,8 +244,7 @@ function parsePipeline(tokens: Token[], where: string): Pipeline {
     while (pos < tokens.length) {
       const tok = tokens[pos];
       if (tok.t === 'rparen') {
-        if (!stopAtRparen)
-          throw new TemplateError(`${where}: unexpected ")"`);
+        if (!stopAtRparen) throw new TemplateError(`${where}: unexpected ")"`);
         break;
       }
       pos++;
@@ -312,6 +310,12 @@ function parse(
   const chunks = chunk(name, src);
   let pos = 0;
   // returns the nodes and the keyword that ended the list (end / else ...)
+  // eslint-disable-next-line prefer-const
+  let parseBranches: (
+    kw: 'if' | 'with' | 'range',
+    pipe: Pipeline,
+    where: string,
+  ) => Node;
   const parseList = (
     terminators: string[],
   ): { nodes: Node[]; end?: { kw: string; rest: string; line: number } } => {
@@ -366,7 +370,8 @@ function parse(
         nodes.push({
           n: 'template',
           name: toks[0].value,
-          pipe: toks.length > 1 ? parsePipeline(toks.slice(1), where) : undefined,
+          pipe:
+            toks.length > 1 ? parsePipeline(toks.slice(1), where) : undefined,
           where,
         });
         continue;
@@ -377,11 +382,14 @@ function parse(
         nodes.push({ n: kw });
         continue;
       }
-      nodes.push({ n: 'action', pipe: parsePipeline(tokenize(src2, where), where) });
+      nodes.push({
+        n: 'action',
+        pipe: parsePipeline(tokenize(src2, where), where),
+      });
     }
     return { nodes };
   };
-  const parseBranches = (
+  parseBranches = (
     kw: 'if' | 'with' | 'range',
     pipe: Pipeline,
     where: string,
@@ -407,14 +415,18 @@ function parse(
         elseBody = [parseBranches(kw2, pipe2, elseWhere)];
       } else {
         if (rest)
-          throw new TemplateError(`${elseWhere}: unexpected "${rest}" after else`);
+          throw new TemplateError(
+            `${elseWhere}: unexpected "${rest}" after else`,
+          );
         const e = parseList(['end']);
         if (!e.end)
           throw new TemplateError(`${where}: unexpected EOF (missing {{end}})`);
         elseBody = e.nodes;
       }
     } else if (body.end.rest.trim()) {
-      throw new TemplateError(`${where}: unexpected "${body.end.rest}" after end`);
+      throw new TemplateError(
+        `${where}: unexpected "${body.end.rest}" after end`,
+      );
     }
     return kw === 'range'
       ? { n: 'range', pipe, body: body.nodes, elseBody }
@@ -503,20 +515,7 @@ function sprintf(format: string, args: unknown[]): string {
           s = String(Boolean(a));
           break;
         case 'T':
-          s =
-            typeof a === 'string'
-              ? 'string'
-              : typeof a === 'number'
-              ? Number.isInteger(a)
-                ? 'int'
-                : 'float64'
-              : typeof a === 'boolean'
-              ? 'bool'
-              : Array.isArray(a)
-              ? '[]interface {}'
-              : a && typeof a === 'object'
-              ? 'map[string]interface {}'
-              : '<nil>';
+          s = goTypeName(a);
           break;
         default:
           s = a === undefined || a === null ? '<nil>' : printValue(a);
@@ -528,6 +527,29 @@ function sprintf(format: string, args: unknown[]): string {
       }
       return s;
     },
+  );
+}
+
+function goTypeName(a: unknown): string {
+  if (typeof a === 'string') return 'string';
+  if (typeof a === 'number') return Number.isInteger(a) ? 'int' : 'float64';
+  if (typeof a === 'boolean') return 'bool';
+  if (Array.isArray(a)) return '[]interface {}';
+  if (a && typeof a === 'object') return 'map[string]interface {}';
+  return '<nil>';
+}
+
+function rangeEntries(v: unknown, where: string): Array<[unknown, unknown]> {
+  if (Array.isArray(v)) return v.map((x, i) => [i, x]);
+  if (v && typeof v === 'object')
+    return Object.keys(v)
+      .sort()
+      .map(k => [k, (v as any)[k]]);
+  if (typeof v === 'number')
+    return Array.from({ length: v }, (_x, i) => [i, i]);
+  if (v === undefined || v === null) return [];
+  throw new TemplateError(
+    `${where}: range can't iterate over ${printValue(v)}`,
   );
 }
 
@@ -557,12 +579,19 @@ export class TemplateSet {
   #depth = 0;
 
   constructor() {
-    const self = this;
+    const renderDefine = (name: string, data: unknown) =>
+      this.renderDefine(name, data);
     this.functions = {
       quote: (...a: unknown[]) =>
-        a.map(x => JSON.stringify(x === undefined || x === null ? '' : printValue(x))).join(' '),
+        a
+          .map(x =>
+            JSON.stringify(x === undefined || x === null ? '' : printValue(x)),
+          )
+          .join(' '),
       squote: (...a: unknown[]) =>
-        a.map(x => `'${x === undefined || x === null ? '' : printValue(x)}'`).join(' '),
+        a
+          .map(x => `'${x === undefined || x === null ? '' : printValue(x)}'`)
+          .join(' '),
       default: (d: unknown, v?: unknown) => (isEmpty(v) ? d : v),
       required: (msg: string, v?: unknown) => {
         if (v === undefined || v === null || v === '')
@@ -587,11 +616,15 @@ export class TemplateSet {
       },
       trimSuffix: (suffix: string, s: unknown) => {
         const str = printValue(s);
-        return suffix && str.endsWith(suffix) ? str.slice(0, -suffix.length) : str;
+        return suffix && str.endsWith(suffix)
+          ? str.slice(0, -suffix.length)
+          : str;
       },
       trimPrefix: (prefix: string, s: unknown) => {
         const str = printValue(s);
-        return prefix && str.startsWith(prefix) ? str.slice(prefix.length) : str;
+        return prefix && str.startsWith(prefix)
+          ? str.slice(prefix.length)
+          : str;
       },
       trim: (s: unknown) => printValue(s).trim(),
       lower: (s: unknown) => printValue(s).toLowerCase(),
@@ -615,7 +648,9 @@ export class TemplateSet {
         return o;
       },
       hasKey: (m: unknown, k: string) =>
-        !!m && typeof m === 'object' && Object.prototype.hasOwnProperty.call(m, k),
+        !!m &&
+        typeof m === 'object' &&
+        Object.prototype.hasOwnProperty.call(m, k),
       len: (v: unknown) => {
         if (typeof v === 'string' || Array.isArray(v)) return v.length;
         if (v && typeof v === 'object') return Object.keys(v).length;
@@ -636,7 +671,7 @@ export class TemplateSet {
       mul: (...a: unknown[]) => a.reduce((s: number, x) => s * num(x), 1),
       div: (a: unknown, b: unknown) => Math.trunc(num(a) / num(b)),
       keys: (m: unknown) => Object.keys((m as object) ?? {}),
-      include: (name: string, data: unknown) => self.renderDefine(name, data),
+      include: renderDefine,
       tpl: () => {
         throw new TemplateError(
           'function "tpl" is not supported by the sandbox Helm subset',
@@ -652,7 +687,8 @@ export class TemplateSet {
 
   render(name: string, data: unknown): string {
     const nodes = this.files.get(name);
-    if (!nodes) throw new TemplateError(`template: no template ${JSON.stringify(name)}`);
+    if (!nodes)
+      throw new TemplateError(`template: no template ${JSON.stringify(name)}`);
     return this.exec(nodes, data, { vars: [new Map([['$', data]])] });
   }
 
@@ -660,7 +696,9 @@ export class TemplateSet {
     const nodes = this.defines.get(name);
     if (!nodes)
       throw new TemplateError(
-        `template: no template ${JSON.stringify(name)} associated with template "gotpl"`,
+        `template: no template ${JSON.stringify(
+          name,
+        )} associated with template "gotpl"`,
       );
     if (++this.#depth > 100) {
       this.#depth = 0;
@@ -704,22 +742,12 @@ export class TemplateSet {
       }
       case 'range': {
         const decl = node.pipe.decl;
-        const v = this.evalPipeline({ ...node.pipe, decl: undefined }, dot, scope);
-        const entries: Array<[unknown, unknown]> = Array.isArray(v)
-          ? v.map((x, i) => [i, x])
-          : v && typeof v === 'object'
-          ? Object.keys(v)
-              .sort()
-              .map(k => [k, (v as any)[k]])
-          : typeof v === 'number'
-          ? Array.from({ length: v }, (_x, i) => [i, i])
-          : v === undefined || v === null
-          ? []
-          : (() => {
-              throw new TemplateError(
-                `${node.pipe.where}: range can't iterate over ${printValue(v)}`,
-              );
-            })();
+        const v = this.evalPipeline(
+          { ...node.pipe, decl: undefined },
+          dot,
+          scope,
+        );
+        const entries = rangeEntries(v, node.pipe.where);
         if (!entries.length)
           return node.elseBody ? this.exec(node.elseBody, dot, scope) : '';
         let out = '';
@@ -746,7 +774,9 @@ export class TemplateSet {
         return out;
       }
       case 'template': {
-        const data = node.pipe ? this.evalPipeline(node.pipe, dot, scope) : undefined;
+        const data = node.pipe
+          ? this.evalPipeline(node.pipe, dot, scope)
+          : undefined;
         return this.renderDefine(node.name, data);
       }
       case 'break':
@@ -768,7 +798,13 @@ export class TemplateSet {
     let value: unknown = MISSING;
     let first = true;
     for (const cmd of pipe.commands) {
-      value = this.evalCommand(cmd, dot, scope, pipe.where, first ? [] : [value]);
+      value = this.evalCommand(
+        cmd,
+        dot,
+        scope,
+        pipe.where,
+        first ? [] : [value],
+      );
       first = false;
     }
     if (pipe.decl) {
@@ -780,7 +816,9 @@ export class TemplateSet {
             return value;
           }
         }
-        throw new TemplateError(`${pipe.where}: undefined variable "${varName}"`);
+        throw new TemplateError(
+          `${pipe.where}: undefined variable "${varName}"`,
+        );
       }
       scope.vars[scope.vars.length - 1].set(varName, value);
     }
@@ -799,7 +837,10 @@ export class TemplateSet {
       const name = head.name;
       if (name === 'and' || name === 'or') {
         // lazy like Go 1.18+
-        const args = [...rest.map(a => () => this.evalOperand(a, dot, scope, where)), ...piped.map(p => () => p)];
+        const args = [
+          ...rest.map(a => () => this.evalOperand(a, dot, scope, where)),
+          ...piped.map(p => () => p),
+        ];
         let last: unknown;
         for (const a of args) {
           last = a();
@@ -813,7 +854,10 @@ export class TemplateSet {
           `${where}: function "${name}" not defined (not in the sandbox Helm subset)`,
         );
       }
-      const args = [...rest.map(a => this.evalOperand(a, dot, scope, where)), ...piped];
+      const args = [
+        ...rest.map(a => this.evalOperand(a, dot, scope, where)),
+        ...piped,
+      ];
       try {
         return fn(...args);
       } catch (e) {
@@ -821,7 +865,9 @@ export class TemplateSet {
           if (e.message.startsWith('template:')) throw e;
           throw new TemplateError(`${where}: ${e.message}`);
         }
-        throw new TemplateError(`${where}: error calling ${name}: ${(e as Error).message}`);
+        throw new TemplateError(
+          `${where}: error calling ${name}: ${(e as Error).message}`,
+        );
       }
     }
     if (rest.length || piped.length) {
@@ -832,16 +878,31 @@ export class TemplateSet {
     return this.evalOperand(head, dot, scope, where);
   }
 
-  private evalOperand(op: Operand, dot: unknown, scope: Scope, where: string): unknown {
+  private evalOperand(
+    op: Operand,
+    dot: unknown,
+    scope: Scope,
+    where: string,
+  ): unknown {
     switch (op.k) {
       case 'literal':
         return op.value;
       case 'field':
         return walk(dot, op.path, where, '.');
       case 'var':
-        return walk(this.lookupVar(op.name, scope, where), op.path, where, op.name);
+        return walk(
+          this.lookupVar(op.name, scope, where),
+          op.path,
+          where,
+          op.name,
+        );
       case 'sub':
-        return walk(this.evalPipeline(op.pipe, dot, scope), op.path, where, '(...)');
+        return walk(
+          this.evalPipeline(op.pipe, dot, scope),
+          op.path,
+          where,
+          '(...)',
+        );
       case 'call':
         return this.evalCommand([op], dot, scope, where, []);
       default:
@@ -863,7 +924,12 @@ function describe(op: Operand): string {
   }
 }
 
-function walk(v: unknown, path: string[], where: string, base: string): unknown {
+function walk(
+  v: unknown,
+  path: string[],
+  where: string,
+  base: string,
+): unknown {
   let cur = v;
   for (let i = 0; i < path.length; i++) {
     if (cur === undefined || cur === null) {
