@@ -6,7 +6,7 @@
 // It runs every stage even when one fails, then prints the stage table and, as its very last
 // line, the sum of every test it ran: `N passed, N failed, N skipped`.
 //
-// Options: --skip-e2e, --only=<stage,...> (install,tsc,lint,jest,e2e)
+// Options: --skip-e2e, --only=<stage,...> (install,tsc,lint,config,jest,e2e)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -76,6 +76,22 @@ if (want('tsc')) yarn('type-check (tsc)', ['tsc']);
 
 // 3. lint
 if (want('lint')) yarn('lint', ['lint:all']);
+
+// 3b. config: app-config.yaml alone (the embedded default) and with the production overlay,
+// validated against every package's config schema (placeholder values for its env vars)
+if (want('config')) {
+  const productionEnv = Object.fromEntries(
+    [...fs.readFileSync(path.join(root, 'app-config.production.yaml'), 'utf8').matchAll(/\$\{([A-Z0-9_]+)\}/g)].map(
+      m => [m[1], `placeholder-${m[1].toLowerCase()}`],
+    ),
+  );
+  yarn('config check', ['backstage-cli', 'config:check', '--strict', '--config', 'app-config.yaml']);
+  yarn(
+    'config check (production)',
+    ['backstage-cli', 'config:check', '--strict', '--config', 'app-config.yaml', '--config', 'app-config.production.yaml'],
+    { env: productionEnv },
+  );
+}
 
 // 4. unit + integration tests (one Jest run; files named *.integration.test.* or
 // *.contract.test.* count as integration tests, the rest as unit tests)
