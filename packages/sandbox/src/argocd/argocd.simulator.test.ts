@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SandboxContext } from '../core/context';
+import { startFamilyServer, type FamilyServer } from '../http/server';
+import { createKubernetesFamily } from '../kubernetes';
+import { startSimulator } from '../simulator';
+import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
+import { createArgoCdFamily } from '.';
+import { APPLICATIONS } from './controller';
+
+/**
+ * End to end with the real cluster store and simulator: the seeded apps become Synced and
+ * Healthy; a commit that lowers a memory limit below the demo image's demand drives pods to
+ * OOMKilled (app Degraded), a commit that raises it brings them back to Healthy via Argo CD.
+ */
+jest.setTimeout(60_000);
+
+const silent = { info() {}, warn() {}, error() {} };
+
+async function waitFor<T>(
+  fn: () => T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+describe('argocd with the cluster simulator', () => {
+  let dir: string;
+  let ctx: SandboxContext;
+  let servers: FamilyServer[];
+  let sim: { stop(): void };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-argocd-sim-'));
+    ctx = new SandboxContext({
+      dataDir: dir,
+      timeScale: 50,
+      seed: false,
+      logger: silent,
+    });
+    const kube = createKubernetesFamily(ctx);
+    const argo = createArgoCdFamily(ctx);
+    servers = [
+      await startFamilyServer(ctx, kube, 0, '127.0.0.1'),
+      await startFamilyServer(ctx, argo, 0, '127.0.0.1'),
+    ];
+    sim = startSimulator(ctx);
+    await seedGitopsDemo(ctx);
+  });
+
+  afterAll(async () => {
+    sim?.stop();
+    for (const s of servers ?? []) await s.close();
+    ctx.clock.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const app = (name: string) => ctx.cluster.get(APPLICATIONS, 'argocd', name)!;
+  const state = (name: string) => {
+    const a = app(name);
+    return `${a?.status?.sync?.status}/${a?.status?.health?.status}`;
+  };
+
+  it('syncs the demo to Synced/Healthy, then OOMKilled and back through git', async () => {
+    const names = ['checkout', 'recommender', 'inventory'].flatMap(s =>
+      ['dev', 'preprod', 'prod'].map(e => `${s}-${e}`),
+    );
+    for (const n of names)
+      await waitFor(
+        () => state(n) === 'Synced/Healthy',
+        `${n} Synced/Healthy (is ${state(n)})`,
+      );
+    const pods = ctx.cluster.list('v1/pods', {
+      namespace: 'acme-prod',
+      labelSelector: 'backstage.io/kubernetes-id=checkout',
+    }).items;
+    expect(pods).toHaveLength(3);
+    expect(pods[0].metadata.labels!['app.kubernetes.io/instance']).toBe(
+      'checkout-prod',
+    );
+
+    const file = 'apps/checkout/dev/deployment.yaml';
+    const text = (await ctx.git.readFile(
+      'acme',
+      'gitops',
+      'main',
+      file,
+    ))!.toString();
+    const low = await ctx.git.commitFiles('acme', 'gitops', {
+      branch: 'main',
+      message: 'checkout dev: lower memory limit',
+      author: BOT_AUTHOR,
+      files: { [file]: text.replace('memory: 256Mi', 'memory: 128Mi') },
+    });
+    const degraded = await waitFor(() => {
+      const a = app('checkout-dev');
+      return a.status?.sync?.revision === low &&
+        a.status.health.status === 'Degraded'
+        ? a
+        : undefined;
+    }, `checkout-dev Degraded (is ${state('checkout-dev')})`);
+    expect(degraded.status.sync.status).toBe('Synced');
+    const oom = ctx.cluster
+      .list('v1/pods', {
+        namespace: 'acme-dev',
+        labelSelector: 'app.kubernetes.io/instance=checkout-dev',
+      })
+      .items.some(p =>
+        (p.status?.containerStatuses ?? []).some(
+          (c: any) =>
+            c.lastState?.terminated?.reason === 'OOMKilled' ||
+            c.state?.terminated?.reason === 'OOMKilled',
+        ),
+      );
+    expect(oom).toBe(true);
+
+    const high = await ctx.git.commitFiles('acme', 'gitops', {
+      branch: 'main',
+      message: 'checkout dev: raise memory limit',
+      author: BOT_AUTHOR,
+      files: { [file]: text.replace('memory: 256Mi', 'memory: 384Mi') },
+    });
+    await waitFor(() => {
+      const a = app('checkout-dev');
+      return (
+        a.status?.sync?.revision === high &&
+        state('checkout-dev') === 'Synced/Healthy'
+      );
+    }, `checkout-dev Healthy again (is ${state('checkout-dev')})`);
+    expect(
+      app('checkout-dev').status.history.map((h: any) => h.revision),
+    ).toEqual(expect.arrayContaining([low, high]));
+  });
+});
