@@ -654,7 +654,12 @@ export function createApiRouter(
     res.write(text);
     const uid = pod.metadata.uid!;
     const stop = sim.logs.follow(uid, container!, l => res.write(fmt(l)));
-    const check = setInterval(() => {
+    let check: NodeJS.Timeout | undefined = undefined;
+    const cleanup = () => {
+      clearInterval(check);
+      stop();
+    };
+    check = setInterval(() => {
       const cur = store.getRaw('v1/pods', pod.metadata.namespace, podName);
       const st = (cur?.status?.containerStatuses ?? []).find(
         (c: any) => c.name === container,
@@ -664,10 +669,6 @@ export function createApiRouter(
         res.end();
       }
     }, 500);
-    const cleanup = () => {
-      clearInterval(check);
-      stop();
-    };
     req.on('close', cleanup);
   }
 

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { demoDeployment, startTestCluster, waitFor } from './testing';
+import {
+  demoDeployment,
+  startTestCluster,
+  waitFor,
+} from './__testUtils__/cluster';
 
 jest.setTimeout(90000);
 

@@ -1,7 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
 import { Pod, Event, Namespace } from 'kubernetes-models/v1';
 import { Deployment, ReplicaSet } from 'kubernetes-models/apps/v1';
-import { demoDeployment, startTestCluster, waitFor } from './testing';
+import {
+  demoDeployment,
+  startTestCluster,
+  waitFor,
+} from './__testUtils__/cluster';
 
 jest.setTimeout(30000);
 
@@ -229,6 +233,8 @@ describe('Kubernetes API with @kubernetes/client-node', () => {
     // resourceVersion 1 is still in the history here; a watch from it replays
     await waitFor(() => errors.length > 0, 'replay from rv 1');
     req2.abort();
+    expect(seen).toContain('ADDED cm1');
+    expect(errors[0].type).toBe('ADDED');
   });
 
   it('a memory limit below DEMO_MEMORY_DEMAND gives OOMKilled + CrashLoopBackOff; a higher limit rolls out healthy pods', async () => {

@@ -187,11 +187,7 @@ export function groupVersions(): Array<{
 export function apiResourceList(apiVersion: string) {
   const resources: any[] = [];
   for (const r of RESOURCE_TYPES.filter(x => x.apiVersion === apiVersion)) {
-    const verbs = r.virtual
-      ? ['get', 'list']
-      : r.kind === 'Event'
-      ? VERBS
-      : VERBS;
+    const verbs = r.virtual ? ['get', 'list'] : VERBS;
     resources.push({
       name: r.plural,
       singularName: r.singular,

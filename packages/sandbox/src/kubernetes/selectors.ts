@@ -38,23 +38,26 @@ export function parseLabelSelector(
   if (!selector || !selector.trim()) return [];
   const reqs: LabelRequirement[] = [];
   for (const part of splitTopLevel(selector)) {
-    let m: RegExpMatchArray | null;
-    if ((m = part.match(/^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
-      const values = m[3]
+    const set = part.match(/^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/);
+    const eq = set ? null : part.match(/^([^!=\s]+)\s*(==|!=|=)\s*(\S*)$/);
+    const not = set || eq ? null : part.match(/^!\s*(\S+)$/);
+    const exists = set || eq || not ? null : part.match(/^(\S+)$/);
+    if (set) {
+      const values = set[3]
         .split(',')
         .map(v => v.trim())
         .filter(Boolean);
-      reqs.push({ key: m[1], op: m[2] as 'in' | 'notin', values });
-    } else if ((m = part.match(/^([^!=\s]+)\s*(==|!=|=)\s*(\S*)$/))) {
+      reqs.push({ key: set[1], op: set[2] as 'in' | 'notin', values });
+    } else if (eq) {
       reqs.push({
-        key: m[1],
-        op: m[2] === '!=' ? 'notin' : 'in',
-        values: [m[3]],
+        key: eq[1],
+        op: eq[2] === '!=' ? 'notin' : 'in',
+        values: [eq[3]],
       });
-    } else if ((m = part.match(/^!\s*(\S+)$/))) {
-      reqs.push({ key: m[1], op: 'notexists', values: [] });
-    } else if ((m = part.match(/^(\S+)$/))) {
-      reqs.push({ key: m[1], op: 'exists', values: [] });
+    } else if (not) {
+      reqs.push({ key: not[1], op: 'notexists', values: [] });
+    } else if (exists) {
+      reqs.push({ key: exists[1], op: 'exists', values: [] });
     } else {
       throw badSelector(
         `unable to parse requirement: found '${part}', expected: in, notin, =, ==, !=, gt, lt`,
@@ -75,17 +78,15 @@ export function labelSelectorFromObject(sel: any): LabelRequirement[] {
   for (const [key, value] of Object.entries(sel?.matchLabels ?? {}))
     reqs.push({ key, op: 'in', values: [String(value)] });
   for (const e of sel?.matchExpressions ?? []) {
-    const op = String(e.operator).toLowerCase();
+    const ops: Record<string, LabelRequirement['op']> = {
+      in: 'in',
+      notin: 'notin',
+      exists: 'exists',
+      doesnotexist: 'notexists',
+    };
     reqs.push({
       key: e.key,
-      op:
-        op === 'in'
-          ? 'in'
-          : op === 'notin'
-          ? 'notin'
-          : op === 'exists'
-          ? 'exists'
-          : 'notexists',
+      op: ops[String(e.operator).toLowerCase()] ?? 'notexists',
       values: (e.values ?? []).map(String),
     });
   }

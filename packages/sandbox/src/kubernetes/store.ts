@@ -269,11 +269,8 @@ export class MemoryClusterStore implements ClusterStore {
       const na = a.metadata.namespace ?? '';
       const nb = b.metadata.namespace ?? '';
       if (na !== nb) return na < nb ? -1 : 1;
-      return a.metadata.name < b.metadata.name
-        ? -1
-        : a.metadata.name > b.metadata.name
-        ? 1
-        : 0;
+      if (a.metadata.name === b.metadata.name) return 0;
+      return a.metadata.name < b.metadata.name ? -1 : 1;
     });
     return items;
   }

@@ -641,8 +641,8 @@ export class Simulator {
 
     if (!complete && progressing.status === 'True') {
       const key = `${d.metadata.namespace}/${d.metadata.name}`;
-      const old = this.#deadlineTimers.get(key);
-      if (old) this.ctx.clock.clear(old);
+      const pending = this.#deadlineTimers.get(key);
+      if (pending) this.ctx.clock.clear(pending);
       const elapsed = Date.now() - Date.parse(progressing.lastUpdateTime);
       this.#deadlineTimers.set(
         key,

@@ -114,11 +114,9 @@ export class PodLogs {
   ): LogLine[] | undefined {
     const c = this.#pods.get(podUid)?.get(container);
     // A crashed container that has not restarted yet: its log is what `previous` asks for.
-    const inst = options.previous
-      ? c?.current && !c.current.running
-        ? c.current
-        : c?.previous
-      : c?.current;
+    let inst = c?.current;
+    if (options.previous)
+      inst = c?.current && !c.current.running ? c.current : c?.previous;
     if (!inst) return undefined;
     this.#materialise(inst, options.at ?? Date.now());
     return [...inst.lines];

@@ -4,7 +4,7 @@ import {
   demoDeployment,
   startTestCluster,
   waitFor,
-} from '../kubernetes/testing';
+} from '../kubernetes/__testUtils__/cluster';
 import type { MemoryClusterStore } from '../kubernetes/store';
 
 jest.setTimeout(60000);
@@ -155,10 +155,11 @@ describe('chaos control route', () => {
   });
 
   it('rejects bad chaos requests', async () => {
-    await request(c.srv.url)
+    const res = await request(c.srv.url)
       .post('/_sandbox/chaos')
       .send({ service: 'checkout', env: 'prod', mode: 'explode' })
       .expect(400);
+    expect(res.body.error).toContain('mode must be one of');
     await request(c.srv.url)
       .post('/_sandbox/chaos')
       .send({ mode: 'oom' })

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { SandboxContext } from '../core/context';
-import { startFamilyServer, type FamilyServer } from '../http/server';
-import { startSimulator } from '../simulator';
-import { createKubernetesFamily } from '.';
+import { SandboxContext } from '../../core/context';
+import { startFamilyServer, type FamilyServer } from '../../http/server';
+import { startSimulator } from '../../simulator';
+import { createKubernetesFamily } from '..';
 
 /** Test helper: a kubernetes family server + simulator on a temp data dir. */
 export async function startTestCluster(timeScale = 50) {
