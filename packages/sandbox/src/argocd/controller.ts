@@ -262,7 +262,30 @@ export class ArgoCdController {
     for (const app of cluster.list(APPLICATIONS, { namespace: this.namespace })
       .items) {
       this.#track(app);
+      this.#recover(app);
       this.schedule(app.metadata.name, 0);
+    }
+  }
+
+  /** After a restart: resume a requested operation, close one that was cut off. */
+  #recover(app: KubeObject) {
+    const name = app.metadata.name;
+    const operation = (app as any).operation as Operation | undefined;
+    if (operation) {
+      this.#beginOperation(name, operation);
+    } else if (app.status?.operationState?.phase === 'Running') {
+      try {
+        this.cluster.updateStatus(APPLICATIONS, this.namespace, name, {
+          operationState: {
+            ...app.status.operationState,
+            phase: 'Failed',
+            message: 'Operation interrupted (sandbox restarted)',
+            finishedAt: this.ctx.clock.now().toISOString(),
+          },
+        });
+      } catch {
+        // gone
+      }
     }
   }
 
@@ -498,13 +521,36 @@ export class ArgoCdController {
     });
   }
 
-  #liveManaged(app: KubeObject, resources: Iterable<string>): KubeObject[] {
+  /** Namespaces the app's objects live in: destination + previously managed ones. */
+  #namespaces(app: KubeObject, extra: Iterable<string | undefined> = []) {
+    const set = new Set<string>();
+    if (app.spec?.destination?.namespace)
+      set.add(app.spec.destination.namespace);
+    for (const r of (app.status?.resources ?? []) as ResourceStatus[])
+      if (r.namespace) set.add(r.namespace);
+    for (const ns of extra) if (ns) set.add(ns);
+    return set;
+  }
+
+  #liveManaged(
+    app: KubeObject,
+    resources: Iterable<string>,
+    extraNamespaces: Iterable<string | undefined> = [],
+  ): KubeObject[] {
     const out: KubeObject[] = [];
+    const namespaces = [...this.#namespaces(app, extraNamespaces)];
     for (const resource of resources) {
       try {
-        const { items } = this.cluster.list(resource, {
-          labelSelector: `${TRACKING_LABEL}=${app.metadata.name}`,
-        });
+        const namespaced = this.cluster.resourceType(resource)?.namespaced;
+        const labelSelector = `${TRACKING_LABEL}=${app.metadata.name}`;
+        const items =
+          namespaced && namespaces.length
+            ? namespaces.flatMap(
+                namespace =>
+                  this.cluster.list(resource, { namespace, labelSelector })
+                    .items,
+              )
+            : this.cluster.list(resource, { labelSelector }).items;
         for (const o of items) {
           if (o.metadata.ownerReferences?.length) continue;
           if (o.kind === 'Application' && o.metadata.name === app.metadata.name)
@@ -619,7 +665,11 @@ export class ArgoCdController {
       );
       if (res) types.add(res);
     }
-    for (const live of this.#liveManaged(app, types)) {
+    for (const live of this.#liveManaged(
+      app,
+      types,
+      targets.map(t => t.metadata.namespace),
+    )) {
       const { group, version } = groupVersion(live.apiVersion);
       const key = `${group}/${live.kind}/${live.metadata.namespace ?? ''}/${
         live.metadata.name
@@ -1124,7 +1174,11 @@ export class ArgoCdController {
         );
         if (res) types.add(res);
       }
-      const extras = this.#liveManaged(app, types)
+      const extras = this.#liveManaged(
+        app,
+        types,
+        targets.map(t => t.metadata.namespace),
+      )
         .filter(
           o =>
             !targetKeys.has(

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SandboxContext } from '../core/context';
+import { seedGitopsDemo } from '../seed';
+import { ArgoCdController, APPLICATIONS, isSubset } from './controller';
+import { parseRepoURL } from './source';
+import { FakeCluster } from './testing';
+
+const silent = { info() {}, warn() {}, error() {} };
+
+async function waitFor<T>(
+  fn: () => T | undefined | false,
+  what: string,
+): Promise<T> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+describe('ArgoCdController', () => {
+  let dir: string;
+  let ctx: SandboxContext;
+  let cluster: FakeCluster;
+  let controller: ArgoCdController | undefined;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-argoctl-'));
+    ctx = new SandboxContext({
+      dataDir: dir,
+      timeScale: 50,
+      seed: false,
+      logger: silent,
+    });
+    cluster = new FakeCluster({ autoReady: true });
+    ctx.cluster = cluster;
+    await seedGitopsDemo(ctx);
+  });
+
+  afterEach(async () => {
+    await controller?.stop();
+    ctx.clock.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('recovers operations after a restart', async () => {
+    // an operation cut off by a restart, and one requested while the controller was down
+    cluster.updateStatus(APPLICATIONS, 'argocd', 'checkout-dev', {
+      operationState: {
+        phase: 'Running',
+        startedAt: new Date().toISOString(),
+        operation: { sync: {} },
+      },
+    });
+    const requested = cluster.get(APPLICATIONS, 'argocd', 'recommender-dev')!;
+    cluster.update(APPLICATIONS, {
+      ...requested,
+      operation: {
+        sync: { revision: 'main' },
+        initiatedBy: { username: 'admin' },
+      },
+    });
+    // no automated sync: only the recovery may act
+    for (const name of ['checkout-dev', 'recommender-dev']) {
+      const a = cluster.get(APPLICATIONS, 'argocd', name)!;
+      delete a.spec.syncPolicy;
+      delete a.metadata.resourceVersion;
+      cluster.update(APPLICATIONS, a);
+    }
+    controller = new ArgoCdController(ctx);
+    controller.start();
+    const interrupted = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
+    expect(interrupted.status.operationState).toMatchObject({
+      phase: 'Failed',
+      message: expect.stringContaining('interrupted'),
+    });
+    const done = await waitFor(() => {
+      const a = cluster.get(APPLICATIONS, 'argocd', 'recommender-dev')!;
+      return a.status?.operationState?.phase === 'Succeeded' ? a : undefined;
+    }, 'requested operation to run');
+    expect(done.operation).toBeUndefined();
+    expect(done.status.history).toHaveLength(1);
+    expect(
+      cluster.get('apps/v1/deployments', 'acme-dev', 'recommender'),
+    ).toBeDefined();
+    await waitFor(
+      () =>
+        cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!.status?.sync
+          ?.status === 'OutOfSync',
+      'checkout-dev compared',
+    );
+    expect(
+      cluster.get('apps/v1/deployments', 'acme-dev', 'checkout'),
+    ).toBeUndefined();
+  });
+
+  it('parses repo URLs and compares objects as subsets', () => {
+    expect(parseRepoURL('http://127.0.0.1:18083/acme/gitops.git')).toEqual({
+      owner: 'acme',
+      repo: 'gitops',
+    });
+    expect(parseRepoURL('https://github.example/acme/gitops')).toEqual({
+      owner: 'acme',
+      repo: 'gitops',
+    });
+    expect(parseRepoURL('not a url')).toBeUndefined();
+    expect(
+      isSubset(
+        { a: 1, b: [{ c: 'x' }] },
+        { a: 1, z: 2, b: [{ c: 'x', d: 1 }] },
+      ),
+    ).toBe(true);
+    expect(isSubset({ b: [{ c: 'x' }] }, { b: [{ c: 'x' }, { c: 'y' }] })).toBe(
+      false,
+    );
+    expect(isSubset({ a: { b: 1 } }, { a: { b: 2 } })).toBe(false);
+  });
+});
