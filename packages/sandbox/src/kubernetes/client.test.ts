@@ -329,6 +329,9 @@ describe('Kubernetes API with @kubernetes/client-node', () => {
         : undefined;
     }, 'rollout complete');
     expect(dep.metadata?.generation).toBe(2);
+    expect(
+      dep.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+    ).toBe('2');
     const rss = await c.apps.listNamespacedReplicaSet({
       namespace: 'acme-dev',
       labelSelector: 'app.kubernetes.io/name=recommender',

@@ -22,8 +22,13 @@ const SYSTEM_NAMESPACES = [
  * state part `kubernetes`), serves the API on its port and adds the chaos and bulk-seeding
  * control routes. The simulator (src/simulator) drives the workloads.
  */
-export function createKubernetesFamily(ctx: SandboxContext): FamilyModule {
-  const store = new MemoryClusterStore(ctx.clock);
+export function createKubernetesFamily(
+  ctx: SandboxContext,
+  options: { watchHistory?: number } = {},
+): FamilyModule {
+  const store = new MemoryClusterStore(ctx.clock, {
+    historyLimit: options.watchHistory,
+  });
   ctx.cluster = store;
   ctx.persistence.register('kubernetes', {
     save: () => store.save(),

@@ -386,6 +386,13 @@ export class MemoryClusterStore implements ClusterStore {
   ): KubeObject {
     const t = this.#type(resource);
     const obj = this.#normalize(resource, input);
+    // server-assigned fields survive a replace that omits them
+    if (obj.kind === 'Service' && obj.spec && existing.spec?.clusterIP) {
+      obj.spec.clusterIP ??= existing.spec.clusterIP;
+      obj.spec.clusterIPs ??= existing.spec.clusterIPs;
+    }
+    if (obj.kind === 'Pod' && obj.spec && existing.spec?.nodeName)
+      obj.spec.nodeName ??= existing.spec.nodeName;
     applyDefaults(obj, this.#allocateIp);
     const meta = obj.metadata;
     meta.uid = existing.metadata.uid;

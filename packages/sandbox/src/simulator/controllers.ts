@@ -413,7 +413,36 @@ export class Simulator {
       }
     }
 
-    this.#updateDeploymentStatus(d, newRS, old, maxUnavailable, createdNew);
+    const revision =
+      newRS?.metadata.annotations?.['deployment.kubernetes.io/revision'];
+    if (
+      revision &&
+      d.metadata.annotations?.['deployment.kubernetes.io/revision'] !== revision
+    ) {
+      this.store.update(
+        'apps/v1/deployments',
+        {
+          ...d,
+          metadata: {
+            ...d.metadata,
+            resourceVersion: undefined,
+            annotations: {
+              ...d.metadata.annotations,
+              'deployment.kubernetes.io/revision': revision,
+            },
+          },
+        },
+        { validate: false },
+      );
+    }
+    const current = this.store.getRaw('apps/v1/deployments', ns, name) ?? d;
+    this.#updateDeploymentStatus(
+      current,
+      newRS,
+      old,
+      maxUnavailable,
+      createdNew,
+    );
   }
 
   #createReplicaSet(

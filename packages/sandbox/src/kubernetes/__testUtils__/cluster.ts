@@ -8,8 +8,12 @@ import { startSimulator } from '../../simulator';
 import { createKubernetesFamily } from '..';
 
 /** Test helper: a kubernetes family server + simulator on a temp data dir. */
-export async function startTestCluster(timeScale = 50) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-k8s-'));
+export async function startTestCluster(
+  timeScale = 50,
+  options: { dataDir?: string; watchHistory?: number; keepData?: boolean } = {},
+) {
+  const dataDir =
+    options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-k8s-'));
   const ctx = new SandboxContext({
     dataDir,
     timeScale,
@@ -18,7 +22,7 @@ export async function startTestCluster(timeScale = 50) {
   });
   const srv: FamilyServer = await startFamilyServer(
     ctx,
-    createKubernetesFamily(ctx),
+    createKubernetesFamily(ctx, { watchHistory: options.watchHistory }),
     0,
     '127.0.0.1',
   );
@@ -26,6 +30,7 @@ export async function startTestCluster(timeScale = 50) {
   const kc = kubeConfig(srv.url, ctx.tokens.kubernetes);
   return {
     ctx,
+    dataDir,
     srv,
     sim,
     kc,
@@ -35,7 +40,8 @@ export async function startTestCluster(timeScale = 50) {
       sim.stop();
       await srv.close();
       ctx.clock.dispose();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData)
+        fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
