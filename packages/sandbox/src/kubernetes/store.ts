@@ -58,6 +58,8 @@ export type WriteOptions = {
   requireNamespace?: boolean;
   /** Validate and default, but do not store (dryRun=All). */
   dryRun?: boolean;
+  /** Return the stored object by reference (callers must not mutate it); saves a deep copy. */
+  raw?: boolean;
 };
 
 export type DeleteOptions = {
@@ -375,7 +377,7 @@ export class MemoryClusterStore implements ClusterStore {
       return obj;
     }
     this.#commit(resource, 'ADDED', obj, undefined);
-    return clone(obj);
+    return options.raw ? obj : clone(obj);
   }
 
   #prepareReplace(
@@ -453,6 +455,7 @@ export class MemoryClusterStore implements ClusterStore {
     name: string,
     status: unknown,
     resourceVersion?: string,
+    options: { raw?: boolean } = {},
   ): KubeObject {
     const t = this.#type(resource);
     const existing = this.getRaw(resource, namespace, name);
@@ -462,10 +465,11 @@ export class MemoryClusterStore implements ClusterStore {
       resourceVersion !== existing.metadata.resourceVersion
     )
       throw conflict(t, name);
-    if (jsonEqual(existing.status, status)) return clone(existing);
+    if (jsonEqual(existing.status, status))
+      return options.raw ? existing : clone(existing);
     const obj = { ...existing, metadata: { ...existing.metadata }, status };
     this.#commit(resource, 'MODIFIED', obj, existing);
-    return clone(obj);
+    return options.raw ? obj : clone(obj);
   }
 
   /** Merges `status` (top-level keys) into the stored object's status. */
@@ -491,11 +495,12 @@ export class MemoryClusterStore implements ClusterStore {
     options: WriteOptions,
   ): KubeObject {
     obj.metadata.resourceVersion = existing.metadata.resourceVersion;
-    if (jsonEqual(obj, existing)) return clone(existing);
+    if (jsonEqual(obj, existing))
+      return options.raw ? existing : clone(existing);
     if (options.validate !== false) validateObject(obj);
     if (options.dryRun) return obj;
     this.#commit(resource, 'MODIFIED', obj, existing);
-    return clone(obj);
+    return options.raw ? obj : clone(obj);
   }
 
   delete(
@@ -640,7 +645,12 @@ export class MemoryClusterStore implements ClusterStore {
     const ns = obj.metadata.namespace ?? '';
     const rv = ++this.#rv;
     obj.metadata.resourceVersion = String(rv);
-    if (prev) this.#index(resource, prev, false);
+    const reindex =
+      !prev ||
+      type === 'DELETED' ||
+      prev.metadata.labels !== obj.metadata.labels ||
+      prev.metadata.ownerReferences !== obj.metadata.ownerReferences;
+    if (prev && reindex) this.#index(resource, prev, false);
     let nsMap = bucket.byNs.get(ns);
     if (type === 'DELETED') {
       if (nsMap?.delete(obj.metadata.name)) bucket.count--;
@@ -649,7 +659,7 @@ export class MemoryClusterStore implements ClusterStore {
       if (!nsMap) bucket.byNs.set(ns, (nsMap = new Map()));
       if (!nsMap.has(obj.metadata.name)) bucket.count++;
       nsMap.set(obj.metadata.name, obj);
-      this.#index(resource, obj, true);
+      if (reindex) this.#index(resource, obj, true);
     }
     const change: Change = { rv, resource, type, object: obj, prev };
     this.#history.push(change);

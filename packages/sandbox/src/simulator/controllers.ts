@@ -57,6 +57,8 @@ type PodRuntime = {
 
 const MAX_BACKOFF_SECONDS = 300;
 const BATCH = 300;
+/** Real ms of reconciling before yielding to the event loop (keeps the API responsive). */
+const SLICE_MS = 20;
 const HOST_IP = '10.0.0.10';
 
 /** ms of simulated time */
@@ -127,6 +129,7 @@ export class Simulator {
   #stopped = false;
   #ipSeq = 2;
   #instantPods = new Set<string>();
+  #hashes = new Map<string, { generation?: number; hash: string }>();
 
   constructor(
     private readonly ctx: SandboxContext,
@@ -178,6 +181,7 @@ export class Simulator {
     this.#flushScheduled = false;
     if (this.#stopped) return;
     let n = 0;
+    const started = Date.now();
     for (const key of this.#queue) {
       this.#queue.delete(key);
       const [kind, ns, name] = key.split('|');
@@ -190,7 +194,7 @@ export class Simulator {
           error: String((e as Error)?.stack ?? e),
         });
       }
-      if (++n >= BATCH) break;
+      if (++n >= BATCH || Date.now() - started > SLICE_MS) break;
     }
     if (this.#queue.size) this.#scheduleFlush();
   }
@@ -204,6 +208,7 @@ export class Simulator {
     if (resource === 'apps/v1/deployments') {
       if (type !== 'DELETED') this.#enqueue('d', obj);
       else {
+        this.#hashes.delete(obj.metadata.uid!);
         const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
         const t = this.#deadlineTimers.get(key);
         if (t) this.ctx.clock.clear(t);
@@ -253,7 +258,15 @@ export class Simulator {
     const all = this.store
       .ownedBy(d.metadata.uid!, 'apps/v1/replicasets')
       .filter(rs => controllerOf(rs, 'Deployment')?.uid === d.metadata.uid);
-    const hash = templateHash(spec.template);
+    let cached = this.#hashes.get(d.metadata.uid!);
+    if (!cached || cached.generation !== d.metadata.generation) {
+      cached = {
+        generation: d.metadata.generation,
+        hash: templateHash(spec.template),
+      };
+      this.#hashes.set(d.metadata.uid!, cached);
+    }
+    const hash = cached.hash;
     let newRS = all.find(
       rs => rs.metadata.labels?.['pod-template-hash'] === hash,
     );
@@ -432,7 +445,7 @@ export class Simulator {
             },
           },
         },
-        { validate: false },
+        { validate: false, raw: true },
       );
     }
     const current = this.store.getRaw('apps/v1/deployments', ns, name) ?? d;
@@ -506,7 +519,7 @@ export class Simulator {
         },
         status: { replicas: 0 },
       },
-      { validate: false },
+      { validate: false, raw: true },
     );
   }
 
@@ -531,7 +544,7 @@ export class Simulator {
         metadata: { ...rs.metadata, annotations, resourceVersion: undefined },
         spec: { ...rs.spec, replicas },
       },
-      { validate: false },
+      { validate: false, raw: true },
     );
   }
 
@@ -697,6 +710,8 @@ export class Simulator {
         d.metadata.namespace,
         d.metadata.name,
         status,
+        undefined,
+        { raw: true },
       );
   }
 
@@ -760,7 +775,16 @@ export class Simulator {
     if (ready) status.availableReplicas = ready;
     status.observedGeneration = rs.metadata.generation;
     if (!jsonEqual(status, rs.status))
-      this.store.replaceStatus('apps/v1/replicasets', ns, name, status);
+      this.store.replaceStatus(
+        'apps/v1/replicasets',
+        ns,
+        name,
+        status,
+        undefined,
+        {
+          raw: true,
+        },
+      );
   }
 
   #createPod(rs: KubeObject): KubeObject | undefined {
@@ -799,7 +823,7 @@ export class Simulator {
           serviceAccountName: template.spec?.serviceAccountName ?? 'default',
         },
       },
-      { validate: false },
+      { validate: false, raw: true },
     );
     if (instant) this.#instantPods.add(pod.metadata.uid!);
     return pod;
@@ -828,7 +852,7 @@ export class Simulator {
           metadata: { ...pod.metadata, resourceVersion: undefined },
           spec: { ...pod.spec, nodeName: NODE_NAME },
         },
-        { validate: false },
+        { validate: false, raw: true },
       );
     }
     if (instant) {
@@ -1354,7 +1378,16 @@ export class Simulator {
       containerStatuses,
       qosClass: qosClass(specs),
     };
-    this.store.replaceStatus('v1/pods', pr.namespace, pr.name, status);
+    this.store.replaceStatus(
+      'v1/pods',
+      pr.namespace,
+      pr.name,
+      status,
+      undefined,
+      {
+        raw: true,
+      },
+    );
   }
 }
 

@@ -46,7 +46,7 @@ export class EventRecorder {
             count: ((ev.count as number) ?? 1) + 1,
             lastTimestamp: now,
           },
-          { validate: false },
+          { validate: false, raw: true },
         );
         return;
       }
@@ -82,7 +82,7 @@ export class EventRecorder {
           reportingComponent: source.component,
           reportingInstance: source.host ?? '',
         },
-        { validate: false },
+        { validate: false, raw: true },
       );
     } catch {
       return; // namespace vanished
