@@ -721,6 +721,22 @@ describe('argocd family', () => {
     }
   });
 
+  it('refreshes through the control API', async () => {
+    const post = (body: unknown) =>
+      fetch(`${url}/_sandbox/argocd/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const before = app('inventory-prod').status.reconciledAt;
+    await new Promise(r => setTimeout(r, 5));
+    expect((await post({ app: 'inventory-prod' })).status).toBe(202);
+    expect(app('inventory-prod').status.sync.status).toBe('Synced');
+    expect((await post({ app: 'nope' })).status).toBe(404);
+    expect((await post({})).status).toBe(202);
+    expect(typeof before).toBe('string');
+  });
+
   it('injected faults reach the client', async () => {
     const add = await fetch(`${url}/_sandbox/faults`, {
       method: 'POST',

@@ -745,10 +745,21 @@ export class ArgoCdController {
     const fresh = this.getApp(name);
     if (!fresh) return;
     const status = this.#statusFrom(fresh, cmp);
-    try {
-      this.cluster.updateStatus(APPLICATIONS, this.namespace, name, status);
-    } catch {
-      return;
+    // skip writes that would only move timestamps, unless the last one is a poll period old
+    const comparable = (st: any) =>
+      stableJson({ ...st, reconciledAt: undefined, observedAt: undefined });
+    const last = Date.parse(fresh.status?.reconciledAt ?? '') || 0;
+    const stale =
+      Date.now() - last >= this.ctx.clock.real(this.pollIntervalMs) * 0.9;
+    const previous = Object.fromEntries(
+      Object.keys(status).map(k => [k, fresh.status?.[k]]),
+    );
+    if (stale || comparable(previous) !== comparable(status)) {
+      try {
+        this.cluster.updateStatus(APPLICATIONS, this.namespace, name, status);
+      } catch {
+        return;
+      }
     }
     this.#maybeAutoSync(fresh, cmp, status.sync.status);
   }
@@ -824,7 +835,13 @@ export class ArgoCdController {
         images: [...images].sort(),
         ...(urls.size ? { externalURLs: [...urls].sort() } : {}),
       },
-      conditions: cmp.conditions.map(c => ({ ...c, lastTransitionTime: now })),
+      conditions: cmp.conditions.map(c => ({
+        ...c,
+        lastTransitionTime:
+          ((app.status?.conditions ?? []) as any[]).find(
+            p => p.type === c.type && p.message === c.message,
+          )?.lastTransitionTime ?? now,
+      })),
       reconciledAt: now,
       observedAt: now,
       sourceType: cmp.sourceType ?? app.status?.sourceType ?? 'Directory',
