@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SandboxContext } from '../core/context';
 import { startFamilyServer, type FamilyServer } from '../http/server';
 import { createKubernetesFamily } from '../kubernetes';
-import { startSimulator } from '../simulator';
+import { setChaos, startSimulator } from '../simulator';
 import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
@@ -138,5 +138,27 @@ describe('argocd with the cluster simulator', () => {
     expect(
       app('checkout-dev').status.history.map((h: any) => h.revision),
     ).toEqual(expect.arrayContaining([low, high]));
+  });
+
+  it('turns an app Degraded under chaos within seconds and Healthy when it stops', async () => {
+    await waitFor(
+      () => state('recommender-preprod') === 'Synced/Healthy',
+      'recommender-preprod healthy',
+    );
+    setChaos(ctx, 'recommender', 'preprod', 'crash');
+    const started = Date.now();
+    await waitFor(
+      () => state('recommender-preprod') === 'Synced/Degraded',
+      `recommender-preprod Degraded (is ${state('recommender-preprod')})`,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(app('recommender-preprod').status.health.message).toEqual(
+      expect.any(String),
+    );
+    setChaos(ctx, 'recommender', 'preprod', 'none');
+    await waitFor(
+      () => state('recommender-preprod') === 'Synced/Healthy',
+      `recommender-preprod Healthy (is ${state('recommender-preprod')})`,
+    );
   });
 });
