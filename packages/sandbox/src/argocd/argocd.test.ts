@@ -737,6 +737,50 @@ describe('argocd family', () => {
     expect(typeof before).toBe('string');
   });
 
+  it('patches an application (merge and json patch)', async () => {
+    const merge = await api('/api/v1/applications/inventory-preprod', {
+      method: 'PATCH',
+      body: JSON.stringify({
+        patch: JSON.stringify({
+          metadata: { labels: { team: 'stock' } },
+          spec: { syncPolicy: { automated: { selfHeal: false } } },
+        }),
+        patchType: 'merge',
+      }),
+    });
+    expect(merge.status).toBe(200);
+    expect(merge.body.metadata.labels).toMatchObject({
+      team: 'stock',
+      'backstage-name': 'inventory',
+    });
+    expect(merge.body.spec.syncPolicy.automated).toEqual({
+      prune: true,
+      selfHeal: false,
+    });
+    const json = await api('/api/v1/applications/inventory-preprod', {
+      method: 'PATCH',
+      body: JSON.stringify({
+        patch: JSON.stringify([
+          { op: 'remove', path: '/metadata/labels/team' },
+          {
+            op: 'replace',
+            path: '/spec/syncPolicy/automated/selfHeal',
+            value: true,
+          },
+        ]),
+        patchType: 'json',
+      }),
+    });
+    expect(json.status).toBe(200);
+    expect(json.body.metadata.labels.team).toBeUndefined();
+    expect(json.body.spec.syncPolicy.automated.selfHeal).toBe(true);
+    const bad = await api('/api/v1/applications/inventory-preprod', {
+      method: 'PATCH',
+      body: JSON.stringify({ patch: '{', patchType: 'merge' }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('injected faults reach the client', async () => {
     const add = await fetch(`${url}/_sandbox/faults`, {
       method: 'POST',

@@ -365,6 +365,11 @@ export class ArgoCdController {
       if (repo === key) this.schedule(name, 0);
   }
 
+  /** Forgets resolved branch/tag revisions, so the next comparison reads git again. */
+  invalidateGitCache() {
+    this.#revCache.clear();
+  }
+
   /** Re-reads git for every application (the poll; also `POST /_sandbox/argocd/refresh`). */
   refreshAll(hard = false) {
     if (hard) this.#revCache.clear();

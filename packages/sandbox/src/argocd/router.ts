@@ -285,7 +285,7 @@ export function createArgoCdRouter(
       const name = req.params.name;
       getApp(name);
       if (req.query.refresh === 'normal' || req.query.refresh === 'hard') {
-        if (req.query.refresh === 'hard') controller.refreshAll(true);
+        if (req.query.refresh === 'hard') controller.invalidateGitCache();
         await controller.reconcile(name);
       }
       res.json(presentApp(getApp(name)));
@@ -325,6 +325,48 @@ export function createArgoCdRouter(
         name,
         'ResourceUpdated',
         'admin updated application spec',
+      );
+      res.json(presentApp(updated));
+    }),
+  );
+
+  router.patch(
+    '/api/v1/applications/:name',
+    wrap((req, res) => {
+      const name = req.params.name;
+      const existing = getApp(name);
+      const { patch, patchType = 'merge' } = req.body ?? {};
+      let parsed: unknown;
+      try {
+        parsed = typeof patch === 'string' ? JSON.parse(patch) : patch;
+      } catch (e) {
+        fail(res, 400, `error unmarshaling patch: ${(e as Error).message}`);
+        return;
+      }
+      let next: any;
+      try {
+        next =
+          patchType === 'json'
+            ? applyJsonPatch(existing, parsed as JsonPatchOp[])
+            : mergePatch(existing, parsed);
+      } catch (e) {
+        fail(res, 400, (e as Error).message);
+        return;
+      }
+      const updated = ctx.cluster.update(APPLICATIONS, {
+        ...existing,
+        metadata: {
+          ...existing.metadata,
+          labels: next.metadata?.labels,
+          annotations: next.metadata?.annotations,
+          resourceVersion: undefined,
+        },
+        spec: next.spec,
+      });
+      controller.recordEvent(
+        name,
+        'ResourceUpdated',
+        'admin patched application',
       );
       res.json(presentApp(updated));
     }),
@@ -551,4 +593,53 @@ export function createArgoCdRouter(
   });
 
   return router;
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: any, patch: any): any {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: any =
+    target && typeof target === 'object' && !Array.isArray(target)
+      ? { ...target }
+      : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+type JsonPatchOp = { op: string; path: string; value?: unknown };
+
+/** RFC 6902 JSON patch (add, replace, remove). */
+export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): any {
+  const doc: any = structuredClone(target);
+  if (!Array.isArray(ops)) throw new Error('json patch must be an array');
+  for (const op of ops) {
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = parts.pop();
+    if (last === undefined) throw new Error(`invalid patch path ${op.path}`);
+    let cur = doc;
+    for (const p of parts) {
+      if (cur[p] === undefined || cur[p] === null) {
+        if (op.op !== 'add') throw new Error(`path ${op.path} not found`);
+        cur[p] = {};
+      }
+      cur = cur[p];
+    }
+    if (op.op === 'remove') {
+      if (Array.isArray(cur)) cur.splice(Number(last), 1);
+      else delete cur[last];
+    } else if (op.op === 'add' || op.op === 'replace') {
+      if (Array.isArray(cur) && op.op === 'add')
+        cur.splice(last === '-' ? cur.length : Number(last), 0, op.value);
+      else cur[last] = op.value;
+    } else {
+      throw new Error(`unsupported json patch op ${op.op}`);
+    }
+  }
+  return doc;
 }
