@@ -626,11 +626,14 @@ export class Simulator {
       available >= replicas &&
       statusReplicas === replicas &&
       (newRS?.spec?.replicas ?? 0) === replicas;
-    const countsChanged =
-      (prev.replicas ?? 0) !== statusReplicas ||
-      (prev.updatedReplicas ?? 0) !== updated ||
-      (prev.readyReplicas ?? 0) !== ready ||
-      (prev.availableReplicas ?? 0) !== available;
+    // like the deployment controller's DeploymentProgressing: more updated/ready/available
+    // pods, or fewer old ones
+    const progressed =
+      updated > (prev.updatedReplicas ?? 0) ||
+      ready > (prev.readyReplicas ?? 0) ||
+      available > (prev.availableReplicas ?? 0) ||
+      statusReplicas - updated <
+        (prev.replicas ?? 0) - (prev.updatedReplicas ?? 0);
     const p = prevCond('Progressing');
     const deadline = (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
     let progressing;
@@ -650,17 +653,7 @@ export class Simulator {
         `Created new replica set "${rsName}"`,
         true,
       );
-    } else if (
-      p?.reason === 'NewReplicaSetAvailable' &&
-      !countsChanged &&
-      (newRS?.spec?.replicas ?? 0) === replicas
-    ) {
-      progressing = p; // steady state: pod failures do not reopen a finished rollout
-    } else if (
-      countsChanged ||
-      !p ||
-      (p.status !== 'True' && p.reason !== 'ProgressDeadlineExceeded')
-    ) {
+    } else if (progressed || !p) {
       progressing = cond(
         'Progressing',
         'True',
@@ -670,6 +663,7 @@ export class Simulator {
       );
     } else if (
       p.status === 'True' &&
+      p.reason !== 'NewReplicaSetAvailable' &&
       Date.now() - Date.parse(p.lastUpdateTime) > this.ctx.clock.real(deadline)
     ) {
       progressing = cond(
@@ -681,7 +675,11 @@ export class Simulator {
       );
     } else progressing = p;
 
-    if (!complete && progressing.status === 'True') {
+    if (
+      !complete &&
+      progressing.status === 'True' &&
+      progressing.reason !== 'NewReplicaSetAvailable'
+    ) {
       const key = `${d.metadata.namespace}/${d.metadata.name}`;
       const pending = this.#deadlineTimers.get(key);
       if (pending) this.ctx.clock.clear(pending);
@@ -1056,8 +1054,9 @@ export class Simulator {
         this.#terminate(pr, c, 'Error', 1);
       });
     } else if (b.oom) {
+      // memory grows while it starts: a fresh container is killed before it becomes ready;
+      // a running one (chaos) stays ready until the kill
       this.#after(pr, c, quiet ? 1 : 0.5, () => {
-        if (!quiet) this.#setReady(pr, c, !b.readinessFail);
         this.#after(pr, c, 2.5, () => {
           for (const l of oomLines(b.stack, b))
             this.state.logs.append(pr.uid, c.name, l);

@@ -205,6 +205,34 @@ describe('simulated behaviours', () => {
     expect(ev.items[0].count).toBeGreaterThanOrEqual(2);
   });
 
+  it('a rollout that never becomes available exceeds its progress deadline', async () => {
+    const body: any = demoDeployment('stuck', 'acme-prod', {
+      memoryLimit: '64Mi',
+      env: [{ name: 'DEMO_MEMORY_DEMAND', value: '200Mi' }],
+    });
+    body.spec.progressDeadlineSeconds = 30;
+    await c.apps.createNamespacedDeployment({ namespace: 'acme-prod', body });
+    const d = await waitFor(
+      async () => {
+        const dep = await c.apps.readNamespacedDeployment({
+          name: 'stuck',
+          namespace: 'acme-prod',
+        });
+        const p = dep.status?.conditions?.find(x => x.type === 'Progressing');
+        return p?.status === 'False' ? dep : undefined;
+      },
+      'ProgressDeadlineExceeded',
+      15000,
+    );
+    const p = d.status!.conditions!.find(x => x.type === 'Progressing')!;
+    expect(p.reason).toBe('ProgressDeadlineExceeded');
+    expect(p.message).toMatch(
+      /^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$/,
+    );
+    expect(d.status?.availableReplicas).toBeUndefined();
+    expect(d.status?.unavailableReplicas).toBe(1);
+  });
+
   it('a rollout restart (template annotation patch) replaces the pods', async () => {
     const before = await healthy('checkout');
     await request(c.srv.url)
