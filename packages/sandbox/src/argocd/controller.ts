@@ -1320,6 +1320,9 @@ export class ArgoCdController {
     };
     if (live?.status !== undefined && obj.status === undefined)
       obj.status = live.status;
+    // a child Application's running operation belongs to it, not to git
+    if ((live as any)?.operation && (obj as any).operation === undefined)
+      (obj as any).operation = (live as any).operation;
     return obj;
   }
 
