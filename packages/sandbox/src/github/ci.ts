@@ -1,9 +1,15 @@
 import YAML from 'yaml';
+import { firstOf } from './util';
 import type { GithubService } from './service';
 import type { PushEvent } from '../core/git';
 import { ZERO_SHA } from '../core/git';
 import * as S from './serialize';
-import type { PullRecord, RepoRecord, RunRecord, WorkflowRecord } from './state';
+import type {
+  PullRecord,
+  RepoRecord,
+  RunRecord,
+  WorkflowRecord,
+} from './state';
 
 /** Simulated seconds of each CI phase. */
 export const CI_TIMINGS = { start: 2_000, build: 8_000, test: 12_000 };
@@ -26,23 +32,47 @@ export class CiSimulator {
   start() {
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
       if (!e.ref.startsWith('refs/heads/') || e.after === ZERO_SHA) return;
-      this.onCommit(rec, e.after, e.ref.slice('refs/heads/'.length), 'push', e.pusher, e.before).catch(err => this.svc.ctx.logger.warn('github ci failed', { error: String(err) }));
+      this.onCommit(
+        rec,
+        e.after,
+        e.ref.slice('refs/heads/'.length),
+        'push',
+        e.pusher,
+        e.before,
+      ).catch(err =>
+        this.svc.ctx.logger.warn('github ci failed', { error: String(err) }),
+      );
     });
     this.svc.events.on('pull', (p: PullRecord, action: string) => {
       if (!['opened', 'synchronize', 'reopened'].includes(action)) return;
       const rec = this.svc.repo(p.owner, p.repo);
-      if (rec) this.onCommit(rec, p.head_sha, p.head, 'pull_request', p.user, null).catch(() => {});
+      if (rec)
+        this.onCommit(
+          rec,
+          p.head_sha,
+          p.head,
+          'pull_request',
+          p.user,
+          null,
+        ).catch(() => {});
     });
     this.svc.events.on('rerequest', (rec: RepoRecord, sha: string) => {
       const branch = null;
       this.runChecks(rec, sha, branch, true).catch(() => {});
     });
     // resume runs that were in flight when the sandbox stopped
-    for (const run of this.svc.data.runs.filter(r => r.status !== 'completed' && r.app === S.SANDBOX_APP.slug && CI_CHECKS.includes(r.name))) {
+    for (const run of this.svc.data.runs.filter(
+      r =>
+        r.status !== 'completed' &&
+        r.app === S.SANDBOX_APP.slug &&
+        CI_CHECKS.includes(r.name),
+    )) {
       const rec = this.svc.repo(run.owner, run.repo);
       if (rec) this.finishLater(rec, run.head_sha, run.id, CI_TIMINGS.start);
     }
-    for (const wr of this.svc.data.workflowRuns.filter(r => r.status !== 'completed')) {
+    for (const wr of this.svc.data.workflowRuns.filter(
+      r => r.status !== 'completed',
+    )) {
       this.scheduleWorkflowRun(wr);
     }
   }
@@ -57,7 +87,11 @@ export class CiSimulator {
       this.#timers.delete(t);
       Promise.resolve()
         .then(fn)
-        .catch(err => this.svc.ctx.logger.warn('github ci step failed', { error: String(err) }));
+        .catch(err =>
+          this.svc.ctx.logger.warn('github ci step failed', {
+            error: String(err),
+          }),
+        );
     }, ms);
     this.#timers.add(t);
     return t;
@@ -70,33 +104,80 @@ export class CiSimulator {
     return !!(await this.svc.git.entry(owner, repo, sha, CI_FAIL_MARKER));
   }
 
-  async onCommit(rec: RepoRecord, sha: string, branch: string, event: string, actor: string, before: string | null) {
-    const existing = this.svc.data.suites.find(s => s.owner === rec.owner && s.repo === rec.name && s.head_sha === sha && s.app === S.SANDBOX_APP.slug);
+  async onCommit(
+    rec: RepoRecord,
+    sha: string,
+    branch: string,
+    event: string,
+    actor: string,
+    before: string | null,
+  ) {
+    const existing = this.svc.data.suites.find(
+      s =>
+        s.owner === rec.owner &&
+        s.repo === rec.name &&
+        s.head_sha === sha &&
+        s.app === S.SANDBOX_APP.slug,
+    );
     if (!existing) {
-      const suite = this.svc.createSuite(rec.owner, rec.name, sha, branch, S.SANDBOX_APP.slug, before);
+      const suite = this.svc.createSuite(
+        rec.owner,
+        rec.name,
+        sha,
+        branch,
+        S.SANDBOX_APP.slug,
+        before,
+      );
       void suite;
       await this.runChecks(rec, sha, branch, false);
     }
     await this.syncWorkflows(rec);
     const workflows = await this.workflowsFor(rec, sha, event);
     for (const w of workflows) {
-      if (this.svc.data.workflowRuns.some(r => r.workflow_id === w.id && r.head_sha === sha && r.event === event)) continue;
-      await this.createWorkflowRun(rec, w, { branch, sha, event, actor, inputs: {} });
+      if (
+        this.svc.data.workflowRuns.some(
+          r =>
+            r.workflow_id === w.id && r.head_sha === sha && r.event === event,
+        )
+      )
+        continue;
+      await this.createWorkflowRun(rec, w, {
+        branch,
+        sha,
+        event,
+        actor,
+        inputs: {},
+      });
     }
   }
 
-  async runChecks(rec: RepoRecord, sha: string, branch: string | null, rerun: boolean) {
+  async runChecks(
+    rec: RepoRecord,
+    sha: string,
+    branch: string | null,
+    rerun: boolean,
+  ) {
     const fail = await this.shouldFail(rec.owner, rec.name, sha);
     const u = this.svc.urls();
     for (const name of CI_CHECKS) {
-      const run = this.svc.createRun(rec.owner, rec.name, {
-        name,
-        head_sha: sha,
-        status: 'queued',
-        started_at: undefined,
-        details_url: `${u.base}/${rec.owner}/${rec.name}/actions`,
-        output: { title: 'Queued', summary: rerun ? 'Re-run requested' : 'Waiting for a runner', text: null },
-      }, S.SANDBOX_APP.slug, branch);
+      const run = this.svc.createRun(
+        rec.owner,
+        rec.name,
+        {
+          name,
+          head_sha: sha,
+          status: 'queued',
+          started_at: undefined,
+          details_url: `${u.base}/${rec.owner}/${rec.name}/actions`,
+          output: {
+            title: 'Queued',
+            summary: rerun ? 'Re-run requested' : 'Waiting for a runner',
+            text: null,
+          },
+        },
+        S.SANDBOX_APP.slug,
+        branch,
+      );
       run.started_at = null;
       this.finishLater(rec, sha, run.id, CI_TIMINGS.start, fail);
     }
@@ -108,31 +189,61 @@ export class CiSimulator {
     });
   }
 
-  private finishLater(rec: RepoRecord, sha: string, runId: number, startIn: number, failHint?: boolean) {
+  private finishLater(
+    rec: RepoRecord,
+    sha: string,
+    runId: number,
+    startIn: number,
+    failHint?: boolean,
+  ) {
     this.later(() => {
       const run = this.svc.data.runs.find(r => r.id === runId);
       if (!run || run.status === 'completed') return;
-      this.svc.updateRun(run, { status: 'in_progress', started_at: this.svc.now(), output: { title: 'Running', summary: `${run.name} is running`, text: null } });
+      this.svc.updateRun(run, {
+        status: 'in_progress',
+        started_at: this.svc.now(),
+        output: {
+          title: 'Running',
+          summary: `${run.name} is running`,
+          text: null,
+        },
+      });
     }, startIn);
-    const total = this.svc.data.runs.find(r => r.id === runId)?.name === 'ci/test' ? CI_TIMINGS.test : CI_TIMINGS.build;
+    const total =
+      this.svc.data.runs.find(r => r.id === runId)?.name === 'ci/test'
+        ? CI_TIMINGS.test
+        : CI_TIMINGS.build;
     this.later(async () => {
       const run = this.svc.data.runs.find(r => r.id === runId);
       if (!run || run.status === 'completed') return;
-      const fail = failHint ?? (await this.shouldFail(rec.owner, rec.name, sha));
+      const fail =
+        failHint ?? (await this.shouldFail(rec.owner, rec.name, sha));
       this.svc.updateRun(run, {
         conclusion: fail ? 'failure' : 'success',
         output: fail
-          ? { title: `${run.name} failed`, summary: `The commit asks CI to fail (${CI_FAIL_MARKER} or [ci fail]).`, text: 'Error: simulated failure' }
-          : { title: `${run.name} passed`, summary: 'All steps passed.', text: null },
+          ? {
+              title: `${run.name} failed`,
+              summary: `The commit asks CI to fail (${CI_FAIL_MARKER} or [ci fail]).`,
+              text: 'Error: simulated failure',
+            }
+          : {
+              title: `${run.name} passed`,
+              summary: 'All steps passed.',
+              text: null,
+            },
       });
-      const runs = this.svc.latestRuns(rec.owner, rec.name, sha).filter(r => CI_CHECKS.includes(r.name));
+      const runs = this.svc
+        .latestRuns(rec.owner, rec.name, sha)
+        .filter(r => CI_CHECKS.includes(r.name));
       if (runs.every(r => r.status === 'completed')) {
         const failed = runs.some(r => r.conclusion !== 'success');
         this.svc.addStatus(rec.owner, rec.name, sha, 'luffy-bot', {
           state: failed ? 'failure' : 'success',
           context: 'ci',
           description: failed ? 'Sandbox CI failed' : 'Sandbox CI passed',
-          target_url: `${this.svc.urls().base}/${rec.owner}/${rec.name}/actions`,
+          target_url: `${this.svc.urls().base}/${rec.owner}/${
+            rec.name
+          }/actions`,
         });
       }
     }, total);
@@ -142,11 +253,30 @@ export class CiSimulator {
 
   /** Adds a workflow record for every file under .github/workflows on the default branch. */
   async syncWorkflows(rec: RepoRecord): Promise<WorkflowRecord[]> {
-    const sha = await this.svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${rec.default_branch}`);
-    const files = sha ? await this.svc.ctx.git.listFiles(rec.owner, rec.name, sha, '.github/workflows') : [];
+    const sha = await this.svc.ctx.git.resolve(
+      rec.owner,
+      rec.name,
+      `refs/heads/${rec.default_branch}`,
+    );
+    const files = sha
+      ? await this.svc.ctx.git.listFiles(
+          rec.owner,
+          rec.name,
+          sha,
+          '.github/workflows',
+        )
+      : [];
     for (const f of files.filter(x => /\.ya?ml$/.test(x))) {
-      if (this.svc.data.workflows.some(w => w.owner === rec.owner && w.repo === rec.name && w.path === f)) continue;
-      const text = (await this.svc.ctx.git.readFile(rec.owner, rec.name, sha!, f))?.toString('utf8') ?? '';
+      if (
+        this.svc.data.workflows.some(
+          w => w.owner === rec.owner && w.repo === rec.name && w.path === f,
+        )
+      )
+        continue;
+      const text =
+        (
+          await this.svc.ctx.git.readFile(rec.owner, rec.name, sha!, f)
+        )?.toString('utf8') ?? '';
       let name = f;
       try {
         name = (YAML.parse(text)?.name as string) ?? f;
@@ -154,20 +284,46 @@ export class CiSimulator {
         /* keep the path */
       }
       const now = this.svc.now();
-      this.svc.data.workflows.push({ id: this.svc.nextId(), owner: rec.owner, repo: rec.name, path: f, name, state: 'active', created_at: now, updated_at: now });
+      this.svc.data.workflows.push({
+        id: this.svc.nextId(),
+        owner: rec.owner,
+        repo: rec.name,
+        path: f,
+        name,
+        state: 'active',
+        created_at: now,
+        updated_at: now,
+      });
     }
-    return this.svc.data.workflows.filter(w => w.owner === rec.owner && w.repo === rec.name);
+    return this.svc.data.workflows.filter(
+      w => w.owner === rec.owner && w.repo === rec.name,
+    );
   }
 
-  private async workflowsFor(rec: RepoRecord, sha: string, event: string): Promise<WorkflowRecord[]> {
+  private async workflowsFor(
+    rec: RepoRecord,
+    sha: string,
+    event: string,
+  ): Promise<WorkflowRecord[]> {
     const out: WorkflowRecord[] = [];
-    for (const w of this.svc.data.workflows.filter(x => x.owner === rec.owner && x.repo === rec.name && x.state === 'active')) {
-      const text = (await this.svc.ctx.git.readFile(rec.owner, rec.name, sha, w.path))?.toString('utf8');
+    for (const w of this.svc.data.workflows.filter(
+      x => x.owner === rec.owner && x.repo === rec.name && x.state === 'active',
+    )) {
+      const text = (
+        await this.svc.ctx.git.readFile(rec.owner, rec.name, sha, w.path)
+      )?.toString('utf8');
       if (!text) continue;
       try {
         const doc = YAML.parse(text);
         const on = doc?.on ?? doc?.true; // YAML 1.1 parsers read `on` as true
-        const events = typeof on === 'string' ? [on] : Array.isArray(on) ? on : on ? Object.keys(on) : [];
+        const events = firstOf<string[]>(
+          [
+            [typeof on === 'string', [on]],
+            [Array.isArray(on), on],
+            [on && typeof on === 'object', Object.keys(on ?? {})],
+          ],
+          [],
+        );
         if (events.includes(event)) out.push(w);
       } catch {
         /* ignore invalid workflow files */
@@ -179,12 +335,25 @@ export class CiSimulator {
   async createWorkflowRun(
     rec: RepoRecord,
     w: WorkflowRecord,
-    o: { branch: string; sha: string; event: string; actor: string; inputs: Record<string, unknown> },
+    o: {
+      branch: string;
+      sha: string;
+      event: string;
+      actor: string;
+      inputs: Record<string, unknown>;
+    },
   ): Promise<RunRecord> {
     const c = await this.svc.commitInfo(rec.owner, rec.name, o.sha);
     const now = this.svc.now();
-    const number = this.svc.data.workflowRuns.filter(r => r.workflow_id === w.id).length + 1;
-    const suite = this.svc.createSuite(rec.owner, rec.name, o.sha, o.branch, 'github-actions');
+    const number =
+      this.svc.data.workflowRuns.filter(r => r.workflow_id === w.id).length + 1;
+    const suite = this.svc.createSuite(
+      rec.owner,
+      rec.name,
+      o.sha,
+      o.branch,
+      'github-actions',
+    );
     const run: RunRecord = {
       id: this.svc.nextId(),
       workflow_id: w.id,
@@ -213,7 +382,17 @@ export class CiSimulator {
   }
 
   private emitRun(run: RunRecord, action: string) {
-    this.svc.emitWebhook(run.owner, run.repo, 'workflow_run', { action, workflow_run: this.serializeRun(run), workflow: this.serializeWorkflow(run.workflow_id) }, run.actor);
+    this.svc.emitWebhook(
+      run.owner,
+      run.repo,
+      'workflow_run',
+      {
+        action,
+        workflow_run: this.serializeRun(run),
+        workflow: this.serializeWorkflow(run.workflow_id),
+      },
+      run.actor,
+    );
   }
 
   serializeWorkflow(id: number) {
@@ -224,10 +403,36 @@ export class CiSimulator {
   serializeRun(run: RunRecord) {
     const rec = this.svc.repo(run.owner, run.repo)!;
     const w = this.svc.data.workflows.find(x => x.id === run.workflow_id);
-    const actor = this.svc.account(run.actor) ?? this.svc.ensureAccount(run.actor, 'User');
-    const prs = this.svc.openPullsForSha(run.owner, run.repo, run.head_sha).map(p => this.svc.pullMinimal(p));
-    const head = { sha: run.head_sha, tree: run.head_sha, parents: [], author: { name: actor.login, email: actor.email ?? '', date: run.created_at }, committer: { name: actor.login, email: actor.email ?? '', date: run.created_at }, message: run.display_title };
-    return S.workflowRun(this.svc.urls(), run, w, this.svc.serializeRepo(rec), actor, head, prs);
+    const actor =
+      this.svc.account(run.actor) ?? this.svc.ensureAccount(run.actor, 'User');
+    const prs = this.svc
+      .openPullsForSha(run.owner, run.repo, run.head_sha)
+      .map(p => this.svc.pullMinimal(p));
+    const head = {
+      sha: run.head_sha,
+      tree: run.head_sha,
+      parents: [],
+      author: {
+        name: actor.login,
+        email: actor.email ?? '',
+        date: run.created_at,
+      },
+      committer: {
+        name: actor.login,
+        email: actor.email ?? '',
+        date: run.created_at,
+      },
+      message: run.display_title,
+    };
+    return S.workflowRun(
+      this.svc.urls(),
+      run,
+      w,
+      this.svc.serializeRepo(rec),
+      actor,
+      head,
+      prs,
+    );
   }
 
   scheduleWorkflowRun(run: RunRecord) {
@@ -252,7 +457,8 @@ export class CiSimulator {
   }
 
   cancel(run: RunRecord) {
-    for (const t of this.#runTimers.get(run.id) ?? []) this.svc.ctx.clock.clear(t);
+    for (const t of this.#runTimers.get(run.id) ?? [])
+      this.svc.ctx.clock.clear(t);
     run.status = 'completed';
     run.conclusion = 'cancelled';
     run.updated_at = this.svc.now();
@@ -260,7 +466,8 @@ export class CiSimulator {
   }
 
   rerun(run: RunRecord) {
-    for (const t of this.#runTimers.get(run.id) ?? []) this.svc.ctx.clock.clear(t);
+    for (const t of this.#runTimers.get(run.id) ?? [])
+      this.svc.ctx.clock.clear(t);
     run.run_attempt += 1;
     run.status = 'queued';
     run.conclusion = null;

@@ -11,7 +11,11 @@ export class GhError extends Error {
   constructor(
     status: number,
     message: string,
-    extra: { errors?: unknown[]; documentation_url?: string; headers?: Record<string, string> } = {},
+    extra: {
+      errors?: unknown[];
+      documentation_url?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.status = status;
@@ -28,11 +32,17 @@ export class GhError extends Error {
 export const notFound = () => new GhError(404, 'Not Found');
 export const badCredentials = () => new GhError(401, 'Bad credentials');
 export const requiresAuth = () => new GhError(401, 'Requires authentication');
-export const forbidden = (message = 'Resource not accessible by integration') => new GhError(403, message);
+export const forbidden = (message = 'Resource not accessible by integration') =>
+  new GhError(403, message);
 
 /** 422 Validation Failed with GitHub's `errors` array. */
 export function validation(
-  errors: Array<{ resource: string; field?: string; code: string; message?: string }>,
+  errors: Array<{
+    resource: string;
+    field?: string;
+    code: string;
+    message?: string;
+  }>,
   message = 'Validation Failed',
 ) {
   return new GhError(422, message, { errors });
@@ -43,7 +53,12 @@ export function missingField(resource: string, field: string) {
 }
 
 /** Wraps an async route handler so rejected promises reach express's error handler. */
-export function h(fn: (req: express.Request, res: express.Response) => Promise<unknown> | unknown): express.RequestHandler {
+export function h(
+  fn: (
+    req: express.Request,
+    res: express.Response,
+  ) => Promise<unknown> | unknown,
+): express.RequestHandler {
   return (req, res, next) => {
     Promise.resolve()
       .then(() => fn(req, res))
@@ -59,7 +74,11 @@ export function ghErrorHandler(): express.ErrorRequestHandler {
       return;
     }
     if (err?.type === 'entity.parse.failed') {
-      res.status(400).json({ message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
+      res.status(400).json({
+        message: 'Problems parsing JSON',
+        documentation_url: DOCS,
+        status: '400',
+      });
       return;
     }
     next(err);

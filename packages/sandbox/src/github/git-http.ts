@@ -4,10 +4,15 @@ import type { GithubService } from './service';
 import { tokenFrom } from './rest/common';
 import type { Account } from './state';
 
-const GIT_PATH = /^\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+const GIT_PATH =
+  /^\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
 function challenge(res: express.Response, message = 'Authentication failed') {
-  res.status(401).set('WWW-Authenticate', 'Basic realm="GitHub"').type('text/plain').send(`${message}\n`);
+  res
+    .status(401)
+    .set('WWW-Authenticate', 'Basic realm="GitHub"')
+    .type('text/plain')
+    .send(`${message}\n`);
 }
 
 /**
@@ -23,7 +28,8 @@ export function gitHttpRouter(svc: GithubService): express.Router {
     const m = GIT_PATH.exec(req.path)!;
     const [, ownerIn, repoIn, action] = m;
     (req as any).sandboxRoute = `/:owner/:repo.git/${action}`;
-    const service = action === 'info/refs' ? String(req.query.service ?? '') : action;
+    const service =
+      action === 'info/refs' ? String(req.query.service ?? '') : action;
     const push = service === 'git-receive-pack';
     const rec = svc.repo(ownerIn, repoIn);
     const token = tokenFrom(req.headers.authorization);
@@ -31,24 +37,43 @@ export function gitHttpRouter(svc: GithubService): express.Router {
     if (token) {
       user = svc.userForToken(token);
       if (!user) {
-        challenge(res, 'Invalid username or token. Password authentication is not supported for Git operations.');
+        challenge(
+          res,
+          'Invalid username or token. Password authentication is not supported for Git operations.',
+        );
         return;
       }
     }
     if (!rec) {
-      if (!user) return challenge(res);
+      if (!user) {
+        challenge(res);
+        return;
+      }
       res.status(404).type('text/plain').send('Repository not found.\n');
       return;
     }
     const perms = svc.permissions(rec, user);
     if (!perms.pull) {
-      if (!user) return challenge(res);
+      if (!user) {
+        challenge(res);
+        return;
+      }
       res.status(404).type('text/plain').send('Repository not found.\n');
       return;
     }
-    if (push && !user) return challenge(res);
+    if (push && !user) {
+      challenge(res);
+      return;
+    }
     if (push && !perms.push) {
-      res.status(403).type('text/plain').send(`Permission to ${rec.owner}/${rec.name}.git denied to ${user!.login}.\n`);
+      res
+        .status(403)
+        .type('text/plain')
+        .send(
+          `Permission to ${rec.owner}/${rec.name}.git denied to ${
+            user!.login
+          }.\n`,
+        );
       return;
     }
     const chunks: Buffer[] = [];
@@ -66,15 +91,19 @@ export function gitHttpRouter(svc: GithubService): express.Router {
         GIT_HTTP_EXPORT_ALL: '1',
         PATH_INFO: `/${rec!.owner}/${rec!.name}.git/${action}`,
         REQUEST_METHOD: req.method,
-        QUERY_STRING: req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
+        QUERY_STRING: req.originalUrl.includes('?')
+          ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1)
+          : '',
         CONTENT_TYPE: String(req.headers['content-type'] ?? ''),
         CONTENT_LENGTH: String(body.length),
         REMOTE_USER: user?.login ?? '',
         REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
         GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
       };
-      if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol']);
-      if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding']);
+      if (req.headers['git-protocol'])
+        env.GIT_PROTOCOL = String(req.headers['git-protocol']);
+      if (req.headers['content-encoding'])
+        env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding']);
       const child = spawn('git', ['http-backend'], { env });
       child.stdin.on('error', () => {});
       child.stdin.end(body);
@@ -112,7 +141,8 @@ export function gitHttpRouter(svc: GithubService): express.Router {
       await new Promise<void>(resolve => child.on('close', () => resolve()));
       if (!headersDone) {
         svc.ctx.logger.warn('git http-backend gave no response', { stderr });
-        if (!res.headersSent) res.status(500).type('text/plain').send('git http-backend failed\n');
+        if (!res.headersSent)
+          res.status(500).type('text/plain').send('git http-backend failed\n');
         else res.end();
         return;
       }
@@ -126,7 +156,15 @@ export function gitHttpRouter(svc: GithubService): express.Router {
         for (const ref of new Set([...b.keys(), ...a.keys()])) {
           const o = b.get(ref) ?? zero;
           const n = a.get(ref) ?? zero;
-          if (o !== n) svc.ctx.git.notifyPush({ owner: rec!.owner, repo: rec!.name, ref, before: o, after: n, pusher: user!.login });
+          if (o !== n)
+            svc.ctx.git.notifyPush({
+              owner: rec!.owner,
+              repo: rec!.name,
+              ref,
+              before: o,
+              after: n,
+              pusher: user!.login,
+            });
         }
       }
     }
@@ -142,7 +180,12 @@ export function gitHttpRouter(svc: GithubService): express.Router {
         res.status(404).type('text/plain').send('404: Not Found');
         return;
       }
-      const buf = await svc.ctx.git.readFile(rec.owner, rec.name, req.params.ref, req.params.path);
+      const buf = await svc.ctx.git.readFile(
+        rec.owner,
+        rec.name,
+        req.params.ref,
+        req.params.path,
+      );
       if (!buf) {
         res.status(404).type('text/plain').send('404: Not Found');
         return;
@@ -157,7 +200,12 @@ export function gitHttpRouter(svc: GithubService): express.Router {
     const letter = (req.params.login[0] ?? '?').toUpperCase();
     res
       .type('image/svg+xml')
-      .send(`<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#6e5494"/><text x="32" y="42" font-size="32" text-anchor="middle" fill="#fff" font-family="sans-serif">${letter.replace(/[<>&]/g, '')}</text></svg>`);
+      .send(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#6e5494"/><text x="32" y="42" font-size="32" text-anchor="middle" fill="#fff" font-family="sans-serif">${letter.replace(
+          /[<>&]/g,
+          '',
+        )}</text></svg>`,
+      );
   });
   return r;
 }

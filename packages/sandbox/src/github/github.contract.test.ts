@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
-import { startGithubForTest, eventually, openapiErrors, type GithubTestEnv } from './test-utils';
+import {
+  startGithubForTest,
+  eventually,
+  openapiErrors,
+  type GithubTestEnv,
+} from './__testUtils__';
 
 jest.setTimeout(60_000);
 
@@ -23,7 +28,10 @@ afterAll(async () => {
 });
 
 const tokenUrl = (repo: string, token = 'sandbox-alice-token') =>
-  `${env.url.replace('http://', `http://x-access-token:${token}@`)}/acme/${repo}.git`;
+  `${env.url.replace(
+    'http://',
+    `http://x-access-token:${token}@`,
+  )}/acme/${repo}.git`;
 
 async function repoWithBranch(name: string) {
   await alice.rest.repos.createInOrg({ org: 'acme', name, private: true });
@@ -54,7 +62,9 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     expect(created.status).toBe(201);
     expect(created.data.clone_url).toBe(`${env.url}/acme/demo.git`);
     expect(created.data.owner.login).toBe('acme');
-    expect(openapiErrors('/orgs/{org}/repos', 'post', 201, created.data)).toBeNull();
+    expect(
+      openapiErrors('/orgs/{org}/repos', 'post', 201, created.data),
+    ).toBeNull();
 
     const work = path.join(env.dir, 'demo');
     await env.git(['clone', '-q', tokenUrl('demo'), work]);
@@ -62,7 +72,9 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     await env.git(['add', '.'], work);
     await env.git(['commit', '-qm', 'initial commit'], work);
     await env.git(['push', '-q', 'origin', 'HEAD:main'], work);
-    expect(await env.ctx.git.resolve('acme', 'demo', 'refs/heads/main')).toMatch(/^[0-9a-f]{40}$/);
+    expect(
+      await env.ctx.git.resolve('acme', 'demo', 'refs/heads/main'),
+    ).toMatch(/^[0-9a-f]{40}$/);
 
     await env.git(['checkout', '-qb', 'change'], work);
     fs.writeFileSync(path.join(work, 'app.txt'), 'v2\n');
@@ -72,49 +84,138 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     await env.git(['commit', '-qm', 'add extra'], work);
     await env.git(['push', '-q', 'origin', 'change'], work);
 
-    const pr = await alice.rest.pulls.create({ owner: 'acme', repo: 'demo', title: 'Bump to v2', head: 'change', base: 'main', body: 'please' });
+    const pr = await alice.rest.pulls.create({
+      owner: 'acme',
+      repo: 'demo',
+      title: 'Bump to v2',
+      head: 'change',
+      base: 'main',
+      body: 'please',
+    });
     expect(pr.status).toBe(201);
     expect(pr.data.number).toBe(1);
     expect(pr.data.commits).toBe(2);
     expect(pr.data.changed_files).toBe(2);
-    expect(openapiErrors('/repos/{owner}/{repo}/pulls', 'post', 201, pr.data)).toBeNull();
+    expect(
+      openapiErrors('/repos/{owner}/{repo}/pulls', 'post', 201, pr.data),
+    ).toBeNull();
 
-    const files = await alice.rest.pulls.listFiles({ owner: 'acme', repo: 'demo', pull_number: 1 });
+    const files = await alice.rest.pulls.listFiles({
+      owner: 'acme',
+      repo: 'demo',
+      pull_number: 1,
+    });
     const app = files.data.find(f => f.filename === 'app.txt')!;
     expect(app.status).toBe('modified');
     expect(app.patch).toBe('@@ -1 +1 @@\n-v1\n+v2');
-    expect(files.data.find(f => f.filename === 'extra.txt')?.status).toBe('added');
+    expect(files.data.find(f => f.filename === 'extra.txt')?.status).toBe(
+      'added',
+    );
 
     // the author cannot approve their own PR
-    await expect(alice.rest.pulls.createReview({ owner: 'acme', repo: 'demo', pull_number: 1, event: 'APPROVE' })).rejects.toMatchObject({ status: 422 });
-    const review = await bot.rest.pulls.createReview({ owner: 'acme', repo: 'demo', pull_number: 1, event: 'APPROVE', body: 'LGTM' });
+    await expect(
+      alice.rest.pulls.createReview({
+        owner: 'acme',
+        repo: 'demo',
+        pull_number: 1,
+        event: 'APPROVE',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    const review = await bot.rest.pulls.createReview({
+      owner: 'acme',
+      repo: 'demo',
+      pull_number: 1,
+      event: 'APPROVE',
+      body: 'LGTM',
+    });
     expect(review.data.state).toBe('APPROVED');
-    expect(openapiErrors('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 'post', 200, review.data)).toBeNull();
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+        'post',
+        200,
+        review.data,
+      ),
+    ).toBeNull();
 
     // a stale head sha is refused with 409
     const main = await env.ctx.git.resolve('acme', 'demo', 'refs/heads/main');
-    await expect(bot.rest.pulls.merge({ owner: 'acme', repo: 'demo', pull_number: 1, sha: main!, merge_method: 'squash' })).rejects.toMatchObject({ status: 409 });
+    await expect(
+      bot.rest.pulls.merge({
+        owner: 'acme',
+        repo: 'demo',
+        pull_number: 1,
+        sha: main!,
+        merge_method: 'squash',
+      }),
+    ).rejects.toMatchObject({ status: 409 });
 
-    const merged = await bot.rest.pulls.merge({ owner: 'acme', repo: 'demo', pull_number: 1, merge_method: 'squash', sha: pr.data.head.sha });
+    const merged = await bot.rest.pulls.merge({
+      owner: 'acme',
+      repo: 'demo',
+      pull_number: 1,
+      merge_method: 'squash',
+      sha: pr.data.head.sha,
+    });
     expect(merged.data.merged).toBe(true);
-    const newMain = await env.ctx.git.resolve('acme', 'demo', 'refs/heads/main');
+    const newMain = await env.ctx.git.resolve(
+      'acme',
+      'demo',
+      'refs/heads/main',
+    );
     expect(newMain).toBe(merged.data.sha);
-    expect((await env.ctx.git.readFile('acme', 'demo', 'main', 'app.txt'))?.toString()).toBe('v2\n');
-    expect((await env.ctx.git.readFile('acme', 'demo', 'main', 'extra.txt'))?.toString()).toBe('extra\n');
+    expect(
+      (
+        await env.ctx.git.readFile('acme', 'demo', 'main', 'app.txt')
+      )?.toString(),
+    ).toBe('v2\n');
+    expect(
+      (
+        await env.ctx.git.readFile('acme', 'demo', 'main', 'extra.txt')
+      )?.toString(),
+    ).toBe('extra\n');
     // squash: one parent, the old main
-    const parents = (await env.ctx.git.git('acme', 'demo', ['rev-list', '--parents', '-n', '1', 'main'])).trim().split(' ');
+    const parents = (
+      await env.ctx.git.git('acme', 'demo', [
+        'rev-list',
+        '--parents',
+        '-n',
+        '1',
+        'main',
+      ])
+    )
+      .trim()
+      .split(' ');
     expect(parents).toEqual([newMain, main]);
-    const msg = await env.ctx.git.git('acme', 'demo', ['log', '-1', '--format=%s%n%an', 'main']);
+    const msg = await env.ctx.git.git('acme', 'demo', [
+      'log',
+      '-1',
+      '--format=%s%n%an',
+      'main',
+    ]);
     expect(msg).toBe('Bump to v2 (#1)\nAlice Martin\n');
 
-    const after = await alice.rest.pulls.get({ owner: 'acme', repo: 'demo', pull_number: 1 });
+    const after = await alice.rest.pulls.get({
+      owner: 'acme',
+      repo: 'demo',
+      pull_number: 1,
+    });
     expect(after.data.merged).toBe(true);
     expect(after.data.state).toBe('closed');
     expect(after.data.merge_commit_sha).toBe(newMain);
-    expect(openapiErrors('/repos/{owner}/{repo}/pulls/{pull_number}', 'get', 200, after.data)).toBeNull();
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/pulls/{pull_number}',
+        'get',
+        200,
+        after.data,
+      ),
+    ).toBeNull();
 
     // merging again → 405
-    await expect(bot.rest.pulls.merge({ owner: 'acme', repo: 'demo', pull_number: 1 })).rejects.toMatchObject({ status: 405 });
+    await expect(
+      bot.rest.pulls.merge({ owner: 'acme', repo: 'demo', pull_number: 1 }),
+    ).rejects.toMatchObject({ status: 405 });
 
     // the clone can pull the merge
     await env.git(['checkout', '-q', 'main'], work);
@@ -124,21 +225,72 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
 
   it('merges with a merge commit and with rebase', async () => {
     await repoWithBranch('merges');
-    const pr = await alice.rest.pulls.create({ owner: 'acme', repo: 'merges', title: 'Feature', head: 'feature', base: 'main' });
+    const pr = await alice.rest.pulls.create({
+      owner: 'acme',
+      repo: 'merges',
+      title: 'Feature',
+      head: 'feature',
+      base: 'main',
+    });
     const base = pr.data.base.sha;
-    const m = await bot.rest.pulls.merge({ owner: 'acme', repo: 'merges', pull_number: pr.data.number, merge_method: 'merge' });
-    const parents = (await env.ctx.git.git('acme', 'merges', ['rev-list', '--parents', '-n', '1', m.data.sha])).trim().split(' ');
+    const m = await bot.rest.pulls.merge({
+      owner: 'acme',
+      repo: 'merges',
+      pull_number: pr.data.number,
+      merge_method: 'merge',
+    });
+    const parents = (
+      await env.ctx.git.git('acme', 'merges', [
+        'rev-list',
+        '--parents',
+        '-n',
+        '1',
+        m.data.sha,
+      ])
+    )
+      .trim()
+      .split(' ');
     expect(parents).toEqual([m.data.sha, base, pr.data.head.sha]);
 
     await repoWithBranch('rebases');
-    const pr2 = await alice.rest.pulls.create({ owner: 'acme', repo: 'rebases', title: 'Feature', head: 'feature', base: 'main' });
+    const pr2 = await alice.rest.pulls.create({
+      owner: 'acme',
+      repo: 'rebases',
+      title: 'Feature',
+      head: 'feature',
+      base: 'main',
+    });
     // main moves on so the rebase really replays the commit
-    await env.ctx.git.commitFiles('acme', 'rebases', { branch: 'main', message: 'other', author: { name: 'x', email: 'x@x' }, files: { 'other.txt': 'o\n' } });
-    const r = await bot.rest.pulls.merge({ owner: 'acme', repo: 'rebases', pull_number: pr2.data.number, merge_method: 'rebase' });
-    const log = await env.ctx.git.git('acme', 'rebases', ['log', '--format=%s', 'main']);
-    expect(log.trim().split('\n')).toEqual(['add feature', 'other', 'initial commit']);
-    expect(await env.ctx.git.resolve('acme', 'rebases', 'main')).toBe(r.data.sha);
-    expect((await env.ctx.git.readFile('acme', 'rebases', 'main', 'feature.txt'))?.toString()).toBe('new feature\n');
+    await env.ctx.git.commitFiles('acme', 'rebases', {
+      branch: 'main',
+      message: 'other',
+      author: { name: 'x', email: 'x@x' },
+      files: { 'other.txt': 'o\n' },
+    });
+    const r = await bot.rest.pulls.merge({
+      owner: 'acme',
+      repo: 'rebases',
+      pull_number: pr2.data.number,
+      merge_method: 'rebase',
+    });
+    const log = await env.ctx.git.git('acme', 'rebases', [
+      'log',
+      '--format=%s',
+      'main',
+    ]);
+    expect(log.trim().split('\n')).toEqual([
+      'add feature',
+      'other',
+      'initial commit',
+    ]);
+    expect(await env.ctx.git.resolve('acme', 'rebases', 'main')).toBe(
+      r.data.sha,
+    );
+    expect(
+      (
+        await env.ctx.git.readFile('acme', 'rebases', 'main', 'feature.txt')
+      )?.toString(),
+    ).toBe('new feature\n');
   });
 
   it('refuses merging when branch protection needs an approval (405) and lists PRs by filters', async () => {
@@ -152,45 +304,133 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
       required_pull_request_reviews: { required_approving_review_count: 1 },
       restrictions: null,
     });
-    const prot = await bot.rest.repos.getBranchProtection({ owner: 'acme', repo: 'guarded', branch: 'main' });
-    expect(prot.data.required_pull_request_reviews?.required_approving_review_count).toBe(1);
-    const pr = await alice.rest.pulls.create({ owner: 'acme', repo: 'guarded', title: 'Feature', head: 'feature', base: 'main' });
-    const err = await bot.rest.pulls.merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number }).catch(e => e);
+    const prot = await bot.rest.repos.getBranchProtection({
+      owner: 'acme',
+      repo: 'guarded',
+      branch: 'main',
+    });
+    expect(
+      prot.data.required_pull_request_reviews?.required_approving_review_count,
+    ).toBe(1);
+    const pr = await alice.rest.pulls.create({
+      owner: 'acme',
+      repo: 'guarded',
+      title: 'Feature',
+      head: 'feature',
+      base: 'main',
+    });
+    const err = await bot.rest.pulls
+      .merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number })
+      .catch(e => e);
     expect(err.status).toBe(405);
     expect(err.response.data.message).toMatch(/approving review/);
-    expect((await alice.rest.pulls.get({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number })).data.mergeable_state).toBe('blocked');
+    expect(
+      (
+        await alice.rest.pulls.get({
+          owner: 'acme',
+          repo: 'guarded',
+          pull_number: pr.data.number,
+        })
+      ).data.mergeable_state,
+    ).toBe('blocked');
 
-    const open = await alice.rest.pulls.list({ owner: 'acme', repo: 'guarded', state: 'open', head: 'acme:feature', base: 'main' });
+    const open = await alice.rest.pulls.list({
+      owner: 'acme',
+      repo: 'guarded',
+      state: 'open',
+      head: 'acme:feature',
+      base: 'main',
+    });
     expect(open.data.map(p => p.number)).toEqual([pr.data.number]);
-    expect(openapiErrors('/repos/{owner}/{repo}/pulls', 'get', 200, open.data)).toBeNull();
-    expect((await alice.rest.pulls.list({ owner: 'acme', repo: 'guarded', base: 'other' })).data).toEqual([]);
-    expect((await alice.rest.pulls.list({ owner: 'acme', repo: 'guarded', state: 'closed' })).data).toEqual([]);
+    expect(
+      openapiErrors('/repos/{owner}/{repo}/pulls', 'get', 200, open.data),
+    ).toBeNull();
+    expect(
+      (
+        await alice.rest.pulls.list({
+          owner: 'acme',
+          repo: 'guarded',
+          base: 'other',
+        })
+      ).data,
+    ).toEqual([]);
+    expect(
+      (
+        await alice.rest.pulls.list({
+          owner: 'acme',
+          repo: 'guarded',
+          state: 'closed',
+        })
+      ).data,
+    ).toEqual([]);
 
-    await bot.rest.pulls.createReview({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number, event: 'APPROVE' });
-    const ok = await bot.rest.pulls.merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number });
+    await bot.rest.pulls.createReview({
+      owner: 'acme',
+      repo: 'guarded',
+      pull_number: pr.data.number,
+      event: 'APPROVE',
+    });
+    const ok = await bot.rest.pulls.merge({
+      owner: 'acme',
+      repo: 'guarded',
+      pull_number: pr.data.number,
+    });
     expect(ok.data.merged).toBe(true);
-    await bot.rest.repos.deleteBranchProtection({ owner: 'acme', repo: 'guarded', branch: 'main' });
-    await expect(bot.rest.repos.getBranchProtection({ owner: 'acme', repo: 'guarded', branch: 'main' })).rejects.toMatchObject({ status: 404 });
+    await bot.rest.repos.deleteBranchProtection({
+      owner: 'acme',
+      repo: 'guarded',
+      branch: 'main',
+    });
+    await expect(
+      bot.rest.repos.getBranchProtection({
+        owner: 'acme',
+        repo: 'guarded',
+        branch: 'main',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('answers GitHub-shaped errors: 404, 401, 422 and hides private repos from outsiders', async () => {
-    const nf = await alice.rest.repos.get({ owner: 'acme', repo: 'nope' }).catch(e => e);
+    const nf = await alice.rest.repos
+      .get({ owner: 'acme', repo: 'nope' })
+      .catch(e => e);
     expect(nf.status).toBe(404);
-    expect(nf.response.data).toMatchObject({ message: 'Not Found', documentation_url: expect.stringContaining('docs.github.com') });
-    await expect(guest.rest.repos.get({ owner: 'acme', repo: 'demo' })).rejects.toMatchObject({ status: 404 });
+    expect(nf.response.data).toMatchObject({
+      message: 'Not Found',
+      documentation_url: expect.stringContaining('docs.github.com'),
+    });
+    await expect(
+      guest.rest.repos.get({ owner: 'acme', repo: 'demo' }),
+    ).rejects.toMatchObject({ status: 404 });
     const bad = new Octokit({ auth: 'wrong', baseUrl: `${env.url}/api/v3` });
     const e401 = await bad.rest.users.getAuthenticated().catch(e => e);
     expect(e401.status).toBe(401);
     expect(e401.response.data.message).toBe('Bad credentials');
-    const e422 = await alice.rest.pulls.create({ owner: 'acme', repo: 'demo', title: 'x', head: 'missing', base: 'main' }).catch(e => e);
+    const e422 = await alice.rest.pulls
+      .create({
+        owner: 'acme',
+        repo: 'demo',
+        title: 'x',
+        head: 'missing',
+        base: 'main',
+      })
+      .catch(e => e);
     expect(e422.status).toBe(422);
-    expect(e422.response.data).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] });
-    const dup = await alice.rest.repos.createInOrg({ org: 'acme', name: 'demo' }).catch(e => e);
+    expect(e422.response.data).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+    });
+    const dup = await alice.rest.repos
+      .createInOrg({ org: 'acme', name: 'demo' })
+      .catch(e => e);
     expect(dup.status).toBe(422);
   });
 
   it('sends rate-limit headers, ETags and 304 that do not count', async () => {
-    const first = await alice.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'demo' });
+    const first = await alice.request('GET /repos/{owner}/{repo}', {
+      owner: 'acme',
+      repo: 'demo',
+    });
     expect(first.headers['x-ratelimit-limit']).toBe('5000');
     expect(first.headers['x-ratelimit-resource']).toBe('core');
     expect(first.headers['x-github-request-id']).toBeTruthy();
@@ -198,12 +438,22 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     const etag = first.headers.etag!;
     expect(etag).toBeTruthy();
     const remaining = Number(first.headers['x-ratelimit-remaining']);
-    const res = await fetch(`${env.url}/api/v3/repos/acme/demo`, { headers: { authorization: 'token sandbox-alice-token', 'if-none-match': etag } });
+    const res = await fetch(`${env.url}/api/v3/repos/acme/demo`, {
+      headers: {
+        authorization: 'token sandbox-alice-token',
+        'if-none-match': etag,
+      },
+    });
     expect(res.status).toBe(304);
     expect(Number(res.headers.get('x-ratelimit-remaining'))).toBe(remaining);
-    const again = await alice.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'demo' });
+    const again = await alice.request('GET /repos/{owner}/{repo}', {
+      owner: 'acme',
+      repo: 'demo',
+    });
     expect(Number(again.headers['x-ratelimit-remaining'])).toBe(remaining - 1);
-    expect(openapiErrors('/repos/{owner}/{repo}', 'get', 200, again.data)).toBeNull();
+    expect(
+      openapiErrors('/repos/{owner}/{repo}', 'get', 200, again.data),
+    ).toBeNull();
   });
 
   it('serves users, orgs, installation and git data that match the OpenAPI description', async () => {
@@ -212,95 +462,344 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     expect(openapiErrors('/user', 'get', 200, me.data)).toBeNull();
     const org = await alice.rest.users.getByUsername({ username: 'acme' });
     expect(org.data.type).toBe('Organization');
-    expect((await alice.rest.users.getByUsername({ username: 'luffy-bot' })).data.type).toBe('Bot');
+    expect(
+      (await alice.rest.users.getByUsername({ username: 'luffy-bot' })).data
+        .type,
+    ).toBe('Bot');
     const orgFull = await alice.rest.orgs.get({ org: 'acme' });
     expect(openapiErrors('/orgs/{org}', 'get', 200, orgFull.data)).toBeNull();
-    const inst = await bot.rest.apps.getRepoInstallation({ owner: 'acme', repo: 'demo' });
-    expect(openapiErrors('/repos/{owner}/{repo}/installation', 'get', 200, inst.data)).toBeNull();
+    const inst = await bot.rest.apps.getRepoInstallation({
+      owner: 'acme',
+      repo: 'demo',
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/installation',
+        'get',
+        200,
+        inst.data,
+      ),
+    ).toBeNull();
 
-    const ref = await alice.rest.git.getRef({ owner: 'acme', repo: 'demo', ref: 'heads/main' });
-    expect(openapiErrors('/repos/{owner}/{repo}/git/ref/{ref}', 'get', 200, ref.data)).toBeNull();
-    const commit = await alice.rest.git.getCommit({ owner: 'acme', repo: 'demo', commit_sha: ref.data.object.sha });
-    expect(openapiErrors('/repos/{owner}/{repo}/git/commits/{commit_sha}', 'get', 200, commit.data)).toBeNull();
+    const ref = await alice.rest.git.getRef({
+      owner: 'acme',
+      repo: 'demo',
+      ref: 'heads/main',
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/git/ref/{ref}',
+        'get',
+        200,
+        ref.data,
+      ),
+    ).toBeNull();
+    const commit = await alice.rest.git.getCommit({
+      owner: 'acme',
+      repo: 'demo',
+      commit_sha: ref.data.object.sha,
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/git/commits/{commit_sha}',
+        'get',
+        200,
+        commit.data,
+      ),
+    ).toBeNull();
     // build a commit through the git data API and move a new branch to it
-    const blob = await alice.rest.git.createBlob({ owner: 'acme', repo: 'demo', content: 'hello\n' });
-    const tree = await alice.rest.git.createTree({ owner: 'acme', repo: 'demo', base_tree: commit.data.tree.sha, tree: [{ path: 'dir/hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha }] });
-    expect(openapiErrors('/repos/{owner}/{repo}/git/trees', 'post', 201, tree.data)).toBeNull();
-    const c = await alice.rest.git.createCommit({ owner: 'acme', repo: 'demo', message: 'via API', tree: tree.data.sha, parents: [commit.data.sha] });
-    await alice.rest.git.createRef({ owner: 'acme', repo: 'demo', ref: 'refs/heads/api', sha: c.data.sha });
-    expect((await env.ctx.git.readFile('acme', 'demo', 'api', 'dir/hello.txt'))?.toString()).toBe('hello\n');
-    const full = await alice.rest.git.getTree({ owner: 'acme', repo: 'demo', tree_sha: 'api', recursive: 'true' });
-    expect(full.data.tree.map(e => e.path)).toEqual(expect.arrayContaining(['dir', 'dir/hello.txt', 'app.txt']));
-    await expect(alice.rest.git.createRef({ owner: 'acme', repo: 'demo', ref: 'refs/heads/api', sha: c.data.sha })).rejects.toMatchObject({ status: 422 });
-    await alice.rest.git.deleteRef({ owner: 'acme', repo: 'demo', ref: 'heads/api' });
-    expect(await env.ctx.git.resolve('acme', 'demo', 'refs/heads/api')).toBeUndefined();
+    const blob = await alice.rest.git.createBlob({
+      owner: 'acme',
+      repo: 'demo',
+      content: 'hello\n',
+    });
+    const tree = await alice.rest.git.createTree({
+      owner: 'acme',
+      repo: 'demo',
+      base_tree: commit.data.tree.sha,
+      tree: [
+        {
+          path: 'dir/hello.txt',
+          mode: '100644',
+          type: 'blob',
+          sha: blob.data.sha,
+        },
+      ],
+    });
+    expect(
+      openapiErrors('/repos/{owner}/{repo}/git/trees', 'post', 201, tree.data),
+    ).toBeNull();
+    const c = await alice.rest.git.createCommit({
+      owner: 'acme',
+      repo: 'demo',
+      message: 'via API',
+      tree: tree.data.sha,
+      parents: [commit.data.sha],
+    });
+    await alice.rest.git.createRef({
+      owner: 'acme',
+      repo: 'demo',
+      ref: 'refs/heads/api',
+      sha: c.data.sha,
+    });
+    expect(
+      (
+        await env.ctx.git.readFile('acme', 'demo', 'api', 'dir/hello.txt')
+      )?.toString(),
+    ).toBe('hello\n');
+    const full = await alice.rest.git.getTree({
+      owner: 'acme',
+      repo: 'demo',
+      tree_sha: 'api',
+      recursive: 'true',
+    });
+    expect(full.data.tree.map(e => e.path)).toEqual(
+      expect.arrayContaining(['dir', 'dir/hello.txt', 'app.txt']),
+    );
+    await expect(
+      alice.rest.git.createRef({
+        owner: 'acme',
+        repo: 'demo',
+        ref: 'refs/heads/api',
+        sha: c.data.sha,
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await alice.rest.git.deleteRef({
+      owner: 'acme',
+      repo: 'demo',
+      ref: 'heads/api',
+    });
+    expect(
+      await env.ctx.git.resolve('acme', 'demo', 'refs/heads/api'),
+    ).toBeUndefined();
 
-    const branches = await alice.rest.repos.listBranches({ owner: 'acme', repo: 'demo' });
+    const branches = await alice.rest.repos.listBranches({
+      owner: 'acme',
+      repo: 'demo',
+    });
     expect(branches.data.map(b => b.name)).toContain('main');
-    const branch = await alice.rest.repos.getBranch({ owner: 'acme', repo: 'demo', branch: 'main' });
-    expect(openapiErrors('/repos/{owner}/{repo}/branches/{branch}', 'get', 200, branch.data)).toBeNull();
-    const commits = await alice.rest.repos.listCommits({ owner: 'acme', repo: 'demo' });
-    expect(openapiErrors('/repos/{owner}/{repo}/commits', 'get', 200, commits.data)).toBeNull();
-    const cmp = await alice.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'demo', basehead: `${commits.data[1].sha}...main` });
+    const branch = await alice.rest.repos.getBranch({
+      owner: 'acme',
+      repo: 'demo',
+      branch: 'main',
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/branches/{branch}',
+        'get',
+        200,
+        branch.data,
+      ),
+    ).toBeNull();
+    const commits = await alice.rest.repos.listCommits({
+      owner: 'acme',
+      repo: 'demo',
+    });
+    expect(
+      openapiErrors('/repos/{owner}/{repo}/commits', 'get', 200, commits.data),
+    ).toBeNull();
+    const cmp = await alice.rest.repos.compareCommitsWithBasehead({
+      owner: 'acme',
+      repo: 'demo',
+      basehead: `${commits.data[1].sha}...main`,
+    });
     expect(cmp.data.ahead_by).toBe(1);
-    expect(openapiErrors('/repos/{owner}/{repo}/compare/{basehead}', 'get', 200, cmp.data)).toBeNull();
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/compare/{basehead}',
+        'get',
+        200,
+        cmp.data,
+      ),
+    ).toBeNull();
   });
 
   it('reads and writes contents with sha checks', async () => {
-    const put = await alice.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'demo', path: 'docs/a.md', message: 'add a', content: Buffer.from('A\n').toString('base64') });
+    const put = await alice.rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'demo',
+      path: 'docs/a.md',
+      message: 'add a',
+      content: Buffer.from('A\n').toString('base64'),
+    });
     expect(put.status).toBe(201);
-    expect(openapiErrors('/repos/{owner}/{repo}/contents/{path}', 'put', 201, put.data)).toBeNull();
-    const get = await alice.rest.repos.getContent({ owner: 'acme', repo: 'demo', path: 'docs/a.md' });
-    expect(openapiErrors('/repos/{owner}/{repo}/contents/{path}', 'get', 200, get.data)).toBeNull();
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/contents/{path}',
+        'put',
+        201,
+        put.data,
+      ),
+    ).toBeNull();
+    const get = await alice.rest.repos.getContent({
+      owner: 'acme',
+      repo: 'demo',
+      path: 'docs/a.md',
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/contents/{path}',
+        'get',
+        200,
+        get.data,
+      ),
+    ).toBeNull();
     const file = get.data as { sha: string; content: string };
     expect(Buffer.from(file.content, 'base64').toString()).toBe('A\n');
-    const dir = await alice.rest.repos.getContent({ owner: 'acme', repo: 'demo', path: 'docs' });
-    expect(Array.isArray(dir.data) && dir.data.map(e => e.name)).toEqual(['a.md']);
-    const stale = await alice.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'demo', path: 'docs/a.md', message: 'x', content: 'eA==', sha: 'a'.repeat(40) }).catch(e => e);
+    const dir = await alice.rest.repos.getContent({
+      owner: 'acme',
+      repo: 'demo',
+      path: 'docs',
+    });
+    expect(Array.isArray(dir.data) && dir.data.map(e => e.name)).toEqual([
+      'a.md',
+    ]);
+    const stale = await alice.rest.repos
+      .createOrUpdateFileContents({
+        owner: 'acme',
+        repo: 'demo',
+        path: 'docs/a.md',
+        message: 'x',
+        content: 'eA==',
+        sha: 'a'.repeat(40),
+      })
+      .catch(e => e);
     expect(stale.status).toBe(409);
-    const noSha = await alice.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'demo', path: 'docs/a.md', message: 'x', content: 'eA==' }).catch(e => e);
+    const noSha = await alice.rest.repos
+      .createOrUpdateFileContents({
+        owner: 'acme',
+        repo: 'demo',
+        path: 'docs/a.md',
+        message: 'x',
+        content: 'eA==',
+      })
+      .catch(e => e);
     expect(noSha.status).toBe(422);
-    const upd = await alice.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'demo', path: 'docs/a.md', message: 'update a', content: Buffer.from('B\n').toString('base64'), sha: file.sha });
+    const upd = await alice.rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'demo',
+      path: 'docs/a.md',
+      message: 'update a',
+      content: Buffer.from('B\n').toString('base64'),
+      sha: file.sha,
+    });
     expect(upd.status).toBe(200);
-    const raw = await alice.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'demo', path: 'docs/a.md', mediaType: { format: 'raw' } });
+    const raw = await alice.request(
+      'GET /repos/{owner}/{repo}/contents/{path}',
+      {
+        owner: 'acme',
+        repo: 'demo',
+        path: 'docs/a.md',
+        mediaType: { format: 'raw' },
+      },
+    );
     expect(String(raw.data)).toBe('B\n');
-    await alice.rest.repos.deleteFile({ owner: 'acme', repo: 'demo', path: 'docs/a.md', message: 'rm', sha: upd.data.content!.sha! });
-    await expect(alice.rest.repos.getContent({ owner: 'acme', repo: 'demo', path: 'docs/a.md' })).rejects.toMatchObject({ status: 404 });
+    await alice.rest.repos.deleteFile({
+      owner: 'acme',
+      repo: 'demo',
+      path: 'docs/a.md',
+      message: 'rm',
+      sha: upd.data.content!.sha!,
+    });
+    await expect(
+      alice.rest.repos.getContent({
+        owner: 'acme',
+        repo: 'demo',
+        path: 'docs/a.md',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('delivers injected faults the way GitHub sends them', async () => {
     const until = Date.now() + 60_000;
-    const f1 = env.ctx.faults.add({ family: 'github', service: 'demo', fault: { kind: 'rate-limit' }, until });
-    const e1 = await alice.rest.repos.get({ owner: 'acme', repo: 'demo' }).catch(e => e);
+    const f1 = env.ctx.faults.add({
+      family: 'github',
+      service: 'demo',
+      fault: { kind: 'rate-limit' },
+      until,
+    });
+    const e1 = await alice.rest.repos
+      .get({ owner: 'acme', repo: 'demo' })
+      .catch(e => e);
     expect(e1.status).toBe(403);
     expect(e1.response.headers['x-ratelimit-remaining']).toBe('0');
     expect(e1.message).toMatch(/rate limit/i);
     env.ctx.faults.remove(f1.id);
-    const f2 = env.ctx.faults.add({ family: 'github', service: 'demo', fault: { kind: 'secondary-rate-limit', retryAfterSeconds: 30 }, until });
-    const e2 = await alice.rest.repos.get({ owner: 'acme', repo: 'demo' }).catch(e => e);
+    const f2 = env.ctx.faults.add({
+      family: 'github',
+      service: 'demo',
+      fault: { kind: 'secondary-rate-limit', retryAfterSeconds: 30 },
+      until,
+    });
+    const e2 = await alice.rest.repos
+      .get({ owner: 'acme', repo: 'demo' })
+      .catch(e => e);
     expect(e2.status).toBe(403);
     expect(e2.response.headers['retry-after']).toBe('30');
     expect(e2.message).toMatch(/secondary rate limit/);
     env.ctx.faults.remove(f2.id);
-    const f3 = env.ctx.faults.add({ family: 'github', service: 'demo', fault: { kind: 'status', status: 502 }, until });
-    const e3 = await alice.rest.repos.get({ owner: 'acme', repo: 'demo' }).catch(e => e);
+    const f3 = env.ctx.faults.add({
+      family: 'github',
+      service: 'demo',
+      fault: { kind: 'status', status: 502 },
+      until,
+    });
+    const e3 = await alice.rest.repos
+      .get({ owner: 'acme', repo: 'demo' })
+      .catch(e => e);
     expect(e3.status).toBe(502);
     // other repos are unaffected
-    expect((await alice.rest.repos.get({ owner: 'acme', repo: 'merges' })).status).toBe(200);
+    expect(
+      (await alice.rest.repos.get({ owner: 'acme', repo: 'merges' })).status,
+    ).toBe(200);
     env.ctx.faults.remove(f3.id);
-    expect((await alice.rest.repos.get({ owner: 'acme', repo: 'demo' })).status).toBe(200);
+    expect(
+      (await alice.rest.repos.get({ owner: 'acme', repo: 'demo' })).status,
+    ).toBe(200);
   });
 
   it('manages topics, environments and repository deletion', async () => {
     await alice.rest.repos.createInOrg({ org: 'acme', name: 'scratch' });
-    const topics = await alice.rest.repos.replaceAllTopics({ owner: 'acme', repo: 'scratch', names: ['node', 'demo'] });
+    const topics = await alice.rest.repos.replaceAllTopics({
+      owner: 'acme',
+      repo: 'scratch',
+      names: ['node', 'demo'],
+    });
     expect(topics.data.names).toEqual(['node', 'demo']);
-    await expect(alice.rest.repos.replaceAllTopics({ owner: 'acme', repo: 'scratch', names: ['Bad Topic'] })).rejects.toMatchObject({ status: 422 });
-    const envr = await bot.rest.repos.createOrUpdateEnvironment({ owner: 'acme', repo: 'scratch', environment_name: 'prod', wait_timer: 5 });
-    expect(openapiErrors('/repos/{owner}/{repo}/environments/{environment_name}', 'put', 200, envr.data)).toBeNull();
-    expect((await bot.rest.repos.getEnvironment({ owner: 'acme', repo: 'scratch', environment_name: 'prod' })).data.name).toBe('prod');
+    await expect(
+      alice.rest.repos.replaceAllTopics({
+        owner: 'acme',
+        repo: 'scratch',
+        names: ['Bad Topic'],
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    const envr = await bot.rest.repos.createOrUpdateEnvironment({
+      owner: 'acme',
+      repo: 'scratch',
+      environment_name: 'prod',
+      wait_timer: 5,
+    });
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/environments/{environment_name}',
+        'put',
+        200,
+        envr.data,
+      ),
+    ).toBeNull();
+    expect(
+      (
+        await bot.rest.repos.getEnvironment({
+          owner: 'acme',
+          repo: 'scratch',
+          environment_name: 'prod',
+        })
+      ).data.name,
+    ).toBe('prod');
     await bot.rest.repos.delete({ owner: 'acme', repo: 'scratch' });
-    await expect(bot.rest.repos.get({ owner: 'acme', repo: 'scratch' })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      bot.rest.repos.get({ owner: 'acme', repo: 'scratch' }),
+    ).rejects.toMatchObject({ status: 404 });
     expect(env.ctx.git.exists('acme', 'scratch')).toBe(false);
   });
 
@@ -308,6 +807,10 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     env.ctx.counters.reset();
     await alice.rest.pulls.list({ owner: 'acme', repo: 'demo' });
     await alice.rest.pulls.list({ owner: 'acme', repo: 'merges' });
-    await eventually(() => env.ctx.counters.snapshot()['github GET /api/v3/repos/:owner/:repo/pulls'] === 2);
+    const counts = await eventually(async () => {
+      const snap = env.ctx.counters.snapshot();
+      return snap['github GET /api/v3/repos/:owner/:repo/pulls'] === 2 && snap;
+    });
+    expect(counts['github GET /api/v3/repos/:owner/:repo/pulls']).toBe(2);
   });
 });

@@ -12,18 +12,64 @@ export const SDL = /* GraphQL */ `
   scalar URI
   scalar GitObjectID
   type Query {
-    repository(owner: String!, name: String!, followRenames: Boolean): Repository
+    repository(
+      owner: String!
+      name: String!
+      followRenames: Boolean
+    ): Repository
     viewer: User!
     user(login: String!): User
     organization(login: String!): Organization
     rateLimit(dryRun: Boolean): RateLimit
   }
-  type RateLimit { limit: Int! remaining: Int! used: Int! cost: Int! resetAt: DateTime! nodeCount: Int! }
-  interface Actor { login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
-  interface RepositoryOwner { id: ID! login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
-  type User implements Actor & RepositoryOwner { id: ID! databaseId: Int login: String! name: String email: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
-  type Bot implements Actor { id: ID! databaseId: Int login: String! avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
-  type Organization implements Actor & RepositoryOwner { id: ID! databaseId: Int login: String! name: String avatarUrl(size: Int): URI! url: URI! resourcePath: URI! }
+  type RateLimit {
+    limit: Int!
+    remaining: Int!
+    used: Int!
+    cost: Int!
+    resetAt: DateTime!
+    nodeCount: Int!
+  }
+  interface Actor {
+    login: String!
+    avatarUrl(size: Int): URI!
+    url: URI!
+    resourcePath: URI!
+  }
+  interface RepositoryOwner {
+    id: ID!
+    login: String!
+    avatarUrl(size: Int): URI!
+    url: URI!
+    resourcePath: URI!
+  }
+  type User implements Actor & RepositoryOwner {
+    id: ID!
+    databaseId: Int
+    login: String!
+    name: String
+    email: String!
+    avatarUrl(size: Int): URI!
+    url: URI!
+    resourcePath: URI!
+  }
+  type Bot implements Actor {
+    id: ID!
+    databaseId: Int
+    login: String!
+    avatarUrl(size: Int): URI!
+    url: URI!
+    resourcePath: URI!
+  }
+  type Organization implements Actor & RepositoryOwner {
+    id: ID!
+    databaseId: Int
+    login: String!
+    name: String
+    avatarUrl(size: Int): URI!
+    url: URI!
+    resourcePath: URI!
+  }
   type Repository {
     id: ID!
     databaseId: Int
@@ -35,17 +81,59 @@ export const SDL = /* GraphQL */ `
     isArchived: Boolean!
     owner: RepositoryOwner!
     defaultBranchRef: Ref
-    pullRequests(states: [PullRequestState!], first: Int, last: Int, after: String, before: String, headRefName: String, baseRefName: String, labels: [String!], orderBy: IssueOrder): PullRequestConnection!
+    pullRequests(
+      states: [PullRequestState!]
+      first: Int
+      last: Int
+      after: String
+      before: String
+      headRefName: String
+      baseRefName: String
+      labels: [String!]
+      orderBy: IssueOrder
+    ): PullRequestConnection!
     pullRequest(number: Int!): PullRequest
   }
-  input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
-  enum IssueOrderField { CREATED_AT UPDATED_AT COMMENTS }
-  enum OrderDirection { ASC DESC }
-  enum PullRequestState { OPEN CLOSED MERGED }
-  type Ref { id: ID! name: String! prefix: String! target: Commit }
-  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
-  type PullRequestConnection { totalCount: Int! nodes: [PullRequest] edges: [PullRequestEdge] pageInfo: PageInfo! }
-  type PullRequestEdge { cursor: String! node: PullRequest }
+  input IssueOrder {
+    field: IssueOrderField!
+    direction: OrderDirection!
+  }
+  enum IssueOrderField {
+    CREATED_AT
+    UPDATED_AT
+    COMMENTS
+  }
+  enum OrderDirection {
+    ASC
+    DESC
+  }
+  enum PullRequestState {
+    OPEN
+    CLOSED
+    MERGED
+  }
+  type Ref {
+    id: ID!
+    name: String!
+    prefix: String!
+    target: Commit
+  }
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+  type PullRequestConnection {
+    totalCount: Int!
+    nodes: [PullRequest]
+    edges: [PullRequestEdge]
+    pageInfo: PageInfo!
+  }
+  type PullRequestEdge {
+    cursor: String!
+    node: PullRequest
+  }
   type PullRequest {
     id: ID!
     databaseId: Int
@@ -76,37 +164,162 @@ export const SDL = /* GraphQL */ `
     statusCheckRollup: StatusCheckRollup
     latestReviews(first: Int, last: Int): PullRequestReviewConnection
     latestOpinionatedReviews(first: Int, last: Int): PullRequestReviewConnection
-    reviews(first: Int, last: Int, states: [PullRequestReviewState!]): PullRequestReviewConnection
+    reviews(
+      first: Int
+      last: Int
+      states: [PullRequestReviewState!]
+    ): PullRequestReviewConnection
     commits(first: Int, last: Int): PullRequestCommitConnection!
     labels(first: Int): LabelConnection
     repository: Repository!
   }
-  enum MergeableState { MERGEABLE CONFLICTING UNKNOWN }
-  enum MergeStateStatus { BEHIND BLOCKED CLEAN DIRTY DRAFT HAS_HOOKS UNKNOWN UNSTABLE }
-  enum PullRequestReviewDecision { APPROVED CHANGES_REQUESTED REVIEW_REQUIRED }
-  enum PullRequestReviewState { PENDING COMMENTED APPROVED CHANGES_REQUESTED DISMISSED }
-  type PullRequestReviewConnection { totalCount: Int! nodes: [PullRequestReview] }
-  type PullRequestReview { id: ID! databaseId: Int author: Actor state: PullRequestReviewState! body: String! submittedAt: DateTime url: URI! }
-  type PullRequestCommitConnection { totalCount: Int! nodes: [PullRequestCommit] }
-  type PullRequestCommit { id: ID! commit: Commit! url: URI! }
-  type Commit { id: ID! oid: GitObjectID! abbreviatedOid: String! message: String! messageHeadline: String! committedDate: DateTime! url: URI! statusCheckRollup: StatusCheckRollup }
-  type StatusCheckRollup { id: ID! state: StatusState! contexts(first: Int, last: Int, after: String): StatusCheckRollupContextConnection! }
-  enum StatusState { ERROR EXPECTED FAILURE PENDING SUCCESS }
-  type StatusCheckRollupContextConnection { totalCount: Int! checkRunCount: Int! statusContextCount: Int! nodes: [StatusCheckRollupContext] pageInfo: PageInfo! }
+  enum MergeableState {
+    MERGEABLE
+    CONFLICTING
+    UNKNOWN
+  }
+  enum MergeStateStatus {
+    BEHIND
+    BLOCKED
+    CLEAN
+    DIRTY
+    DRAFT
+    HAS_HOOKS
+    UNKNOWN
+    UNSTABLE
+  }
+  enum PullRequestReviewDecision {
+    APPROVED
+    CHANGES_REQUESTED
+    REVIEW_REQUIRED
+  }
+  enum PullRequestReviewState {
+    PENDING
+    COMMENTED
+    APPROVED
+    CHANGES_REQUESTED
+    DISMISSED
+  }
+  type PullRequestReviewConnection {
+    totalCount: Int!
+    nodes: [PullRequestReview]
+  }
+  type PullRequestReview {
+    id: ID!
+    databaseId: Int
+    author: Actor
+    state: PullRequestReviewState!
+    body: String!
+    submittedAt: DateTime
+    url: URI!
+  }
+  type PullRequestCommitConnection {
+    totalCount: Int!
+    nodes: [PullRequestCommit]
+  }
+  type PullRequestCommit {
+    id: ID!
+    commit: Commit!
+    url: URI!
+  }
+  type Commit {
+    id: ID!
+    oid: GitObjectID!
+    abbreviatedOid: String!
+    message: String!
+    messageHeadline: String!
+    committedDate: DateTime!
+    url: URI!
+    statusCheckRollup: StatusCheckRollup
+  }
+  type StatusCheckRollup {
+    id: ID!
+    state: StatusState!
+    contexts(
+      first: Int
+      last: Int
+      after: String
+    ): StatusCheckRollupContextConnection!
+  }
+  enum StatusState {
+    ERROR
+    EXPECTED
+    FAILURE
+    PENDING
+    SUCCESS
+  }
+  type StatusCheckRollupContextConnection {
+    totalCount: Int!
+    checkRunCount: Int!
+    statusContextCount: Int!
+    nodes: [StatusCheckRollupContext]
+    pageInfo: PageInfo!
+  }
   union StatusCheckRollupContext = CheckRun | StatusContext
-  type CheckRun { id: ID! databaseId: Int name: String! status: CheckStatusState! conclusion: CheckConclusionState startedAt: DateTime completedAt: DateTime detailsUrl: URI url: URI! title: String summary: String isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean! }
-  enum CheckStatusState { QUEUED IN_PROGRESS COMPLETED WAITING PENDING REQUESTED }
-  enum CheckConclusionState { ACTION_REQUIRED TIMED_OUT CANCELLED FAILURE SUCCESS NEUTRAL SKIPPED STARTUP_FAILURE STALE }
-  type StatusContext { id: ID! context: String! state: StatusState! description: String targetUrl: URI createdAt: DateTime! avatarUrl: URI isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean! }
-  type LabelConnection { totalCount: Int! nodes: [Label] }
-  type Label { id: ID! name: String! color: String! }
+  type CheckRun {
+    id: ID!
+    databaseId: Int
+    name: String!
+    status: CheckStatusState!
+    conclusion: CheckConclusionState
+    startedAt: DateTime
+    completedAt: DateTime
+    detailsUrl: URI
+    url: URI!
+    title: String
+    summary: String
+    isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean!
+  }
+  enum CheckStatusState {
+    QUEUED
+    IN_PROGRESS
+    COMPLETED
+    WAITING
+    PENDING
+    REQUESTED
+  }
+  enum CheckConclusionState {
+    ACTION_REQUIRED
+    TIMED_OUT
+    CANCELLED
+    FAILURE
+    SUCCESS
+    NEUTRAL
+    SKIPPED
+    STARTUP_FAILURE
+    STALE
+  }
+  type StatusContext {
+    id: ID!
+    context: String!
+    state: StatusState!
+    description: String
+    targetUrl: URI
+    createdAt: DateTime!
+    avatarUrl: URI
+    isRequired(pullRequestNumber: Int, pullRequestId: ID): Boolean!
+  }
+  type LabelConnection {
+    totalCount: Int!
+    nodes: [Label]
+  }
+  type Label {
+    id: ID!
+    name: String!
+    color: String!
+  }
 `;
 
-const gid = (kind: string, id: number | string) => Buffer.from(`${kind}:${id}`).toString('base64');
+const gid = (kind: string, id: number | string) =>
+  Buffer.from(`${kind}:${id}`).toString('base64');
 const cursor = (i: number) => Buffer.from(`cursor:v2:${i}`).toString('base64');
-const fromCursor = (c?: string) => (c ? Number(Buffer.from(c, 'base64').toString().split(':').pop()) : -1);
+const fromCursor = (c?: string) =>
+  c ? Number(Buffer.from(c, 'base64').toString().split(':').pop()) : -1;
 
-function slice<T>(items: T[], a: { first?: number; last?: number; after?: string; before?: string }) {
+function slice<T>(
+  items: T[],
+  a: { first?: number; last?: number; after?: string; before?: string },
+) {
   let start = 0;
   let end = items.length;
   if (a.after) start = fromCursor(a.after) + 1;
@@ -125,7 +338,8 @@ export function graphqlRouter(svc: GithubService): express.Router {
     if (!a) return null;
     const u = svc.urls();
     return {
-      __typename: a.type === 'Organization' ? 'Organization' : a.type === 'Bot' ? 'Bot' : 'User',
+      __typename:
+        a.type === 'Organization' || a.type === 'Bot' ? a.type : 'User',
       id: gid(a.type, a.id),
       databaseId: a.id,
       login: a.login,
@@ -181,11 +395,19 @@ export function graphqlRouter(svc: GithubService): express.Router {
           checkRunCount: roll.runs.length,
           statusContextCount: roll.statuses.length,
           nodes: page,
-          pageInfo: { hasNextPage: end < contexts.length, hasPreviousPage: start > 0, startCursor: page.length ? cursor(start) : null, endCursor: page.length ? cursor(end - 1) : null },
+          pageInfo: {
+            hasNextPage: end < contexts.length,
+            hasPreviousPage: start > 0,
+            startCursor: page.length ? cursor(start) : null,
+            endCursor: page.length ? cursor(end - 1) : null,
+          },
         };
       },
     };
   };
+
+  // eslint-disable-next-line prefer-const
+  let repoNode: (rec: RepoRecord) => any;
 
   const reviewNode = (rec: RepoRecord, rv: ReviewRecord) => ({
     id: gid('PullRequestReview', rv.id),
@@ -194,29 +416,61 @@ export function graphqlRouter(svc: GithubService): express.Router {
     state: rv.state,
     body: rv.body,
     submittedAt: rv.submitted_at,
-    url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${rv.number}#pullrequestreview-${rv.id}`,
+    url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${
+      rv.number
+    }#pullrequestreview-${rv.id}`,
   });
 
   const reviewConn = (rec: RepoRecord, list: ReviewRecord[]) => (a: any) => {
-    const filtered = a?.states ? list.filter(x => a.states.includes(x.state)) : list;
-    return { totalCount: filtered.length, nodes: slice(filtered, a ?? {}).page.map(x => reviewNode(rec, x)) };
+    const filtered = a?.states
+      ? list.filter(x => a.states.includes(x.state))
+      : list;
+    return {
+      totalCount: filtered.length,
+      nodes: slice(filtered, a ?? {}).page.map(x => reviewNode(rec, x)),
+    };
   };
 
   const pullNode = (rec: RepoRecord, p: PullRecord) => {
     const u = svc.urls();
-    let stats: Promise<{ additions: number; deletions: number; changed: number; commits: any[] }> | undefined;
+    let stats:
+      | Promise<{
+          additions: number;
+          deletions: number;
+          changed: number;
+          commits: any[];
+        }>
+      | undefined;
     const getStats = () => {
       stats ??= (async () => {
         await svc.refreshPull(p);
-        const mb = (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ?? p.base_sha;
+        const mb =
+          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+          p.base_sha;
         const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
-        const commits = await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`], { reverse: true });
-        return { additions: files.reduce((x, f) => x + f.additions, 0), deletions: files.reduce((x, f) => x + f.deletions, 0), changed: files.length, commits };
+        const commits = await svc.git.log(
+          p.owner,
+          p.repo,
+          [`${mb}..${p.head_sha}`],
+          { reverse: true },
+        );
+        return {
+          additions: files.reduce((x, f) => x + f.additions, 0),
+          deletions: files.reduce((x, f) => x + f.deletions, 0),
+          changed: files.length,
+          commits,
+        };
       })();
       return stats;
     };
     const url = `${u.base}/${rec.owner}/${rec.name}/pull/${p.number}`;
-    const all = svc.data.reviews.filter(x => x.owner === p.owner && x.repo === p.repo && x.number === p.number && x.state !== 'PENDING');
+    const all = svc.data.reviews.filter(
+      x =>
+        x.owner === p.owner &&
+        x.repo === p.repo &&
+        x.number === p.number &&
+        x.state !== 'PENDING',
+    );
     return {
       id: gid('PullRequest', p.id),
       databaseId: p.id,
@@ -241,12 +495,20 @@ export function graphqlRouter(svc: GithubService): express.Router {
       additions: () => getStats().then(s => s.additions),
       deletions: () => getStats().then(s => s.deletions),
       changedFiles: () => getStats().then(s => s.changed),
-      mergeable: async () => (p.state !== 'open' ? 'UNKNOWN' : (await svc.mergeable(p)) ? 'MERGEABLE' : 'CONFLICTING'),
-      mergeStateStatus: async () => (await svc.mergeableState(p, rec)).toUpperCase(),
+      mergeable: async () => {
+        if (p.state !== 'open') return 'UNKNOWN';
+        return (await svc.mergeable(p)) ? 'MERGEABLE' : 'CONFLICTING';
+      },
+      mergeStateStatus: async () =>
+        (await svc.mergeableState(p, rec)).toUpperCase(),
       reviewDecision: () => svc.reviewDecision(p),
-      statusCheckRollup: () => getStats().then(() => rollup(p.owner, p.repo, p.head_sha, p)),
+      statusCheckRollup: () =>
+        getStats().then(() => rollup(p.owner, p.repo, p.head_sha, p)),
       latestReviews: reviewConn(rec, svc.latestReviews(p)),
-      latestOpinionatedReviews: reviewConn(rec, svc.latestReviews(p).filter(x => x.state !== 'COMMENTED')),
+      latestOpinionatedReviews: reviewConn(
+        rec,
+        svc.latestReviews(p).filter(x => x.state !== 'COMMENTED'),
+      ),
       reviews: reviewConn(rec, all),
       commits: async (a: any) => {
         const s = await getStats();
@@ -268,12 +530,19 @@ export function graphqlRouter(svc: GithubService): express.Router {
           })),
         };
       },
-      labels: (a: any) => ({ totalCount: p.labels.length, nodes: slice(p.labels, a ?? {}).page.map(n => ({ id: gid('Label', n), name: n, color: 'ededed' })) }),
+      labels: (a: any) => ({
+        totalCount: p.labels.length,
+        nodes: slice(p.labels, a ?? {}).page.map(n => ({
+          id: gid('Label', n),
+          name: n,
+          color: 'ededed',
+        })),
+      }),
       repository: () => repoNode(rec),
     };
   };
 
-  const repoNode = (rec: RepoRecord): any => {
+  repoNode = (rec: RepoRecord): any => {
     const u = svc.urls();
     return {
       id: gid('Repository', rec.id),
@@ -286,32 +555,62 @@ export function graphqlRouter(svc: GithubService): express.Router {
       isArchived: rec.archived,
       owner: () => actor(svc.account(rec.owner)),
       defaultBranchRef: async () => {
-        const sha = await svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${rec.default_branch}`);
+        const sha = await svc.ctx.git.resolve(
+          rec.owner,
+          rec.name,
+          `refs/heads/${rec.default_branch}`,
+        );
         if (!sha) return null;
         const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
         return {
           id: gid('Ref', `${rec.id}:${rec.default_branch}`),
           name: rec.default_branch,
           prefix: 'refs/heads/',
-          target: { id: gid('Commit', sha), oid: sha, abbreviatedOid: sha.slice(0, 7), message: c.message, messageHeadline: c.message.split('\n')[0], committedDate: c.committer.date, url: `${u.base}/${rec.owner}/${rec.name}/commit/${sha}`, statusCheckRollup: () => rollup(rec.owner, rec.name, sha) },
+          target: {
+            id: gid('Commit', sha),
+            oid: sha,
+            abbreviatedOid: sha.slice(0, 7),
+            message: c.message,
+            messageHeadline: c.message.split('\n')[0],
+            committedDate: c.committer.date,
+            url: `${u.base}/${rec.owner}/${rec.name}/commit/${sha}`,
+            statusCheckRollup: () => rollup(rec.owner, rec.name, sha),
+          },
         };
       },
       pullRequests: (a: any) => {
         let list = svc.pulls(rec.owner, rec.name);
-        if (a.states?.length) list = list.filter(p => a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()));
+        if (a.states?.length)
+          list = list.filter(p =>
+            a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()),
+          );
         if (a.headRefName) list = list.filter(p => p.head === a.headRefName);
         if (a.baseRefName) list = list.filter(p => p.base === a.baseRefName);
-        if (a.labels?.length) list = list.filter(p => a.labels.some((l: string) => p.labels.includes(l)));
-        const field = a.orderBy?.field === 'UPDATED_AT' ? 'updated_at' : 'created_at';
+        if (a.labels?.length)
+          list = list.filter(p =>
+            a.labels.some((l: string) => p.labels.includes(l)),
+          );
+        const field =
+          a.orderBy?.field === 'UPDATED_AT' ? 'updated_at' : 'created_at';
         const dir = a.orderBy?.direction ?? 'ASC';
-        list = [...list].sort((x, y) => (x[field] + String(x.number).padStart(8, '0')).localeCompare(y[field] + String(y.number).padStart(8, '0')) * (dir === 'DESC' ? -1 : 1));
+        list = [...list].sort(
+          (x, y) =>
+            (x[field] + String(x.number).padStart(8, '0')).localeCompare(
+              y[field] + String(y.number).padStart(8, '0'),
+            ) * (dir === 'DESC' ? -1 : 1),
+        );
         const { start, end, page } = slice(list, a);
         const nodes = page.map(p => pullNode(rec, p));
         return {
           totalCount: list.length,
           nodes,
           edges: nodes.map((n, i) => ({ cursor: cursor(start + i), node: n })),
-          pageInfo: { hasNextPage: end < list.length, hasPreviousPage: start > 0, startCursor: page.length ? cursor(start) : null, endCursor: page.length ? cursor(end - 1) : null },
+          pageInfo: {
+            hasNextPage: end < list.length,
+            hasPreviousPage: start > 0,
+            startCursor: page.length ? cursor(start) : null,
+            endCursor: page.length ? cursor(end - 1) : null,
+          },
         };
       },
       pullRequest: ({ number }: { number: number }) => {
@@ -321,50 +620,96 @@ export function graphqlRouter(svc: GithubService): express.Router {
     };
   };
 
-  r.post('/api/graphql', express.json({ limit: '5mb' }), async (req, res, next) => {
-    try {
-      const token = tokenFrom(req.headers.authorization);
-      const viewer = token ? svc.userForToken(token) : undefined;
-      res.set({ 'x-github-request-id': Math.random().toString(16).slice(2).toUpperCase(), 'x-ratelimit-resource': 'graphql' });
-      if (!viewer) {
-        res.status(401).json({ message: token ? 'Bad credentials' : 'This endpoint requires you to be authenticated.', documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql' });
-        return;
+  r.post(
+    '/api/graphql',
+    express.json({ limit: '5mb' }),
+    async (req, res, next) => {
+      try {
+        const token = tokenFrom(req.headers.authorization);
+        const viewer = token ? svc.userForToken(token) : undefined;
+        res.set({
+          'x-github-request-id': Math.random()
+            .toString(16)
+            .slice(2)
+            .toUpperCase(),
+          'x-ratelimit-resource': 'graphql',
+        });
+        if (!viewer) {
+          res.status(401).json({
+            message: token
+              ? 'Bad credentials'
+              : 'This endpoint requires you to be authenticated.',
+            documentation_url:
+              'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql',
+          });
+          return;
+        }
+        const { query, variables, operationName } = req.body ?? {};
+        if (typeof query !== 'string') {
+          res.json({
+            errors: [
+              {
+                message:
+                  'A query attribute must be specified and must be a string.',
+              },
+            ],
+          });
+          return;
+        }
+        const errors: any[] = [];
+        const root = {
+          viewer: () => actor(viewer),
+          user: ({ login }: { login: string }) => {
+            const a = svc.account(login);
+            return a && a.type !== 'Organization' ? actor(a) : null;
+          },
+          organization: ({ login }: { login: string }) => {
+            const a = svc.account(login);
+            return a?.type === 'Organization' ? actor(a) : null;
+          },
+          rateLimit: () => ({
+            limit: 5000,
+            remaining: 4999,
+            used: 1,
+            cost: 1,
+            resetAt: new Date(Date.now() + 3600_000).toISOString(),
+            nodeCount: 0,
+          }),
+          repository: ({ owner, name }: { owner: string; name: string }) => {
+            const rec = svc.repo(owner, name);
+            if (!rec || !svc.permissions(rec, viewer).pull) {
+              errors.push({
+                type: 'NOT_FOUND',
+                path: ['repository'],
+                locations: [],
+                message: `Could not resolve to a Repository with the name '${owner}/${name}'.`,
+              });
+              return null;
+            }
+            return repoNode(rec);
+          },
+        };
+        const result = await graphql({
+          schema,
+          source: query,
+          rootValue: root,
+          variableValues: variables,
+          operationName,
+        });
+        const out: any = { data: result.data ?? null };
+        const all = [
+          ...(result.errors ?? []).map(
+            e => e.toJSON?.() ?? { message: e.message },
+          ),
+          ...errors,
+        ];
+        if (all.length) out.errors = all;
+        if (!result.data) delete out.data;
+        res.json(out);
+      } catch (e) {
+        next(e);
       }
-      const { query, variables, operationName } = req.body ?? {};
-      if (typeof query !== 'string') {
-        res.json({ errors: [{ message: 'A query attribute must be specified and must be a string.' }] });
-        return;
-      }
-      const errors: any[] = [];
-      const root = {
-        viewer: () => actor(viewer),
-        user: ({ login }: { login: string }) => {
-          const a = svc.account(login);
-          return a && a.type !== 'Organization' ? actor(a) : null;
-        },
-        organization: ({ login }: { login: string }) => {
-          const a = svc.account(login);
-          return a?.type === 'Organization' ? actor(a) : null;
-        },
-        rateLimit: () => ({ limit: 5000, remaining: 4999, used: 1, cost: 1, resetAt: new Date(Date.now() + 3600_000).toISOString(), nodeCount: 0 }),
-        repository: ({ owner, name }: { owner: string; name: string }) => {
-          const rec = svc.repo(owner, name);
-          if (!rec || !svc.permissions(rec, viewer).pull) {
-            errors.push({ type: 'NOT_FOUND', path: ['repository'], locations: [], message: `Could not resolve to a Repository with the name '${owner}/${name}'.` });
-            return null;
-          }
-          return repoNode(rec);
-        },
-      };
-      const result = await graphql({ schema, source: query, rootValue: root, variableValues: variables, operationName });
-      const out: any = { data: result.data ?? null };
-      const all = [...(result.errors ?? []).map(e => e.toJSON?.() ?? { message: e.message }), ...errors];
-      if (all.length) out.errors = all;
-      if (!result.data) delete out.data;
-      res.json(out);
-    } catch (e) {
-      next(e);
-    }
-  });
+    },
+  );
   return r;
 }

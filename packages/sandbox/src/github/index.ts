@@ -23,17 +23,25 @@ export { signPayload } from './webhooks';
 export { seedGithubDemo } from './seed';
 
 /** The parts of a running GitHub family (tests and other sandbox parts reach them here). */
-export type GithubFamilyParts = { service: GithubService; ci: CiSimulator; webhooks: WebhookDispatcher };
+export type GithubFamilyParts = {
+  service: GithubService;
+  ci: CiSimulator;
+  webhooks: WebhookDispatcher;
+};
 
 const parts = new WeakMap<SandboxContext, GithubFamilyParts>();
 
 /** CI simulator and webhook dispatcher of the family created for `ctx` (undefined before). */
-export function getGithubParts(ctx: SandboxContext): GithubFamilyParts | undefined {
+export function getGithubParts(
+  ctx: SandboxContext,
+): GithubFamilyParts | undefined {
   return parts.get(ctx);
 }
 
 /** The GitHub family: REST v3 under /api/v3, GraphQL at /api/graphql, git smart HTTP, OAuth. */
-export function createGithubFamily(ctx: SandboxContext): FamilyModule & { github: GithubFamilyParts } {
+export function createGithubFamily(
+  ctx: SandboxContext,
+): FamilyModule & { github: GithubFamilyParts } {
   const svc = getGithubService(ctx);
   ctx.persistence.register('github', {
     save: () => svc.data,
@@ -48,14 +56,23 @@ export function createGithubFamily(ctx: SandboxContext): FamilyModule & { github
   ctx.controlRoutes.push(githubControlRoutes(svc));
 
   const onPush = (e: PushEvent) => {
-    svc.onPush(e).catch(err => ctx.logger.warn('github push handling failed', { error: String(err) }));
+    svc
+      .onPush(e)
+      .catch(err =>
+        ctx.logger.warn('github push handling failed', { error: String(err) }),
+      );
   };
   let started = false;
   // Listen from creation so pushes made while seeding (before start) update PRs and CI too.
   ctx.git.on('push', onPush);
 
   const api = express.Router();
-  api.use(express.json({ limit: '100mb', type: ['application/json', 'application/*+json', 'text/plain'] }));
+  api.use(
+    express.json({
+      limit: '100mb',
+      type: ['application/json', 'application/*+json', 'text/plain'],
+    }),
+  );
   api.use(apiMiddleware(svc));
   api.use(usersRouter(svc));
   api.use(checksRouter(svc));

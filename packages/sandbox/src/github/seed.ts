@@ -2,6 +2,10 @@ import type { SandboxContext } from '../core/context';
 import { getGithubService, type GithubService } from './service';
 import type { Account } from './state';
 
+/** Sandboxes waiting for acme/gitops content, and the per-sandbox gitops PR queue. */
+const waiting = new WeakSet<SandboxContext>();
+const queue = new WeakMap<SandboxContext, Promise<boolean>>();
+
 type ServiceSpec = {
   name: string;
   description: string;
@@ -9,7 +13,10 @@ type ServiceSpec = {
   files: Record<string, string>;
 };
 
-const catalogInfo = (s: ServiceSpec, base: string) => `apiVersion: backstage.io/v1alpha1
+const catalogInfo = (
+  s: ServiceSpec,
+  base: string,
+) => `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: ${s.name}
@@ -184,11 +191,27 @@ jobs:
 
 /** Creates the demo accounts (idempotent): org acme, bot luffy-bot, alice, guest. */
 export function seedGithubAccounts(svc: GithubService) {
-  const bot = svc.ensureAccount('luffy-bot', 'Bot', { name: 'Luffy Bot', email: 'luffy-bot@users.noreply.sandbox.local' });
-  const alice = svc.ensureAccount('alice', 'User', { name: 'Alice Martin', email: 'alice@acme.example' });
-  const guest = svc.ensureAccount('guest', 'User', { name: 'Guest User', email: 'guest@example.com' });
-  const acme = svc.ensureAccount('acme', 'Organization', { name: 'Acme', email: null });
-  acme.members = { ...(acme.members ?? {}), 'luffy-bot': 'admin', alice: 'member' };
+  const bot = svc.ensureAccount('luffy-bot', 'Bot', {
+    name: 'Luffy Bot',
+    email: 'luffy-bot@users.noreply.sandbox.local',
+  });
+  const alice = svc.ensureAccount('alice', 'User', {
+    name: 'Alice Martin',
+    email: 'alice@acme.example',
+  });
+  const guest = svc.ensureAccount('guest', 'User', {
+    name: 'Guest User',
+    email: 'guest@example.com',
+  });
+  const acme = svc.ensureAccount('acme', 'Organization', {
+    name: 'Acme',
+    email: null,
+  });
+  acme.members = {
+    ...(acme.members ?? {}),
+    'luffy-bot': 'admin',
+    alice: 'member',
+  };
   return { bot, alice, guest, acme };
 }
 
@@ -197,7 +220,13 @@ async function ensurePr(
   owner: string,
   repo: string,
   author: Account,
-  o: { branch: string; title: string; body: string; message: string; files: Record<string, string | null> },
+  o: {
+    branch: string;
+    title: string;
+    body: string;
+    message: string;
+    files: Record<string, string | null>;
+  },
 ) {
   const rec = svc.repo(owner, repo)!;
   if (svc.pulls(owner, repo).some(p => p.head === o.branch)) return;
@@ -211,7 +240,12 @@ async function ensurePr(
       pusher: author.login,
     });
   }
-  await svc.createPull(rec, author, { title: o.title, body: o.body, head: o.branch, base: rec.default_branch });
+  await svc.createPull(rec, author, {
+    title: o.title,
+    body: o.body,
+    head: o.branch,
+    base: rec.default_branch,
+  });
 }
 
 /**
@@ -227,7 +261,12 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
   for (const s of SERVICES) {
     let rec = svc.repo('acme', s.name);
     if (!rec) {
-      rec = await svc.createRepo(acme, s.name, { description: s.description, topics: [s.stack, 'acme-shop'] }, bot);
+      rec = await svc.createRepo(
+        acme,
+        s.name,
+        { description: s.description, topics: [s.stack, 'acme-shop'] },
+        bot,
+      );
     }
     if (!(await ctx.git.resolve('acme', s.name, 'refs/heads/main'))) {
       await ctx.git.commitFiles('acme', s.name, {
@@ -244,7 +283,15 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
     }
   }
   if (!svc.repo('acme', 'gitops')) {
-    await svc.createRepo(acme, 'gitops', { description: 'GitOps manifests of the acme services (Argo CD source)', topics: ['gitops'] }, bot);
+    await svc.createRepo(
+      acme,
+      'gitops',
+      {
+        description: 'GitOps manifests of the acme services (Argo CD source)',
+        topics: ['gitops'],
+      },
+      bot,
+    );
   }
 
   await ensurePr(svc, 'acme', 'checkout', alice, {
@@ -254,7 +301,14 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
     message: 'Bump express from 4.18.2 to 4.21.2',
     files: {
       'package.json': `${JSON.stringify(
-        { name: 'checkout', version: '1.4.0', private: true, main: 'src/index.js', scripts: { start: 'node src/index.js', test: 'node --test' }, dependencies: { express: '^4.21.2' } },
+        {
+          name: 'checkout',
+          version: '1.4.0',
+          private: true,
+          main: 'src/index.js',
+          scripts: { start: 'node src/index.js', test: 'node --test' },
+          dependencies: { express: '^4.21.2' },
+        },
         null,
         2,
       )}\n`,
@@ -267,23 +321,40 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
     message: 'Tune gunicorn workers',
     files: {
       'gunicorn.conf.py': 'bind = "0.0.0.0:8080"\nworkers = 8\ntimeout = 30\n',
-      '.sandbox/ci-fail': 'The sandbox CI fails commits containing this file.\n',
+      '.sandbox/ci-fail':
+        'The sandbox CI fails commits containing this file.\n',
     },
   });
 
   await seedGitopsPullRequest(ctx).catch(() => undefined);
-  if (!(await ctx.git.resolve('acme', 'gitops', 'refs/heads/main'))) {
+  if (
+    !(await ctx.git.resolve('acme', 'gitops', 'refs/heads/main')) &&
+    !waiting.has(ctx)
+  ) {
+    waiting.add(ctx);
     // acme/gitops is filled by src/seed after us: open the bot's PR once main exists.
     let timer: NodeJS.Timeout | undefined;
     const onPush = (e: { owner: string; repo: string; ref: string }) => {
-      if (e.owner !== 'acme' || e.repo !== 'gitops' || e.ref !== 'refs/heads/main') return;
+      if (
+        e.owner !== 'acme' ||
+        e.repo !== 'gitops' ||
+        e.ref !== 'refs/heads/main'
+      )
+        return;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         seedGitopsPullRequest(ctx)
           .then(done => {
-            if (done) ctx.git.off('push', onPush);
+            if (done) {
+              ctx.git.off('push', onPush);
+              waiting.delete(ctx);
+            }
           })
-          .catch(err => ctx.logger.warn('github gitops PR seed failed', { error: String(err) }));
+          .catch(err =>
+            ctx.logger.warn('github gitops PR seed failed', {
+              error: String(err),
+            }),
+          );
       }, 1500);
       timer.unref?.();
     };
@@ -299,21 +370,51 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
  * Opens luffy-bot's demo PR on acme/gitops (raises checkout's dev replicas, or adds a note when
  * that manifest is missing). Returns false while acme/gitops has no main branch.
  */
-export async function seedGitopsPullRequest(ctx: SandboxContext): Promise<boolean> {
+export async function seedGitopsPullRequest(
+  ctx: SandboxContext,
+): Promise<boolean> {
+  // one at a time per sandbox
+  const previous = queue.get(ctx) ?? Promise.resolve(true);
+  const next = previous.catch(() => true).then(() => openGitopsPr(ctx));
+  queue.set(ctx, next);
+  return next;
+}
+
+
+async function openGitopsPr(ctx: SandboxContext): Promise<boolean> {
   const svc = getGithubService(ctx);
   const { bot } = seedGithubAccounts(svc);
   const main = await ctx.git.resolve('acme', 'gitops', 'refs/heads/main');
   if (!main || !svc.repo('acme', 'gitops')) return false;
-  if (svc.pulls('acme', 'gitops').some(p => p.head === 'luffy/checkout-dev-replicas')) return true;
+  if (
+    svc
+      .pulls('acme', 'gitops')
+      .some(p => p.head === 'luffy/checkout-dev-replicas')
+  )
+    return true;
   const path = 'apps/checkout/dev/deployment.yaml';
-  const current = (await ctx.git.readFile('acme', 'gitops', main, path))?.toString('utf8');
-  const changed = current && /replicas:\s*\d+/.test(current) ? current.replace(/replicas:\s*(\d+)/, (_m, n) => `replicas: ${Number(n) + 1}`) : undefined;
+  const current = (
+    await ctx.git.readFile('acme', 'gitops', main, path)
+  )?.toString('utf8');
+  const changed =
+    current && /replicas:\s*\d+/.test(current)
+      ? current.replace(
+          /replicas:\s*(\d+)/,
+          (_m, n) => `replicas: ${Number(n) + 1}`,
+        )
+      : undefined;
   await ensurePr(svc, 'acme', 'gitops', bot, {
     branch: 'luffy/checkout-dev-replicas',
     title: 'checkout (dev): add one replica',
     body: 'Proposed by OpenLuffy: checkout in dev is close to its CPU limit; one more replica spreads the load.',
     message: 'checkout (dev): add one replica',
-    files: changed && changed !== current ? { [path]: changed } : { 'apps/checkout/dev/NOTES.md': 'checkout dev: scale-out proposed by luffy-bot.\n' },
+    files:
+      changed && changed !== current
+        ? { [path]: changed }
+        : {
+            'apps/checkout/dev/NOTES.md':
+              'checkout dev: scale-out proposed by luffy-bot.\n',
+          },
   });
   return true;
 }

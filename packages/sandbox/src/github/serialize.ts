@@ -1,5 +1,18 @@
 import type { components } from '@octokit/openapi-types';
-import type { Account, CheckRunRecord, CheckSuiteRecord, HookRecord, PullRecord, RepoRecord, ReviewRecord, RunRecord, StatusRecord, WorkflowRecord, EnvironmentRecord, CommentRecord } from './state';
+import type {
+  Account,
+  CheckRunRecord,
+  CheckSuiteRecord,
+  HookRecord,
+  PullRecord,
+  RepoRecord,
+  ReviewRecord,
+  RunRecord,
+  StatusRecord,
+  WorkflowRecord,
+  EnvironmentRecord,
+  CommentRecord,
+} from './state';
 import type { CommitInfo } from './gitdata';
 
 export type Schemas = components['schemas'];
@@ -7,9 +20,13 @@ export type Schemas = components['schemas'];
 /** URL builders shared by the serializers (html base and API base). */
 export type Urls = { base: string; api: string };
 
-const nodeId = (kind: string, id: number) => Buffer.from(`0:${kind}${id}`).toString('base64').replace(/=+$/, '');
+const nodeId = (kind: string, id: number) =>
+  Buffer.from(`0:${kind}${id}`).toString('base64').replace(/=+$/, '');
 
-export function simpleUser(u: Urls, a: Pick<Account, 'login' | 'id' | 'type'>): Schemas['simple-user'] {
+export function simpleUser(
+  u: Urls,
+  a: Pick<Account, 'login' | 'id' | 'type'>,
+): Schemas['simple-user'] {
   const url = `${u.api}/users/${a.login}`;
   return {
     login: a.login,
@@ -54,7 +71,12 @@ export function publicUser(u: Urls, a: Account, publicRepos: number) {
   } satisfies Schemas['public-user'];
 }
 
-export function privateUser(u: Urls, a: Account, publicRepos: number, privateRepos: number): Schemas['private-user'] {
+export function privateUser(
+  u: Urls,
+  a: Account,
+  publicRepos: number,
+  privateRepos: number,
+): Schemas['private-user'] {
   return {
     ...publicUser(u, a, publicRepos),
     private_gists: 0,
@@ -63,7 +85,12 @@ export function privateUser(u: Urls, a: Account, publicRepos: number, privateRep
     disk_usage: 0,
     collaborators: 0,
     two_factor_authentication: false,
-    plan: { name: 'free', space: 976562499, private_repos: 10000, collaborators: 0 },
+    plan: {
+      name: 'free',
+      space: 976562499,
+      private_repos: 10000,
+      collaborators: 0,
+    },
   };
 }
 
@@ -85,7 +112,11 @@ export function orgSimple(u: Urls, a: Account): Schemas['organization-simple'] {
   };
 }
 
-export function orgFull(u: Urls, a: Account, publicRepos: number): Schemas['organization-full'] {
+export function orgFull(
+  u: Urls,
+  a: Account,
+  publicRepos: number,
+): Schemas['organization-full'] {
   return {
     ...orgSimple(u, a),
     name: a.name ?? a.login,
@@ -230,7 +261,11 @@ const unsigned = {
   verified_at: null,
 };
 
-export function gitCommit(u: Urls, full: string, c: CommitInfo): Schemas['git-commit'] {
+export function gitCommit(
+  u: Urls,
+  full: string,
+  c: CommitInfo,
+): Schemas['git-commit'] {
   const url = `${u.api}/repos/${full}/git/commits/${c.sha}`;
   return {
     sha: c.sha,
@@ -287,7 +322,10 @@ export function commit(
   };
 }
 
-export function authorAssociation(owner: Account, login: string): Schemas['author-association'] {
+export function authorAssociation(
+  owner: Account,
+  login: string,
+): Schemas['author-association'] {
   if (owner.login === login) return 'OWNER';
   if (owner.members?.[login]) return 'MEMBER';
   return 'CONTRIBUTOR';
@@ -358,7 +396,9 @@ export function pullSimple(
       issue: { href: issue },
       comments: { href: `${issue}/comments` },
       review_comments: { href: `${url}/comments` },
-      review_comment: { href: `${u.api}/repos/${full}/pulls/comments{/number}` },
+      review_comment: {
+        href: `${u.api}/repos/${full}/pulls/comments{/number}`,
+      },
       commits: { href: `${url}/commits` },
       statuses: { href: `${u.api}/repos/${full}/statuses/${p.head_sha}` },
     },
@@ -368,7 +408,12 @@ export function pullSimple(
   };
 }
 
-export function review(u: Urls, r: ReviewRecord, owner: Account, user: Account): Schemas['pull-request-review'] {
+export function review(
+  u: Urls,
+  r: ReviewRecord,
+  owner: Account,
+  user: Account,
+): Schemas['pull-request-review'] {
   const full = `${r.owner}/${r.repo}`;
   const html = `${u.base}/${full}/pull/${r.number}#pullrequestreview-${r.id}`;
   return {
@@ -389,7 +434,12 @@ export function review(u: Urls, r: ReviewRecord, owner: Account, user: Account):
   };
 }
 
-export function issueComment(u: Urls, c: CommentRecord, owner: Account, user: Account): Schemas['issue-comment'] {
+export function issueComment(
+  u: Urls,
+  c: CommentRecord,
+  owner: Account,
+  user: Account,
+): Schemas['issue-comment'] {
   const full = `${c.owner}/${c.repo}`;
   return {
     id: c.id,
@@ -411,7 +461,11 @@ export const SANDBOX_APP = {
   name: 'Sandbox CI',
 };
 
-export function integration(u: Urls, owner: Account, slug = SANDBOX_APP.slug): Schemas['integration'] {
+export function integration(
+  u: Urls,
+  owner: Account,
+  slug = SANDBOX_APP.slug,
+): Schemas['integration'] {
   const name = slug === SANDBOX_APP.slug ? SANDBOX_APP.name : slug;
   const id = slug === SANDBOX_APP.slug ? SANDBOX_APP.id : 15368;
   return {
@@ -426,7 +480,12 @@ export function integration(u: Urls, owner: Account, slug = SANDBOX_APP.slug): S
     html_url: `${u.base}/apps/${slug}`,
     created_at: '2024-01-01T00:00:00Z',
     updated_at: '2024-01-01T00:00:00Z',
-    permissions: { checks: 'write', statuses: 'write', contents: 'read', metadata: 'read' },
+    permissions: {
+      checks: 'write',
+      statuses: 'write',
+      contents: 'read',
+      metadata: 'read',
+    },
     events: ['push', 'pull_request'],
   };
 }
@@ -461,8 +520,12 @@ export function checkSuite(
       tree_id: head?.tree ?? s.head_sha,
       message: head?.message ?? '',
       timestamp: head?.committer.date ?? s.created_at,
-      author: head ? { name: head.author.name, email: head.author.email } : null,
-      committer: head ? { name: head.committer.name, email: head.committer.email } : null,
+      author: head
+        ? { name: head.author.name, email: head.author.email }
+        : null,
+      committer: head
+        ? { name: head.committer.name, email: head.committer.email }
+        : null,
     },
     latest_check_runs_count: runsCount,
     check_runs_url: `${u.api}/repos/${full}/check-suites/${s.id}/check-runs`,
@@ -471,7 +534,12 @@ export function checkSuite(
   };
 }
 
-export function checkRun(u: Urls, r: CheckRunRecord, owner: Account, prs: Schemas['pull-request-minimal'][]): Schemas['check-run'] {
+export function checkRun(
+  u: Urls,
+  r: CheckRunRecord,
+  owner: Account,
+  prs: Schemas['pull-request-minimal'][],
+): Schemas['check-run'] {
   const full = `${r.owner}/${r.repo}`;
   return {
     id: r.id,
@@ -499,7 +567,11 @@ export function checkRun(u: Urls, r: CheckRunRecord, owner: Account, prs: Schema
   };
 }
 
-export function status(u: Urls, s: StatusRecord, creator: Account): Schemas['status'] {
+export function status(
+  u: Urls,
+  s: StatusRecord,
+  creator: Account,
+): Schemas['status'] {
   return {
     url: `${u.api}/repos/${s.owner}/${s.repo}/statuses/${s.sha}`,
     avatar_url: `${u.base}/avatars/${s.creator}`,
@@ -527,7 +599,9 @@ export function workflow(u: Urls, w: WorkflowRecord): Schemas['workflow'] {
     updated_at: w.updated_at,
     url: `${u.api}/repos/${full}/actions/workflows/${w.id}`,
     html_url: `${u.base}/${full}/blob/main/${w.path}`,
-    badge_url: `${u.base}/${full}/workflows/${encodeURIComponent(w.name)}/badge.svg`,
+    badge_url: `${u.base}/${full}/workflows/${encodeURIComponent(
+      w.name,
+    )}/badge.svg`,
   };
 }
 
@@ -568,7 +642,9 @@ export function workflowRun(
     triggering_actor: simpleUser(u, actor),
     jobs_url: `${url}/jobs`,
     logs_url: `${url}/logs`,
-    check_suite_url: `${u.api}/repos/${full}/check-suites/${r.check_suite_id ?? 0}`,
+    check_suite_url: `${u.api}/repos/${full}/check-suites/${
+      r.check_suite_id ?? 0
+    }`,
     artifacts_url: `${url}/artifacts`,
     cancel_url: `${url}/cancel`,
     rerun_url: `${url}/rerun`,
@@ -589,7 +665,9 @@ export function workflowRun(
 }
 
 export function hook(u: Urls, h: HookRecord): Schemas['hook'] {
-  const url = h.repo ? `${u.api}/repos/${h.owner}/${h.repo}/hooks/${h.id}` : `${u.api}/orgs/${h.owner}/hooks/${h.id}`;
+  const url = h.repo
+    ? `${u.api}/repos/${h.owner}/${h.repo}/hooks/${h.id}`
+    : `${u.api}/orgs/${h.owner}/hooks/${h.id}`;
   return {
     type: h.repo ? 'Repository' : 'Organization',
     id: h.id,
@@ -612,18 +690,32 @@ export function hook(u: Urls, h: HookRecord): Schemas['hook'] {
   };
 }
 
-export function environment(u: Urls, e: EnvironmentRecord): Schemas['environment'] {
+export function environment(
+  u: Urls,
+  e: EnvironmentRecord,
+): Schemas['environment'] {
   const full = `${e.owner}/${e.repo}`;
   return {
     id: e.id,
     node_id: nodeId('Environment', e.id),
     name: e.name,
     url: `${u.api}/repos/${full}/environments/${encodeURIComponent(e.name)}`,
-    html_url: `${u.base}/${full}/deployments/activity_log?environments_filter=${encodeURIComponent(e.name)}`,
+    html_url: `${
+      u.base
+    }/${full}/deployments/activity_log?environments_filter=${encodeURIComponent(
+      e.name,
+    )}`,
     created_at: e.created_at,
     updated_at: e.updated_at,
     protection_rules: e.wait_timer
-      ? [{ id: e.id * 10, node_id: nodeId('ProtectionRule', e.id * 10), type: 'wait_timer', wait_timer: e.wait_timer }]
+      ? [
+          {
+            id: e.id * 10,
+            node_id: nodeId('ProtectionRule', e.id * 10),
+            type: 'wait_timer',
+            wait_timer: e.wait_timer,
+          },
+        ]
       : [],
     deployment_branch_policy: (e.deployment_branch_policy as any) ?? null,
   };

@@ -74,7 +74,12 @@ export type ReviewRecord = {
   repo: string;
   number: number;
   user: string;
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'PENDING' | 'DISMISSED';
+  state:
+    | 'APPROVED'
+    | 'CHANGES_REQUESTED'
+    | 'COMMENTED'
+    | 'PENDING'
+    | 'DISMISSED';
   body: string;
   commit_id: string;
   submitted_at: string | null;
@@ -113,7 +118,13 @@ export type CheckRunRecord = {
   repo: string;
   head_sha: string;
   name: string;
-  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  status:
+    | 'queued'
+    | 'in_progress'
+    | 'completed'
+    | 'waiting'
+    | 'requested'
+    | 'pending';
   conclusion: string | null;
   started_at: string | null;
   completed_at: string | null;
@@ -186,7 +197,11 @@ export type HookRecord = {
   };
   created_at: string;
   updated_at: string;
-  last_response: { code: number | null; status: string; message: string | null };
+  last_response: {
+    code: number | null;
+    status: string;
+    message: string | null;
+  };
 };
 
 export type DeliveryRecord = {
@@ -236,7 +251,13 @@ export type GithubData = {
   tokens: Record<string, string>; // token -> login
   oauthCodes: Record<
     string,
-    { login: string; clientId: string; redirectUri: string; scope: string; expires: number }
+    {
+      login: string;
+      clientId: string;
+      redirectUri: string;
+      scope: string;
+      expires: number;
+    }
   >;
   /** Who /login/oauth/authorize signs in when no ?login= is given. */
   oauthDefaultLogin: string;

@@ -6,12 +6,21 @@ import { ZERO_SHA } from '../core/git';
 import * as S from './serialize';
 import { GhError, h, notFound, missingField } from './errors';
 import { needViewer, paginate, viewerOf } from './rest/common';
-import type { DeliveryRecord, HookRecord, PullRecord, RepoRecord, ReviewRecord } from './state';
+import type {
+  DeliveryRecord,
+  HookRecord,
+  PullRecord,
+  RepoRecord,
+  ReviewRecord,
+} from './state';
 import { pullFullJson } from './rest/pulls';
 
 /** `sha256=<hex HMAC>`, the X-Hub-Signature-256 value (same algorithm as @octokit/webhooks-methods `sign`). */
 export function signPayload(secret: string, payload: string): string {
-  return `sha256=${crypto.createHmac('sha256', secret).update(payload).digest('hex')}`;
+  return `sha256=${crypto
+    .createHmac('sha256', secret)
+    .update(payload)
+    .digest('hex')}`;
 }
 
 const MAX_DELIVERIES = 1000;
@@ -28,34 +37,78 @@ export class WebhookDispatcher {
   constructor(private readonly svc: GithubService) {}
 
   start() {
-    this.svc.events.on('webhook', (e: { owner: string; repo?: string; event: string; payload: Record<string, unknown>; sender?: string }) => {
-      this.dispatch(e.owner, e.repo, e.event, e.payload, e.sender);
-    });
+    this.svc.events.on(
+      'webhook',
+      (e: {
+        owner: string;
+        repo?: string;
+        event: string;
+        payload: Record<string, unknown>;
+        sender?: string;
+      }) => {
+        this.dispatch(e.owner, e.repo, e.event, e.payload, e.sender);
+      },
+    );
     // hooks are chosen when the event happens, payloads are built afterwards
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
       const hooks = this.hooksFor(rec.owner, rec.name, 'push');
       if (!hooks.length) return;
       this.pushPayload(e, rec)
-        .then(payload => this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher, hooks))
+        .then(payload =>
+          this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher, hooks),
+        )
         .catch(() => {});
     });
-    this.svc.events.on('pull', (p: PullRecord, action: string, user?: { login: string }) => {
-      const rec = this.svc.repo(p.owner, p.repo);
-      const hooks = this.hooksFor(p.owner, p.repo, 'pull_request');
-      if (!rec || !hooks.length) return;
-      pullFullJson(this.svc, rec, p)
-        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request', { action, number: p.number, pull_request: pr }, user?.login ?? p.user, hooks))
-        .catch(() => {});
-    });
-    this.svc.events.on('review', (p: PullRecord, rv: ReviewRecord, action: string) => {
-      const rec = this.svc.repo(p.owner, p.repo);
-      const hooks = this.hooksFor(p.owner, p.repo, 'pull_request_review');
-      if (!rec || !hooks.length) return;
-      const review = S.review(this.svc.urls(), rv, this.svc.account(rec.owner)!, this.svc.account(rv.user)!);
-      pullFullJson(this.svc, rec, p)
-        .then(pr => this.dispatch(p.owner, p.repo, 'pull_request_review', { action, review: { ...review, state: rv.state.toLowerCase() }, pull_request: pr }, rv.user, hooks))
-        .catch(() => {});
-    });
+    this.svc.events.on(
+      'pull',
+      (p: PullRecord, action: string, user?: { login: string }) => {
+        const rec = this.svc.repo(p.owner, p.repo);
+        const hooks = this.hooksFor(p.owner, p.repo, 'pull_request');
+        if (!rec || !hooks.length) return;
+        pullFullJson(this.svc, rec, p)
+          .then(pr =>
+            this.dispatch(
+              p.owner,
+              p.repo,
+              'pull_request',
+              { action, number: p.number, pull_request: pr },
+              user?.login ?? p.user,
+              hooks,
+            ),
+          )
+          .catch(() => {});
+      },
+    );
+    this.svc.events.on(
+      'review',
+      (p: PullRecord, rv: ReviewRecord, action: string) => {
+        const rec = this.svc.repo(p.owner, p.repo);
+        const hooks = this.hooksFor(p.owner, p.repo, 'pull_request_review');
+        if (!rec || !hooks.length) return;
+        const review = S.review(
+          this.svc.urls(),
+          rv,
+          this.svc.account(rec.owner)!,
+          this.svc.account(rv.user)!,
+        );
+        pullFullJson(this.svc, rec, p)
+          .then(pr =>
+            this.dispatch(
+              p.owner,
+              p.repo,
+              'pull_request_review',
+              {
+                action,
+                review: { ...review, state: rv.state.toLowerCase() },
+                pull_request: pr,
+              },
+              rv.user,
+              hooks,
+            ),
+          )
+          .catch(() => {});
+      },
+    );
   }
 
   async pushPayload(e: PushEvent, rec: RepoRecord) {
@@ -63,11 +116,19 @@ export class WebhookDispatcher {
     const full = `${rec.owner}/${rec.name}`;
     const created = e.before === ZERO_SHA;
     const deleted = e.after === ZERO_SHA;
-    const range = deleted ? [] : created ? [e.after, '--not', '--branches', '--tags'] : [`${e.before}..${e.after}`];
-    const commits = deleted ? [] : (await this.svc.git.log(rec.owner, rec.name, created ? [e.after] : range, { reverse: true, max: 20 }));
+    const commits = deleted
+      ? []
+      : await this.svc.git.log(
+          rec.owner,
+          rec.name,
+          created ? [e.after] : [`${e.before}..${e.after}`],
+          { reverse: true, max: 20 },
+        );
     const toCommit = async (c: (typeof commits)[number]) => {
       const parent = c.parents[0];
-      const files = parent ? await this.svc.git.diff(rec.owner, rec.name, parent, c.sha) : [];
+      const files = parent
+        ? await this.svc.git.diff(rec.owner, rec.name, parent, c.sha)
+        : [];
       return {
         id: c.sha,
         tree_id: c.tree,
@@ -75,11 +136,25 @@ export class WebhookDispatcher {
         message: c.message,
         timestamp: c.committer.date,
         url: `${u.base}/${full}/commit/${c.sha}`,
-        author: { name: c.author.name, email: c.author.email, username: this.svc.accountForEmail(c.author.email, c.author.name)?.login },
-        committer: { name: c.committer.name, email: c.committer.email, username: this.svc.accountForEmail(c.committer.email, c.committer.name)?.login },
+        author: {
+          name: c.author.name,
+          email: c.author.email,
+          username: this.svc.accountForEmail(c.author.email, c.author.name)
+            ?.login,
+        },
+        committer: {
+          name: c.committer.name,
+          email: c.committer.email,
+          username: this.svc.accountForEmail(
+            c.committer.email,
+            c.committer.name,
+          )?.login,
+        },
         added: files.filter(f => f.status === 'added').map(f => f.filename),
         removed: files.filter(f => f.status === 'removed').map(f => f.filename),
-        modified: files.filter(f => !['added', 'removed'].includes(f.status)).map(f => f.filename),
+        modified: files
+          .filter(f => !['added', 'removed'].includes(f.status))
+          .map(f => f.filename),
       };
     };
     const list = await Promise.all(commits.map(toCommit));
@@ -90,9 +165,20 @@ export class WebhookDispatcher {
       after: e.after,
       created,
       deleted,
-      forced: !created && !deleted && !(await this.svc.git.isAncestor(rec.owner, rec.name, e.before, e.after)),
+      forced:
+        !created &&
+        !deleted &&
+        !(await this.svc.git.isAncestor(
+          rec.owner,
+          rec.name,
+          e.before,
+          e.after,
+        )),
       base_ref: null,
-      compare: `${u.base}/${full}/compare/${e.before.slice(0, 12)}...${e.after.slice(0, 12)}`,
+      compare: `${u.base}/${full}/compare/${e.before.slice(
+        0,
+        12,
+      )}...${e.after.slice(0, 12)}`,
       commits: list,
       head_commit: list.length ? list[list.length - 1] : null,
       pusher: { name: pusher?.login ?? e.pusher, email: pusher?.email ?? null },
@@ -104,45 +190,90 @@ export class WebhookDispatcher {
       x =>
         x.active &&
         x.owner.toLowerCase() === owner.toLowerCase() &&
-        (x.repo === undefined || (repo !== undefined && x.repo.toLowerCase() === repo.toLowerCase())) &&
-        (x.events.includes(event) || x.events.includes('*') || event === 'ping'),
+        (x.repo === undefined ||
+          (repo !== undefined &&
+            x.repo.toLowerCase() === repo.toLowerCase())) &&
+        (x.events.includes(event) ||
+          x.events.includes('*') ||
+          event === 'ping'),
     );
   }
 
-  dispatch(owner: string, repo: string | undefined, event: string, payload: Record<string, unknown>, sender?: string, only?: HookRecord | HookRecord[]) {
-    const hooks = only ? (Array.isArray(only) ? only : [only]) : this.hooksFor(owner, repo, event);
+  dispatch(
+    owner: string,
+    repo: string | undefined,
+    event: string,
+    payload: Record<string, unknown>,
+    sender?: string,
+    only?: HookRecord | HookRecord[],
+  ) {
+    let hooks = only ? [only].flat() : undefined;
+    hooks ??= this.hooksFor(owner, repo, event);
     if (!hooks.length) return;
     const ownerAcct = this.svc.account(owner);
     const rec = repo ? this.svc.repo(owner, repo) : undefined;
     const body: Record<string, unknown> = {
       ...payload,
       ...(rec ? { repository: this.svc.serializeRepo(rec) } : {}),
-      ...(ownerAcct?.type === 'Organization' ? { organization: S.orgSimple(this.svc.urls(), ownerAcct) } : {}),
+      ...(ownerAcct?.type === 'Organization'
+        ? { organization: S.orgSimple(this.svc.urls(), ownerAcct) }
+        : {}),
       sender: this.svc.simpleUser(sender ?? 'luffy-bot'),
     };
     for (const hook of hooks) {
-      const p = this.deliver(hook, event, { ...body, ...(event === 'ping' ? { hook_id: hook.id, hook: S.hook(this.svc.urls(), hook) } : {}) }, rec?.id ?? null);
+      const p = this.deliver(
+        hook,
+        event,
+        {
+          ...body,
+          ...(event === 'ping'
+            ? { hook_id: hook.id, hook: S.hook(this.svc.urls(), hook) }
+            : {}),
+        },
+        rec?.id ?? null,
+      );
       this.pending.add(p);
       p.finally(() => this.pending.delete(p));
     }
   }
 
-  async deliver(hook: HookRecord, event: string, payload: Record<string, unknown>, repositoryId: number | null): Promise<DeliveryRecord> {
+  async deliver(
+    hook: HookRecord,
+    event: string,
+    payload: Record<string, unknown>,
+    repositoryId: number | null,
+  ): Promise<DeliveryRecord> {
     const json = JSON.stringify(payload);
     const guid = crypto.randomUUID();
     const headers: Record<string, string> = {
-      'content-type': hook.config.content_type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+      'content-type':
+        hook.config.content_type === 'form'
+          ? 'application/x-www-form-urlencoded'
+          : 'application/json',
       'user-agent': 'GitHub-Hookshot/sandbox',
       'x-github-event': event,
       'x-github-delivery': guid,
       'x-github-hook-id': String(hook.id),
-      'x-github-hook-installation-target-type': hook.repo ? 'repository' : 'organization',
-      'x-github-hook-installation-target-id': String(repositoryId ?? this.svc.account(hook.owner)?.id ?? 0),
+      'x-github-hook-installation-target-type': hook.repo
+        ? 'repository'
+        : 'organization',
+      'x-github-hook-installation-target-id': String(
+        repositoryId ?? this.svc.account(hook.owner)?.id ?? 0,
+      ),
     };
-    const bodyText = hook.config.content_type === 'form' ? new URLSearchParams({ payload: json }).toString() : json;
+    const bodyText =
+      hook.config.content_type === 'form'
+        ? new URLSearchParams({ payload: json }).toString()
+        : json;
     if (hook.config.secret) {
-      headers['x-hub-signature-256'] = signPayload(hook.config.secret, bodyText);
-      headers['x-hub-signature'] = `sha1=${crypto.createHmac('sha1', hook.config.secret).update(bodyText).digest('hex')}`;
+      headers['x-hub-signature-256'] = signPayload(
+        hook.config.secret,
+        bodyText,
+      );
+      headers['x-hub-signature'] = `sha1=${crypto
+        .createHmac('sha1', hook.config.secret)
+        .update(bodyText)
+        .digest('hex')}`;
     }
     const started = Date.now();
     let status = 0;
@@ -150,13 +281,21 @@ export class WebhookDispatcher {
     let responseText: string | null = null;
     let responseHeaders: Record<string, string> = {};
     try {
-      const res = await fetch(hook.config.url, { method: 'POST', headers, body: bodyText, signal: AbortSignal.timeout(5000) });
+      const res = await fetch(hook.config.url, {
+        method: 'POST',
+        headers,
+        body: bodyText,
+        signal: AbortSignal.timeout(5000),
+      });
       status = res.status;
       statusText = res.ok ? 'OK' : `Invalid HTTP Response: ${res.status}`;
       responseHeaders = Object.fromEntries(res.headers.entries());
       responseText = (await res.text()).slice(0, 10_000);
     } catch (e) {
-      statusText = (e as Error).name === 'TimeoutError' ? 'timed out' : 'failed to connect to host';
+      statusText =
+        (e as Error).name === 'TimeoutError'
+          ? 'timed out'
+          : 'failed to connect to host';
     }
     const d: DeliveryRecord = {
       id: this.svc.nextId(),
@@ -173,9 +312,17 @@ export class WebhookDispatcher {
       request: { headers, payload },
       response: { headers: responseHeaders, payload: responseText },
     };
-    hook.last_response = { code: status || null, status: status >= 200 && status < 300 ? 'active' : 'misconfigured', message: statusText };
+    hook.last_response = {
+      code: status || null,
+      status: status >= 200 && status < 300 ? 'active' : 'misconfigured',
+      message: statusText,
+    };
     this.svc.data.deliveries.push(d);
-    if (this.svc.data.deliveries.length > MAX_DELIVERIES) this.svc.data.deliveries.splice(0, this.svc.data.deliveries.length - MAX_DELIVERIES);
+    if (this.svc.data.deliveries.length > MAX_DELIVERIES)
+      this.svc.data.deliveries.splice(
+        0,
+        this.svc.data.deliveries.length - MAX_DELIVERIES,
+      );
     return d;
   }
 
@@ -186,7 +333,10 @@ export class WebhookDispatcher {
 }
 
 /** Repository and organization hooks, deliveries and pings. */
-export function hooksRouter(svc: GithubService, dispatcher: WebhookDispatcher): express.Router {
+export function hooksRouter(
+  svc: GithubService,
+  dispatcher: WebhookDispatcher,
+): express.Router {
   const r = express.Router();
   const scope = (req: express.Request) => {
     const v = needViewer(req);
@@ -199,7 +349,8 @@ export function hooksRouter(svc: GithubService, dispatcher: WebhookDispatcher): 
     if (org.members?.[v.login] !== 'admin') throw new GhError(404, 'Not Found');
     return { owner: org.login, repo: undefined };
   };
-  const hooksOf = (s: { owner: string; repo?: string }) => svc.data.hooks.filter(x => x.owner === s.owner && x.repo === s.repo);
+  const hooksOf = (s: { owner: string; repo?: string }) =>
+    svc.data.hooks.filter(x => x.owner === s.owner && x.repo === s.repo);
   const hookById = (s: { owner: string; repo?: string }, id: string) => {
     const found = hooksOf(s).find(x => String(x.id) === id);
     if (!found) throw notFound();
@@ -222,70 +373,129 @@ export function hooksRouter(svc: GithubService, dispatcher: WebhookDispatcher): 
   });
 
   for (const base of ['/repos/:owner/:repo/hooks', '/orgs/:org/hooks']) {
-    r.get(base, h((req, res) => {
-      const s = scope(req);
-      res.json(paginate(req, res, hooksOf(s)).map(x => S.hook(svc.urls(), x)));
-    }));
-    r.post(base, h((req, res) => {
-      const s = scope(req);
-      const b = req.body ?? {};
-      if (!b.config?.url) throw missingField('Hook', 'url');
-      if (hooksOf(s).some(x => x.config.url === b.config.url)) {
-        throw new GhError(422, 'Validation Failed', { errors: [{ resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' }] });
-      }
-      const now = svc.now();
-      const hook: HookRecord = {
-        id: svc.nextId(),
-        owner: s.owner,
-        ...(s.repo ? { repo: s.repo } : {}),
-        name: 'web',
-        active: b.active ?? true,
-        events: b.events ?? ['push'],
-        config: { url: b.config.url, content_type: b.config.content_type === 'form' ? 'form' : 'json', secret: b.config.secret, insecure_ssl: String(b.config.insecure_ssl ?? '0') },
-        created_at: now,
-        updated_at: now,
-        last_response: { code: null, status: 'unused', message: null },
-      };
-      svc.data.hooks.push(hook);
-      dispatcher.dispatch(s.owner, s.repo, 'ping', { zen: 'Keep it logically awesome.' }, req.ghViewer?.login, hook);
-      res.status(201).json(S.hook(svc.urls(), hook));
-    }));
-    r.get(`${base}/:id(\\d+)`, h((req, res) => {
-      res.json(S.hook(svc.urls(), hookById(scope(req), req.params.id)));
-    }));
-    r.patch(`${base}/:id(\\d+)`, h((req, res) => {
-      const hook = hookById(scope(req), req.params.id);
-      const b = req.body ?? {};
-      if (b.active !== undefined) hook.active = !!b.active;
-      if (Array.isArray(b.events)) hook.events = b.events;
-      if (Array.isArray(b.add_events)) hook.events = [...new Set([...hook.events, ...b.add_events])];
-      if (Array.isArray(b.remove_events)) hook.events = hook.events.filter(e => !b.remove_events.includes(e));
-      if (b.config) hook.config = { ...hook.config, ...b.config };
-      hook.updated_at = svc.now();
-      res.json(S.hook(svc.urls(), hook));
-    }));
-    r.delete(`${base}/:id(\\d+)`, h((req, res) => {
-      const hook = hookById(scope(req), req.params.id);
-      svc.data.hooks = svc.data.hooks.filter(x => x !== hook);
-      res.status(204).end();
-    }));
-    r.post(`${base}/:id(\\d+)/pings`, h((req, res) => {
-      const s = scope(req);
-      const hook = hookById(s, req.params.id);
-      dispatcher.dispatch(s.owner, s.repo, 'ping', { zen: 'Keep it logically awesome.' }, req.ghViewer?.login, hook);
-      res.status(204).end();
-    }));
-    r.get(`${base}/:id(\\d+)/deliveries`, h((req, res) => {
-      const hook = hookById(scope(req), req.params.id);
-      const list = svc.data.deliveries.filter(d => d.hook_id === hook.id).sort((a, b) => b.id - a.id);
-      res.json(paginate(req, res, list).map(d => deliveryJson(d)));
-    }));
-    r.get(`${base}/:id(\\d+)/deliveries/:delivery(\\d+)`, h((req, res) => {
-      const hook = hookById(scope(req), req.params.id);
-      const d = svc.data.deliveries.find(x => x.hook_id === hook.id && String(x.id) === req.params.delivery);
-      if (!d) throw notFound();
-      res.json(deliveryJson(d, true));
-    }));
+    r.get(
+      base,
+      h((req, res) => {
+        const s = scope(req);
+        res.json(
+          paginate(req, res, hooksOf(s)).map(x => S.hook(svc.urls(), x)),
+        );
+      }),
+    );
+    r.post(
+      base,
+      h((req, res) => {
+        const s = scope(req);
+        const b = req.body ?? {};
+        if (!b.config?.url) throw missingField('Hook', 'url');
+        if (hooksOf(s).some(x => x.config.url === b.config.url)) {
+          throw new GhError(422, 'Validation Failed', {
+            errors: [
+              {
+                resource: 'Hook',
+                code: 'custom',
+                message: 'Hook already exists on this repository',
+              },
+            ],
+          });
+        }
+        const now = svc.now();
+        const hook: HookRecord = {
+          id: svc.nextId(),
+          owner: s.owner,
+          ...(s.repo ? { repo: s.repo } : {}),
+          name: 'web',
+          active: b.active ?? true,
+          events: b.events ?? ['push'],
+          config: {
+            url: b.config.url,
+            content_type: b.config.content_type === 'form' ? 'form' : 'json',
+            secret: b.config.secret,
+            insecure_ssl: String(b.config.insecure_ssl ?? '0'),
+          },
+          created_at: now,
+          updated_at: now,
+          last_response: { code: null, status: 'unused', message: null },
+        };
+        svc.data.hooks.push(hook);
+        dispatcher.dispatch(
+          s.owner,
+          s.repo,
+          'ping',
+          { zen: 'Keep it logically awesome.' },
+          req.ghViewer?.login,
+          hook,
+        );
+        res.status(201).json(S.hook(svc.urls(), hook));
+      }),
+    );
+    r.get(
+      `${base}/:id(\\d+)`,
+      h((req, res) => {
+        res.json(S.hook(svc.urls(), hookById(scope(req), req.params.id)));
+      }),
+    );
+    r.patch(
+      `${base}/:id(\\d+)`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        const b = req.body ?? {};
+        if (b.active !== undefined) hook.active = !!b.active;
+        if (Array.isArray(b.events)) hook.events = b.events;
+        if (Array.isArray(b.add_events))
+          hook.events = [...new Set([...hook.events, ...b.add_events])];
+        if (Array.isArray(b.remove_events))
+          hook.events = hook.events.filter(e => !b.remove_events.includes(e));
+        if (b.config) hook.config = { ...hook.config, ...b.config };
+        hook.updated_at = svc.now();
+        res.json(S.hook(svc.urls(), hook));
+      }),
+    );
+    r.delete(
+      `${base}/:id(\\d+)`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        svc.data.hooks = svc.data.hooks.filter(x => x !== hook);
+        res.status(204).end();
+      }),
+    );
+    r.post(
+      `${base}/:id(\\d+)/pings`,
+      h((req, res) => {
+        const s = scope(req);
+        const hook = hookById(s, req.params.id);
+        dispatcher.dispatch(
+          s.owner,
+          s.repo,
+          'ping',
+          { zen: 'Keep it logically awesome.' },
+          req.ghViewer?.login,
+          hook,
+        );
+        res.status(204).end();
+      }),
+    );
+    r.get(
+      `${base}/:id(\\d+)/deliveries`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        const list = svc.data.deliveries
+          .filter(d => d.hook_id === hook.id)
+          .sort((a, b) => b.id - a.id);
+        res.json(paginate(req, res, list).map(d => deliveryJson(d)));
+      }),
+    );
+    r.get(
+      `${base}/:id(\\d+)/deliveries/:delivery(\\d+)`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        const d = svc.data.deliveries.find(
+          x => x.hook_id === hook.id && String(x.id) === req.params.delivery,
+        );
+        if (!d) throw notFound();
+        res.json(deliveryJson(d, true));
+      }),
+    );
   }
   void viewerOf;
   return r;

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { SandboxContext } from '../core/context';
-import { startFamilyServer, type FamilyServer } from '../http/server';
-import { createGithubFamily, type GithubFamilyParts } from './index';
-import { seedGithubAccounts } from './seed';
+import { SandboxContext } from '../../core/context';
+import { startFamilyServer, type FamilyServer } from '../../http/server';
+import { createGithubFamily, type GithubFamilyParts } from '../index';
+import { seedGithubAccounts } from '../seed';
 
 const exec = promisify(execFile);
 
@@ -24,9 +24,15 @@ export type GithubTestEnv = {
 const silent = { info() {}, warn() {}, error() {} };
 
 /** A GitHub family on a free port with the demo accounts (org acme, luffy-bot, alice, guest). */
-export async function startGithubForTest(options: { timeScale?: number } = {}): Promise<GithubTestEnv> {
+export async function startGithubForTest(
+  options: { timeScale?: number } = {},
+): Promise<GithubTestEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-gh-test-'));
-  const ctx = new SandboxContext({ dataDir: dir, timeScale: options.timeScale ?? 50, logger: silent });
+  const ctx = new SandboxContext({
+    dataDir: dir,
+    timeScale: options.timeScale ?? 50,
+    logger: silent,
+  });
   const mod = createGithubFamily(ctx);
   const srv = await startFamilyServer(ctx, mod, 0, '127.0.0.1');
   ctx.urls.github = srv.url;
@@ -50,7 +56,11 @@ export async function startGithubForTest(options: { timeScale?: number } = {}): 
     parts: mod.github,
     dir,
     async git(args, cwd) {
-      const { stdout } = await exec('git', args, { cwd: cwd ?? dir, env, maxBuffer: 32 * 1024 * 1024 });
+      const { stdout } = await exec('git', args, {
+        cwd: cwd ?? dir,
+        env,
+        maxBuffer: 32 * 1024 * 1024,
+      });
       return stdout;
     },
     async close() {
@@ -61,18 +71,24 @@ export async function startGithubForTest(options: { timeScale?: number } = {}): 
   };
 }
 
+type Truthy<T> = Exclude<T, false | null | undefined | '' | 0>;
+
 /** Polls `fn` until it returns a truthy value (real time). */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  timeoutMs = 10_000,
+): Promise<Truthy<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as Truthy<T>;
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`condition not met in time${last ? `: ${last}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`condition not met in time${last ? `: ${last}` : ''}`);
     await new Promise(r => setTimeout(r, 50));
   }
 }
@@ -81,7 +97,12 @@ let api: any;
 let ajv: any;
 
 /** Validates `body` against GitHub's official OpenAPI response schema of an operation. */
-export function openapiErrors(pathTemplate: string, method: string, status: number, body: unknown): string[] | null {
+export function openapiErrors(
+  pathTemplate: string,
+  method: string,
+  status: number,
+  body: unknown,
+): string[] | null {
   if (!api) {
     // eslint-disable-next-line @backstage/no-undeclared-imports
     api = require('@octokit/openapi/generated/api.github.com.json');
@@ -92,11 +113,18 @@ export function openapiErrors(pathTemplate: string, method: string, status: numb
     ajv.addSchema(fixNullable(JSON.parse(JSON.stringify(api))), 'api');
   }
   const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-  const ptr = `api#/paths/${esc(pathTemplate)}/${method.toLowerCase()}/responses/${status}/content/${esc('application/json')}/schema`;
+  const ptr = `api#/paths/${esc(
+    pathTemplate,
+  )}/${method.toLowerCase()}/responses/${status}/content/${esc(
+    'application/json',
+  )}/schema`;
   const validate = ajv.getSchema(ptr);
-  if (!validate) throw new Error(`no schema for ${method} ${pathTemplate} ${status}`);
+  if (!validate)
+    throw new Error(`no schema for ${method} ${pathTemplate} ${status}`);
   if (validate(body)) return null;
-  return (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
+  );
 }
 
 /** OpenAPI 3.0 `nullable` without `type` (on $ref/allOf) → anyOf [schema, null] for ajv. */
@@ -105,7 +133,12 @@ function fixNullable(node: any): any {
   if (!node || typeof node !== 'object') return node;
   const out: any = {};
   for (const [k, v] of Object.entries(node)) out[k] = fixNullable(v);
-  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  if (
+    out.nullable === true &&
+    Array.isArray(out.enum) &&
+    !out.enum.includes(null)
+  )
+    out.enum = [...out.enum, null];
   if (out.nullable === true && out.type === undefined) {
     const { nullable: _n, ...rest } = out;
     return { anyOf: [rest, { type: 'null' }] };

@@ -64,7 +64,10 @@ export function apiMiddleware(svc: GithubService): express.RequestHandler[] {
   const auth: express.RequestHandler = (req, res, next) => {
     svc.baseUrl = `${req.protocol}://${req.headers.host ?? '127.0.0.1:18083'}`;
     res.set({
-      'x-github-request-id': crypto.randomBytes(8).toString('hex').toUpperCase(),
+      'x-github-request-id': crypto
+        .randomBytes(8)
+        .toString('hex')
+        .toUpperCase(),
       'x-github-media-type': 'github.v3; format=json',
       'x-github-api-version-selected': '2022-11-28',
       'access-control-expose-headers':
@@ -80,15 +83,23 @@ export function apiMiddleware(svc: GithubService): express.RequestHandler[] {
       }
       req.ghViewer = user;
       req.ghToken = token;
-      res.set({ 'x-oauth-scopes': 'repo, workflow, admin:org, read:user, user:email', 'x-accepted-oauth-scopes': '' });
+      res.set({
+        'x-oauth-scopes': 'repo, workflow, admin:org, read:user, user:email',
+        'x-accepted-oauth-scopes': '',
+      });
     }
     const b = token ? bucket(`t:${token}`, 5000) : bucket(`ip:${req.ip}`, 60);
     if (b.used >= b.limit) {
       setRate(res, b);
       next(
-        new GhError(403, `API rate limit exceeded for ${token ? 'user' : req.ip}.`, {
-          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
-        }),
+        new GhError(
+          403,
+          `API rate limit exceeded for ${token ? 'user' : req.ip}.`,
+          {
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          },
+        ),
       );
       return;
     }
@@ -100,16 +111,31 @@ export function apiMiddleware(svc: GithubService): express.RequestHandler[] {
       res.json = (body: any) => {
         if (res.statusCode === 200) {
           const text = JSON.stringify(body);
-          const etag = `W/"${crypto.createHash('sha256').update(text).digest('hex').slice(0, 40)}"`;
+          const etag = `W/"${crypto
+            .createHash('sha256')
+            .update(text)
+            .digest('hex')
+            .slice(0, 40)}"`;
           res.set('etag', etag);
           const inm = req.headers['if-none-match'];
-          if (inm && inm.split(',').map(s => s.trim().replace(/^W\//, '')).includes(etag.replace(/^W\//, ''))) {
+          if (
+            inm &&
+            inm
+              .split(',')
+              .map(s => s.trim().replace(/^W\//, ''))
+              .includes(etag.replace(/^W\//, ''))
+          ) {
             b.used -= 1; // conditional requests that hit don't count
             setRate(res, b);
             res.status(304).end();
             return res;
           }
-          res.set('cache-control', req.ghViewer ? 'private, max-age=60, s-maxage=60' : 'public, max-age=60, s-maxage=60');
+          res.set(
+            'cache-control',
+            req.ghViewer
+              ? 'private, max-age=60, s-maxage=60'
+              : 'public, max-age=60, s-maxage=60',
+          );
           res.set('vary', 'Accept, Authorization, Cookie, X-GitHub-OTP');
           res.type('application/json; charset=utf-8');
           return res.send(text);
@@ -123,13 +149,19 @@ export function apiMiddleware(svc: GithubService): express.RequestHandler[] {
 }
 
 /** page/per_page slicing with a GitHub-style Link header. */
-export function paginate<T>(req: express.Request, res: express.Response, items: T[]): T[] {
+export function paginate<T>(
+  req: express.Request,
+  res: express.Response,
+  items: T[],
+): T[] {
   const perPage = Math.min(100, Math.max(1, Number(req.query.per_page) || 30));
   const page = Math.max(1, Number(req.query.page) || 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));
   const links: string[] = [];
   const link = (p: number, rel: string) => {
-    const u = new URL(`${req.protocol}://${req.headers.host}${req.originalUrl}`);
+    const u = new URL(
+      `${req.protocol}://${req.headers.host}${req.originalUrl}`,
+    );
     u.searchParams.set('page', String(p));
     u.searchParams.set('per_page', String(perPage));
     links.push(`<${u.toString()}>; rel="${rel}"`);
@@ -146,4 +178,5 @@ export function paginate<T>(req: express.Request, res: express.Response, items: 
   return items.slice((page - 1) * perPage, page * perPage);
 }
 
-export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : undefined;

@@ -5,27 +5,48 @@ import { GhError, h, notFound, missingField } from '../errors';
 import { needViewer, paginate, viewerOf, str } from './common';
 import type { PullRecord, RepoRecord, ReviewRecord } from '../state';
 
-export function pullSimpleJson(svc: GithubService, p: PullRecord): S.Schemas['pull-request-simple'] {
+export function pullSimpleJson(
+  svc: GithubService,
+  p: PullRecord,
+): S.Schemas['pull-request-simple'] {
   const rec = svc.repo(p.owner, p.repo)!;
-  return S.pullSimple(svc.urls(), p, svc.serializeRepo(rec), svc.account(p.owner)!, svc.account(p.user) ?? svc.ensureAccount(p.user, 'User'));
+  return S.pullSimple(
+    svc.urls(),
+    p,
+    svc.serializeRepo(rec),
+    svc.account(p.owner)!,
+    svc.account(p.user) ?? svc.ensureAccount(p.user, 'User'),
+  );
 }
 
-export async function pullFullJson(svc: GithubService, rec: RepoRecord, p: PullRecord): Promise<S.Schemas['pull-request']> {
+export async function pullFullJson(
+  svc: GithubService,
+  rec: RepoRecord,
+  p: PullRecord,
+): Promise<S.Schemas['pull-request']> {
   await svc.refreshPull(p);
   const simple = pullSimpleJson(svc, p);
-  const range = p.state === 'open' || !p.merge_commit_sha ? [p.base_sha, p.head_sha] : [p.base_sha, p.head_sha];
-  const mb = (await svc.git.mergeBase(p.owner, p.repo, range[0], range[1])) ?? range[0];
+  const range =
+    p.state === 'open' || !p.merge_commit_sha
+      ? [p.base_sha, p.head_sha]
+      : [p.base_sha, p.head_sha];
+  const mb =
+    (await svc.git.mergeBase(p.owner, p.repo, range[0], range[1])) ?? range[0];
   const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
-  const commits = (await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`])).length;
+  const commits = (await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`]))
+    .length;
   const mergeable = p.state === 'open' ? await svc.mergeable(p) : null;
   return {
     ...(simple as any),
     merged: !!p.merged_at,
     mergeable,
     rebaseable: mergeable,
-    mergeable_state: p.state === 'open' ? await svc.mergeableState(p, rec) : 'unknown',
+    mergeable_state:
+      p.state === 'open' ? await svc.mergeableState(p, rec) : 'unknown',
     merged_by: p.merged_by ? svc.simpleUser(p.merged_by) : null,
-    comments: svc.data.comments.filter(c => c.owner === p.owner && c.repo === p.repo && c.number === p.number).length,
+    comments: svc.data.comments.filter(
+      c => c.owner === p.owner && c.repo === p.repo && c.number === p.number,
+    ).length,
     review_comments: 0,
     maintainer_can_modify: p.maintainer_can_modify,
     commits,
@@ -39,281 +60,580 @@ export async function pullFullJson(svc: GithubService, rec: RepoRecord, p: PullR
 export function pullsRouter(svc: GithubService): express.Router {
   const r = express.Router();
 
-  r.get('/repos/:owner/:repo/pulls', h((req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const state = str(req.query.state) ?? 'open';
-    let list = svc.pulls(rec.owner, rec.name);
-    if (state !== 'all') list = list.filter(p => p.state === state);
-    const head = str(req.query.head);
-    if (head) {
-      const [o, b] = head.includes(':') ? head.split(':') : [rec.owner, head];
-      list = list.filter(p => p.owner.toLowerCase() === o.toLowerCase() && p.head === b);
-    }
-    const base = str(req.query.base);
-    if (base) list = list.filter(p => p.base === base);
-    const sort = str(req.query.sort) ?? 'created';
-    const dir = str(req.query.direction) ?? (sort === 'created' ? 'desc' : 'desc');
-    const key = (p: PullRecord) => (sort === 'updated' ? p.updated_at : p.created_at) + String(p.number).padStart(8, '0');
-    list = [...list].sort((a, b) => (dir === 'asc' ? key(a).localeCompare(key(b)) : key(b).localeCompare(key(a))));
-    res.json(paginate(req, res, list).map(p => pullSimpleJson(svc, p)));
-  }));
-
-  r.post('/repos/:owner/:repo/pulls', h(async (req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const b = req.body ?? {};
-    if (!b.head) throw missingField('PullRequest', 'head');
-    if (!b.base) throw missingField('PullRequest', 'base');
-    if (!b.title && !b.issue) throw missingField('PullRequest', 'title');
-    const p = await svc.createPull(rec, v, { title: b.title, body: b.body, head: b.head, base: b.base, draft: b.draft });
-    const json = await pullFullJson(svc, rec, p);
-    res.status(201).location(json.url).json(json);
-  }));
-
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)', h(async (req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    const accept = String(req.headers.accept ?? '');
-    if (accept.includes('.diff') || accept.includes('.patch')) {
-      await svc.refreshPull(p);
-      const mb = (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ?? p.base_sha;
-      const out = await svc.git.run(p.owner, p.repo, ['diff', '--full-index', mb, p.head_sha]);
-      res.type(accept.includes('.diff') ? 'application/vnd.github.diff' : 'application/vnd.github.patch').send(out.stdout);
-      return;
-    }
-    res.json(await pullFullJson(svc, rec, p));
-  }));
-
-  r.patch('/repos/:owner/:repo/pulls/:number(\\d+)', h(async (req, res) => {
-    const v = needViewer(req);
-    const rec = svc.readable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    if (p.user !== v.login && !svc.permissions(rec, v).push) throw new GhError(403, 'Resource not accessible by personal access token');
-    const b = req.body ?? {};
-    if (b.title !== undefined) p.title = b.title;
-    if (b.body !== undefined) p.body = b.body;
-    if (b.base !== undefined) {
-      if (!(await svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${b.base}`))) {
-        throw new GhError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', field: 'base', code: 'invalid' }] });
+  r.get(
+    '/repos/:owner/:repo/pulls',
+    h((req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const state = str(req.query.state) ?? 'open';
+      let list = svc.pulls(rec.owner, rec.name);
+      if (state !== 'all') list = list.filter(p => p.state === state);
+      const head = str(req.query.head);
+      if (head) {
+        const [o, b] = head.includes(':') ? head.split(':') : [rec.owner, head];
+        list = list.filter(
+          p => p.owner.toLowerCase() === o.toLowerCase() && p.head === b,
+        );
       }
-      p.base = b.base;
-    }
-    if (b.state === 'closed' && p.state === 'open') {
-      p.state = 'closed';
-      p.closed_at = svc.now();
-      svc.events.emit('pull', p, 'closed', v);
-    } else if (b.state === 'open' && p.state === 'closed' && !p.merged_at) {
-      p.state = 'open';
-      p.closed_at = null;
-      svc.events.emit('pull', p, 'reopened', v);
-    } else if (b.title !== undefined || b.body !== undefined || b.base !== undefined) {
-      svc.events.emit('pull', p, 'edited', v);
-    }
-    p.updated_at = svc.now();
-    res.json(await pullFullJson(svc, rec, p));
-  }));
+      const base = str(req.query.base);
+      if (base) list = list.filter(p => p.base === base);
+      const sort = str(req.query.sort) ?? 'created';
+      const dir =
+        str(req.query.direction) ?? (sort === 'created' ? 'desc' : 'desc');
+      const key = (p: PullRecord) =>
+        (sort === 'updated' ? p.updated_at : p.created_at) +
+        String(p.number).padStart(8, '0');
+      list = [...list].sort((a, b) =>
+        dir === 'asc'
+          ? key(a).localeCompare(key(b))
+          : key(b).localeCompare(key(a)),
+      );
+      res.json(paginate(req, res, list).map(p => pullSimpleJson(svc, p)));
+    }),
+  );
 
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)/files', h(async (req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    await svc.refreshPull(p);
-    const mb = (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ?? p.base_sha;
-    const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
-    const u = svc.urls();
-    const full = `${rec.owner}/${rec.name}`;
-    res.json(
-      paginate(req, res, files).map(f => {
-        const enc = f.filename.split('/').map(encodeURIComponent).join('/');
-        return {
-          sha: f.sha,
-          filename: f.filename,
-          status: f.status,
-          additions: f.additions,
-          deletions: f.deletions,
-          changes: f.changes,
-          blob_url: `${u.base}/${full}/blob/${p.head_sha}/${enc}`,
-          raw_url: `${u.base}/${full}/raw/${p.head_sha}/${enc}`,
-          contents_url: `${u.api}/repos/${full}/contents/${enc}?ref=${p.head_sha}`,
-          ...(f.patch !== undefined ? { patch: f.patch } : {}),
-          ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),
-        } satisfies S.Schemas['diff-entry'];
-      }),
-    );
-  }));
+  r.post(
+    '/repos/:owner/:repo/pulls',
+    h(async (req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const b = req.body ?? {};
+      if (!b.head) throw missingField('PullRequest', 'head');
+      if (!b.base) throw missingField('PullRequest', 'base');
+      if (!b.title && !b.issue) throw missingField('PullRequest', 'title');
+      const p = await svc.createPull(rec, v, {
+        title: b.title,
+        body: b.body,
+        head: b.head,
+        base: b.base,
+        draft: b.draft,
+      });
+      const json = await pullFullJson(svc, rec, p);
+      res.status(201).location(json.url).json(json);
+    }),
+  );
 
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)/commits', h(async (req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    await svc.refreshPull(p);
-    const mb = (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ?? p.base_sha;
-    const commits = await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`], { reverse: true });
-    res.json(paginate(req, res, commits).map(c => S.commit(svc.urls(), `${rec.owner}/${rec.name}`, c, (e, n) => svc.accountForEmail(e, n))));
-  }));
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)',
+    h(async (req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      const accept = String(req.headers.accept ?? '');
+      if (accept.includes('.diff') || accept.includes('.patch')) {
+        await svc.refreshPull(p);
+        const mb =
+          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+          p.base_sha;
+        const out = await svc.git.run(p.owner, p.repo, [
+          'diff',
+          '--full-index',
+          mb,
+          p.head_sha,
+        ]);
+        res
+          .type(
+            accept.includes('.diff')
+              ? 'application/vnd.github.diff'
+              : 'application/vnd.github.patch',
+          )
+          .send(out.stdout);
+        return;
+      }
+      res.json(await pullFullJson(svc, rec, p));
+    }),
+  );
 
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)/merge', h((req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    if (!p.merged_at) throw notFound();
-    res.status(204).end();
-  }));
+  r.patch(
+    '/repos/:owner/:repo/pulls/:number(\\d+)',
+    h(async (req, res) => {
+      const v = needViewer(req);
+      const rec = svc.readable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      if (p.user !== v.login && !svc.permissions(rec, v).push)
+        throw new GhError(
+          403,
+          'Resource not accessible by personal access token',
+        );
+      const b = req.body ?? {};
+      if (b.title !== undefined) p.title = b.title;
+      if (b.body !== undefined) p.body = b.body;
+      if (b.base !== undefined) {
+        if (
+          !(await svc.ctx.git.resolve(
+            rec.owner,
+            rec.name,
+            `refs/heads/${b.base}`,
+          ))
+        ) {
+          throw new GhError(422, 'Validation Failed', {
+            errors: [
+              { resource: 'PullRequest', field: 'base', code: 'invalid' },
+            ],
+          });
+        }
+        p.base = b.base;
+      }
+      if (b.state === 'closed' && p.state === 'open') {
+        p.state = 'closed';
+        p.closed_at = svc.now();
+        svc.events.emit('pull', p, 'closed', v);
+      } else if (b.state === 'open' && p.state === 'closed' && !p.merged_at) {
+        p.state = 'open';
+        p.closed_at = null;
+        svc.events.emit('pull', p, 'reopened', v);
+      } else if (
+        b.title !== undefined ||
+        b.body !== undefined ||
+        b.base !== undefined
+      ) {
+        svc.events.emit('pull', p, 'edited', v);
+      }
+      p.updated_at = svc.now();
+      res.json(await pullFullJson(svc, rec, p));
+    }),
+  );
 
-  r.put('/repos/:owner/:repo/pulls/:number(\\d+)/merge', h(async (req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    const out = await svc.mergePull(rec, p, v, req.body ?? {});
-    res.json({ sha: out.sha, merged: true, message: out.message } satisfies S.Schemas['pull-request-merge-result']);
-  }));
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/files',
+    h(async (req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      await svc.refreshPull(p);
+      const mb =
+        (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+        p.base_sha;
+      const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
+      const u = svc.urls();
+      const full = `${rec.owner}/${rec.name}`;
+      res.json(
+        paginate(req, res, files).map(f => {
+          const enc = f.filename.split('/').map(encodeURIComponent).join('/');
+          return {
+            sha: f.sha,
+            filename: f.filename,
+            status: f.status,
+            additions: f.additions,
+            deletions: f.deletions,
+            changes: f.changes,
+            blob_url: `${u.base}/${full}/blob/${p.head_sha}/${enc}`,
+            raw_url: `${u.base}/${full}/raw/${p.head_sha}/${enc}`,
+            contents_url: `${u.api}/repos/${full}/contents/${enc}?ref=${p.head_sha}`,
+            ...(f.patch !== undefined ? { patch: f.patch } : {}),
+            ...(f.previous_filename
+              ? { previous_filename: f.previous_filename }
+              : {}),
+          } satisfies S.Schemas['diff-entry'];
+        }),
+      );
+    }),
+  );
 
-  r.put('/repos/:owner/:repo/pulls/:number(\\d+)/update-branch', h(async (req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    await svc.refreshPull(p);
-    if (req.body?.expected_head_sha && req.body.expected_head_sha !== p.head_sha) {
-      throw new GhError(422, 'expected head sha didn\u2019t match current head ref.');
-    }
-    const m = await svc.git.mergeTree(p.owner, p.repo, p.head_sha, p.base_sha);
-    if (!m.tree) throw new GhError(422, 'merge conflict between base and head');
-    const sha = await svc.git.commitTree(p.owner, p.repo, m.tree, [p.head_sha, p.base_sha], `Merge branch '${p.base}' into ${p.head}`, svc.gitAuthor(v));
-    await svc.ctx.git.updateRef(p.owner, p.repo, `refs/heads/${p.head}`, sha, p.head_sha, v.login);
-    res.status(202).json({ message: 'Updating pull request branch.', url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${p.number}` });
-  }));
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/commits',
+    h(async (req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      await svc.refreshPull(p);
+      const mb =
+        (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+        p.base_sha;
+      const commits = await svc.git.log(
+        p.owner,
+        p.repo,
+        [`${mb}..${p.head_sha}`],
+        { reverse: true },
+      );
+      res.json(
+        paginate(req, res, commits).map(c =>
+          S.commit(svc.urls(), `${rec.owner}/${rec.name}`, c, (e, n) =>
+            svc.accountForEmail(e, n),
+          ),
+        ),
+      );
+    }),
+  );
+
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/merge',
+    h((req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      if (!p.merged_at) throw notFound();
+      res.status(204).end();
+    }),
+  );
+
+  r.put(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/merge',
+    h(async (req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      const out = await svc.mergePull(rec, p, v, req.body ?? {});
+      res.json({
+        sha: out.sha,
+        merged: true,
+        message: out.message,
+      } satisfies S.Schemas['pull-request-merge-result']);
+    }),
+  );
+
+  r.put(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/update-branch',
+    h(async (req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      await svc.refreshPull(p);
+      if (
+        req.body?.expected_head_sha &&
+        req.body.expected_head_sha !== p.head_sha
+      ) {
+        throw new GhError(
+          422,
+          'expected head sha didn\u2019t match current head ref.',
+        );
+      }
+      const m = await svc.git.mergeTree(
+        p.owner,
+        p.repo,
+        p.head_sha,
+        p.base_sha,
+      );
+      if (!m.tree)
+        throw new GhError(422, 'merge conflict between base and head');
+      const sha = await svc.git.commitTree(
+        p.owner,
+        p.repo,
+        m.tree,
+        [p.head_sha, p.base_sha],
+        `Merge branch '${p.base}' into ${p.head}`,
+        svc.gitAuthor(v),
+      );
+      await svc.ctx.git.updateRef(
+        p.owner,
+        p.repo,
+        `refs/heads/${p.head}`,
+        sha,
+        p.head_sha,
+        v.login,
+      );
+      res.status(202).json({
+        message: 'Updating pull request branch.',
+        url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${p.number}`,
+      });
+    }),
+  );
 
   // ------------------------------------------------------------------ reviews
   const reviewJson = (rec: RepoRecord, rv: ReviewRecord) =>
-    S.review(svc.urls(), rv, svc.account(rec.owner)!, svc.account(rv.user) ?? svc.ensureAccount(rv.user, 'User'));
+    S.review(
+      svc.urls(),
+      rv,
+      svc.account(rec.owner)!,
+      svc.account(rv.user) ?? svc.ensureAccount(rv.user, 'User'),
+    );
 
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)/reviews', h((req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    const list = svc.data.reviews.filter(x => x.owner === p.owner && x.repo === p.repo && x.number === p.number && (x.state !== 'PENDING' || x.user === viewerOf(req)?.login));
-    res.json(paginate(req, res, list).map(x => reviewJson(rec, x)));
-  }));
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/reviews',
+    h((req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      const list = svc.data.reviews.filter(
+        x =>
+          x.owner === p.owner &&
+          x.repo === p.repo &&
+          x.number === p.number &&
+          (x.state !== 'PENDING' || x.user === viewerOf(req)?.login),
+      );
+      res.json(paginate(req, res, list).map(x => reviewJson(rec, x)));
+    }),
+  );
 
-  r.get('/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)', h((req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    const rv = svc.data.reviews.find(x => x.id === Number(req.params.id) && x.number === p.number && x.owner === p.owner && x.repo === p.repo);
-    if (!rv) throw notFound();
-    res.json(reviewJson(rec, rv));
-  }));
+  r.get(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)',
+    h((req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      const rv = svc.data.reviews.find(
+        x =>
+          x.id === Number(req.params.id) &&
+          x.number === p.number &&
+          x.owner === p.owner &&
+          x.repo === p.repo,
+      );
+      if (!rv) throw notFound();
+      res.json(reviewJson(rec, rv));
+    }),
+  );
 
-  const eventState = (event: string | undefined): ReviewRecord['state'] | undefined =>
-    event === undefined || event === '' ? 'PENDING' : ({ APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' } as const)[event];
+  const eventState = (
+    event: string | undefined,
+  ): ReviewRecord['state'] | undefined =>
+    event === undefined || event === ''
+      ? 'PENDING'
+      : (
+          {
+            APPROVE: 'APPROVED',
+            REQUEST_CHANGES: 'CHANGES_REQUESTED',
+            COMMENT: 'COMMENTED',
+          } as const
+        )[event];
 
-  const checkOwnPr = (p: PullRecord, login: string, state: ReviewRecord['state'], body: string) => {
+  const checkOwnPr = (
+    p: PullRecord,
+    login: string,
+    state: ReviewRecord['state'],
+    body: string,
+  ) => {
     if (p.user !== login) return;
-    if (state === 'APPROVED') throw new GhError(422, 'Unprocessable Entity', { errors: ['Review Can not approve your own pull request'] });
-    if (state === 'CHANGES_REQUESTED') throw new GhError(422, 'Unprocessable Entity', { errors: ['Review Can not request changes on your own pull request'] });
-    if (state === 'COMMENTED' && !body) throw new GhError(422, 'Unprocessable Entity', { errors: ['Review body can\'t be blank'] });
+    if (state === 'APPROVED')
+      throw new GhError(422, 'Unprocessable Entity', {
+        errors: ['Review Can not approve your own pull request'],
+      });
+    if (state === 'CHANGES_REQUESTED')
+      throw new GhError(422, 'Unprocessable Entity', {
+        errors: ['Review Can not request changes on your own pull request'],
+      });
+    if (state === 'COMMENTED' && !body)
+      throw new GhError(422, 'Unprocessable Entity', {
+        errors: ["Review body can't be blank"],
+      });
   };
 
-  r.post('/repos/:owner/:repo/pulls/:number(\\d+)/reviews', h(async (req, res) => {
-    const v = needViewer(req);
-    const rec = svc.readable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    await svc.refreshPull(p);
-    const b = req.body ?? {};
-    const state = eventState(b.event);
-    if (!state) throw new GhError(422, 'Validation Failed', { errors: [{ resource: 'PullRequestReview', field: 'event', code: 'invalid' }] });
-    if ((state === 'CHANGES_REQUESTED' || state === 'COMMENTED') && !b.body && !(b.comments?.length)) {
-      throw new GhError(422, 'Unprocessable Entity', { errors: ['Review body can\'t be blank'] });
-    }
-    checkOwnPr(p, v.login, state, b.body ?? '');
-    if (p.state !== 'open' && state !== 'COMMENTED') throw new GhError(422, 'Unprocessable Entity', { errors: ['Pull request is closed'] });
-    const rv: ReviewRecord = {
-      id: svc.nextId(),
-      owner: p.owner,
-      repo: p.repo,
-      number: p.number,
-      user: v.login,
-      state,
-      body: b.body ?? '',
-      commit_id: b.commit_id ?? p.head_sha,
-      submitted_at: state === 'PENDING' ? null : svc.now(),
-    };
-    svc.data.reviews.push(rv);
-    p.updated_at = svc.now();
-    if (state !== 'PENDING') svc.events.emit('review', p, rv, 'submitted');
-    res.json(reviewJson(rec, rv));
-  }));
+  r.post(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/reviews',
+    h(async (req, res) => {
+      const v = needViewer(req);
+      const rec = svc.readable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      await svc.refreshPull(p);
+      const b = req.body ?? {};
+      const state = eventState(b.event);
+      if (!state)
+        throw new GhError(422, 'Validation Failed', {
+          errors: [
+            { resource: 'PullRequestReview', field: 'event', code: 'invalid' },
+          ],
+        });
+      if (
+        (state === 'CHANGES_REQUESTED' || state === 'COMMENTED') &&
+        !b.body &&
+        !b.comments?.length
+      ) {
+        throw new GhError(422, 'Unprocessable Entity', {
+          errors: ["Review body can't be blank"],
+        });
+      }
+      checkOwnPr(p, v.login, state, b.body ?? '');
+      if (p.state !== 'open' && state !== 'COMMENTED')
+        throw new GhError(422, 'Unprocessable Entity', {
+          errors: ['Pull request is closed'],
+        });
+      const rv: ReviewRecord = {
+        id: svc.nextId(),
+        owner: p.owner,
+        repo: p.repo,
+        number: p.number,
+        user: v.login,
+        state,
+        body: b.body ?? '',
+        commit_id: b.commit_id ?? p.head_sha,
+        submitted_at: state === 'PENDING' ? null : svc.now(),
+      };
+      svc.data.reviews.push(rv);
+      p.updated_at = svc.now();
+      if (state !== 'PENDING') svc.events.emit('review', p, rv, 'submitted');
+      res.json(reviewJson(rec, rv));
+    }),
+  );
 
-  r.post('/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)/events', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.readable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    const rv = svc.data.reviews.find(x => x.id === Number(req.params.id) && x.number === p.number && x.user === v.login);
-    if (!rv) throw notFound();
-    if (rv.state !== 'PENDING') throw new GhError(422, 'Unprocessable Entity', { errors: ['Can not submit a non-pending review'] });
-    const state = eventState(req.body?.event);
-    if (!state || state === 'PENDING') throw new GhError(422, 'Validation Failed', { errors: [{ resource: 'PullRequestReview', field: 'event', code: 'invalid' }] });
-    checkOwnPr(p, v.login, state, req.body?.body ?? rv.body);
-    rv.state = state;
-    if (req.body?.body) rv.body = req.body.body;
-    rv.submitted_at = svc.now();
-    svc.events.emit('review', p, rv, 'submitted');
-    res.json(reviewJson(rec, rv));
-  }));
+  r.post(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)/events',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.readable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      const rv = svc.data.reviews.find(
+        x =>
+          x.id === Number(req.params.id) &&
+          x.number === p.number &&
+          x.user === v.login,
+      );
+      if (!rv) throw notFound();
+      if (rv.state !== 'PENDING')
+        throw new GhError(422, 'Unprocessable Entity', {
+          errors: ['Can not submit a non-pending review'],
+        });
+      const state = eventState(req.body?.event);
+      if (!state || state === 'PENDING')
+        throw new GhError(422, 'Validation Failed', {
+          errors: [
+            { resource: 'PullRequestReview', field: 'event', code: 'invalid' },
+          ],
+        });
+      checkOwnPr(p, v.login, state, req.body?.body ?? rv.body);
+      rv.state = state;
+      if (req.body?.body) rv.body = req.body.body;
+      rv.submitted_at = svc.now();
+      svc.events.emit('review', p, rv, 'submitted');
+      res.json(reviewJson(rec, rv));
+    }),
+  );
 
-  r.put('/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)/dismissals', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    const rv = svc.data.reviews.find(x => x.id === Number(req.params.id) && x.number === p.number && x.owner === p.owner && x.repo === p.repo);
-    if (!rv) throw notFound();
-    rv.state = 'DISMISSED';
-    svc.events.emit('review', p, rv, 'dismissed');
-    res.json(reviewJson(rec, rv));
-  }));
+  r.put(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)/dismissals',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      const rv = svc.data.reviews.find(
+        x =>
+          x.id === Number(req.params.id) &&
+          x.number === p.number &&
+          x.owner === p.owner &&
+          x.repo === p.repo,
+      );
+      if (!rv) throw notFound();
+      rv.state = 'DISMISSED';
+      svc.events.emit('review', p, rv, 'dismissed');
+      res.json(reviewJson(rec, rv));
+    }),
+  );
 
-  r.post('/repos/:owner/:repo/pulls/:number(\\d+)/requested_reviewers', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    const json = pullSimpleJson(svc, p);
-    json.requested_reviewers = (req.body?.reviewers ?? []).filter((l: string) => svc.account(l)).map((l: string) => svc.simpleUser(l));
-    res.status(201).json(json);
-  }));
+  r.post(
+    '/repos/:owner/:repo/pulls/:number(\\d+)/requested_reviewers',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      const json = pullSimpleJson(svc, p);
+      json.requested_reviewers = (req.body?.reviewers ?? [])
+        .filter((l: string) => svc.account(l))
+        .map((l: string) => svc.simpleUser(l));
+      res.status(201).json(json);
+    }),
+  );
 
   // ------------------------------------------------------------------ issue comments & labels on PRs
   const commentJson = (rec: RepoRecord, c: any) =>
-    S.issueComment(svc.urls(), c, svc.account(rec.owner)!, svc.account(c.user) ?? svc.ensureAccount(c.user, 'User'));
+    S.issueComment(
+      svc.urls(),
+      c,
+      svc.account(rec.owner)!,
+      svc.account(c.user) ?? svc.ensureAccount(c.user, 'User'),
+    );
 
-  r.get('/repos/:owner/:repo/issues/:number(\\d+)/comments', h((req, res) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
-    const p = svc.pull(rec, Number(req.params.number));
-    const list = svc.data.comments.filter(c => c.owner === p.owner && c.repo === p.repo && c.number === p.number);
-    res.json(paginate(req, res, list).map(c => commentJson(rec, c)));
-  }));
+  r.get(
+    '/repos/:owner/:repo/issues/:number(\\d+)/comments',
+    h((req, res) => {
+      const rec = svc.readable(
+        req.params.owner,
+        req.params.repo,
+        viewerOf(req),
+      );
+      const p = svc.pull(rec, Number(req.params.number));
+      const list = svc.data.comments.filter(
+        c => c.owner === p.owner && c.repo === p.repo && c.number === p.number,
+      );
+      res.json(paginate(req, res, list).map(c => commentJson(rec, c)));
+    }),
+  );
 
-  r.post('/repos/:owner/:repo/issues/:number(\\d+)/comments', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.readable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    if (!req.body?.body) throw missingField('IssueComment', 'body');
-    const now = svc.now();
-    const c = { id: svc.nextId(), owner: p.owner, repo: p.repo, number: p.number, user: v.login, body: String(req.body.body), created_at: now, updated_at: now };
-    svc.data.comments.push(c);
-    svc.emitWebhook(p.owner, p.repo, 'issue_comment', { action: 'created', comment: commentJson(rec, c), issue: { number: p.number, title: p.title, state: p.state, pull_request: { url: pullSimpleJson(svc, p).url } } }, v.login);
-    res.status(201).json(commentJson(rec, c));
-  }));
+  r.post(
+    '/repos/:owner/:repo/issues/:number(\\d+)/comments',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.readable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      if (!req.body?.body) throw missingField('IssueComment', 'body');
+      const now = svc.now();
+      const c = {
+        id: svc.nextId(),
+        owner: p.owner,
+        repo: p.repo,
+        number: p.number,
+        user: v.login,
+        body: String(req.body.body),
+        created_at: now,
+        updated_at: now,
+      };
+      svc.data.comments.push(c);
+      svc.emitWebhook(
+        p.owner,
+        p.repo,
+        'issue_comment',
+        {
+          action: 'created',
+          comment: commentJson(rec, c),
+          issue: {
+            number: p.number,
+            title: p.title,
+            state: p.state,
+            pull_request: { url: pullSimpleJson(svc, p).url },
+          },
+        },
+        v.login,
+      );
+      res.status(201).json(commentJson(rec, c));
+    }),
+  );
 
-  r.post('/repos/:owner/:repo/issues/:number(\\d+)/labels', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    const names: string[] = Array.isArray(req.body) ? req.body : req.body?.labels ?? [];
-    p.labels = [...new Set([...p.labels, ...names.map(n => (typeof n === 'string' ? n : (n as any).name))])];
-    res.json(pullSimpleJson(svc, p).labels);
-  }));
+  r.post(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      const names: string[] = Array.isArray(req.body)
+        ? req.body
+        : req.body?.labels ?? [];
+      p.labels = [
+        ...new Set([
+          ...p.labels,
+          ...names.map(n => (typeof n === 'string' ? n : (n as any).name)),
+        ]),
+      ];
+      res.json(pullSimpleJson(svc, p).labels);
+    }),
+  );
 
-  r.post('/repos/:owner/:repo/issues/:number(\\d+)/assignees', h((req, res) => {
-    const v = needViewer(req);
-    const rec = svc.writable(req.params.owner, req.params.repo, v);
-    const p = svc.pull(rec, Number(req.params.number));
-    res.status(201).json(pullSimpleJson(svc, p));
-  }));
+  r.post(
+    '/repos/:owner/:repo/issues/:number(\\d+)/assignees',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = svc.writable(req.params.owner, req.params.repo, v);
+      const p = svc.pull(rec, Number(req.params.number));
+      res.status(201).json(pullSimpleJson(svc, p));
+    }),
+  );
 
   return r;
 }

@@ -1,0 +1,178 @@
+import { Octokit } from '@octokit/rest';
+import { SandboxContext } from '../core/context';
+import { startFamilyServer } from '../http/server';
+import { createGithubFamily, getGithubService, seedGithubDemo } from './index';
+import {
+  startGithubForTest,
+  eventually,
+  type GithubTestEnv,
+} from './__testUtils__';
+
+jest.setTimeout(60_000);
+
+let env: GithubTestEnv;
+let bot: Octokit;
+
+beforeAll(async () => {
+  env = await startGithubForTest({ timeScale: 100 });
+  bot = new Octokit({
+    auth: 'sandbox-bot-token',
+    baseUrl: `${env.url}/api/v3`,
+  });
+  await seedGithubDemo(env.ctx);
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('seedGithubDemo', () => {
+  it('creates the org, users and source repos with catalog files', async () => {
+    expect(
+      (await bot.rest.users.getByUsername({ username: 'acme' })).data.type,
+    ).toBe('Organization');
+    expect(
+      (await bot.rest.users.getByUsername({ username: 'guest' })).data.type,
+    ).toBe('User');
+    const repos = await bot.rest.repos.listForOrg({ org: 'acme' });
+    expect(repos.data.map(r => r.name).sort()).toEqual([
+      'checkout',
+      'gitops',
+      'inventory',
+      'recommender',
+    ]);
+    for (const name of ['checkout', 'recommender', 'inventory']) {
+      const c = await bot.rest.repos.getContent({
+        owner: 'acme',
+        repo: name,
+        path: 'catalog-info.yaml',
+      });
+      const text = Buffer.from((c.data as any).content, 'base64').toString();
+      expect(text).toContain(`github.com/project-slug: acme/${name}`);
+      expect(text).toContain(`backstage.io/kubernetes-id: ${name}`);
+    }
+    const pkg = await bot.rest.repos.getContent({
+      owner: 'acme',
+      repo: 'checkout',
+      path: 'package.json',
+    });
+    expect(
+      JSON.parse(Buffer.from((pkg.data as any).content, 'base64').toString())
+        .name,
+    ).toBe('checkout');
+    // acme/gitops exists and is empty until src/seed fills it
+    expect(
+      (await bot.rest.repos.get({ owner: 'acme', repo: 'gitops' })).data
+        .default_branch,
+    ).toBe('main');
+    await expect(
+      bot.rest.repos.getContent({ owner: 'acme', repo: 'gitops', path: '' }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('opens PRs with passing and failing checks', async () => {
+    const checkout = await bot.rest.pulls.list({
+      owner: 'acme',
+      repo: 'checkout',
+    });
+    expect(checkout.data.map(p => [p.title, p.user?.login])).toEqual([
+      ['Bump express from 4.18.2 to 4.21.2', 'alice'],
+    ]);
+    const recommender = await bot.rest.pulls.list({
+      owner: 'acme',
+      repo: 'recommender',
+    });
+    expect(recommender.data[0].title).toBe('Tune gunicorn workers');
+    const state = async (repo: string, ref: string) =>
+      (
+        await bot.rest.repos.getCombinedStatusForRef({
+          owner: 'acme',
+          repo,
+          ref,
+        })
+      ).data.state;
+    await eventually(
+      async () =>
+        (await state('checkout', checkout.data[0].head.sha)) === 'success',
+    );
+    await eventually(
+      async () =>
+        (await state('recommender', recommender.data[0].head.sha)) ===
+        'failure',
+    );
+  });
+
+  it('is idempotent and opens the bot PR on acme/gitops once it has content', async () => {
+    await seedGithubDemo(env.ctx);
+    expect(
+      (await bot.rest.pulls.list({ owner: 'acme', repo: 'checkout' })).data,
+    ).toHaveLength(1);
+    expect(
+      (await bot.rest.repos.listForOrg({ org: 'acme' })).data,
+    ).toHaveLength(4);
+    // what src/seed does: commit manifests straight into the bare repo
+    await env.ctx.git.commitFiles('acme', 'gitops', {
+      branch: 'main',
+      message: 'Seed manifests',
+      author: { name: 'Sandbox Seed', email: 'seed@sandbox.local' },
+      files: {
+        'apps/checkout/dev/deployment.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 2 # two pods\n',
+      },
+    });
+    const prs = await eventually(async () => {
+      const list = await bot.rest.pulls.list({ owner: 'acme', repo: 'gitops' });
+      return list.data.length === 1 && list.data;
+    });
+    expect(prs[0].user?.login).toBe('luffy-bot');
+    const files = await bot.rest.pulls.listFiles({
+      owner: 'acme',
+      repo: 'gitops',
+      pull_number: prs[0].number,
+    });
+    expect(files.data[0].patch).toContain('+  replicas: 3 # two pods');
+    // the API reflects commits made directly through ctx.git
+    const commits = await bot.rest.repos.listCommits({
+      owner: 'acme',
+      repo: 'gitops',
+    });
+    expect(commits.data[0].commit.message).toBe('Seed manifests');
+  });
+
+  it('persists metadata and restores it in a new sandbox on the same data dir', async () => {
+    env.ctx.persistence.saveAll();
+    const ctx2 = new SandboxContext({
+      dataDir: env.dir,
+      timeScale: 100,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const mod = createGithubFamily(ctx2);
+    const srv = await startFamilyServer(ctx2, mod, 0, '127.0.0.1');
+    try {
+      const o = new Octokit({
+        auth: 'sandbox-alice-token',
+        baseUrl: `${srv.url}/api/v3`,
+      });
+      const prs = await o.rest.pulls.list({
+        owner: 'acme',
+        repo: 'recommender',
+      });
+      expect(prs.data.map(p => p.title)).toEqual(['Tune gunicorn workers']);
+      const runs = await o.rest.checks.listForRef({
+        owner: 'acme',
+        repo: 'recommender',
+        ref: prs.data[0].head.sha,
+      });
+      expect(runs.data.check_runs.map(c => c.conclusion)).toEqual([
+        'failure',
+        'failure',
+      ]);
+      expect(getGithubService(ctx2).account('acme')?.members?.alice).toBe(
+        'member',
+      );
+    } finally {
+      await srv.close();
+      ctx2.clock.dispose();
+    }
+  });
+});
