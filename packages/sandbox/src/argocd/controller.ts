@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { SandboxContext } from '../core/context';
 import type { KubeObject, WatchEvent } from '../core/cluster';
 import type { PushEvent } from '../core/git';
@@ -200,6 +201,10 @@ export class ArgoCdController {
   #events = new Map<string, AppEvent[]>();
   #revCache = new Map<string, string>();
   #renderCache = new Map<string, Promise<RenderedSource>>();
+  #trees = new Map<
+    string,
+    Promise<Map<string, { type: string; id: string }>>
+  >();
   #specKeys = new Map<string, string>();
   #repoOf = new Map<string, string>();
   #timers = new Map<string, NodeJS.Timeout>();
@@ -448,6 +453,36 @@ export class ArgoCdController {
     return { loc, sha };
   }
 
+  /** Path → object id (trees and blobs) of a commit: one `git ls-tree` per commit. */
+  #treeIndex(
+    loc: { owner: string; repo: string },
+    sha: string,
+  ): Promise<Map<string, { type: string; id: string }>> {
+    const key = `${loc.owner}/${loc.repo}@${sha}`;
+    let p = this.#trees.get(key);
+    if (!p) {
+      p = this.ctx.git
+        .git(loc.owner, loc.repo, ['ls-tree', '-r', '-t', '--full-tree', sha])
+        .then(out => {
+          const index = new Map<string, { type: string; id: string }>();
+          for (const line of out.split('\n')) {
+            const m = /^\d+ (\w+) ([0-9a-f]+)\t(.*)$/.exec(line);
+            if (m) index.set(m[3], { type: m[1], id: m[2] });
+          }
+          return index;
+        });
+      p.catch(() => this.#trees.delete(key));
+      this.#trees.set(key, p);
+      if (this.#trees.size > 20)
+        this.#trees.delete(this.#trees.keys().next().value as string);
+    }
+    return p;
+  }
+
+  /**
+   * Renders with a cache keyed by the content the source reads (the path's tree id and the
+   * value files' blob ids), so a commit elsewhere in the repo re-renders nothing.
+   */
   async #render(
     app: KubeObject,
     source: AppSource,
@@ -457,15 +492,32 @@ export class ArgoCdController {
       name: app.metadata.name,
       namespace: app.spec?.destination?.namespace ?? 'default',
     };
-    const key = `${sha}|${stableJson(source)}|${release.name}|${
-      release.namespace
-    }`;
+    const loc = parseRepoURL(source.repoURL)!;
+    const index = await this.#treeIndex(loc, sha);
+    const dir = (source.path ?? '')
+      .replace(/^\.?\/+|\/+$/g, '')
+      .replace(/^\.$/, '');
+    const content = [
+      dir ? index.get(dir)?.id ?? 'none' : sha,
+      ...(source.helm?.valueFiles ?? []).map(
+        v =>
+          index.get(path.posix.normalize(path.posix.join(dir, v)))?.id ??
+          'none',
+      ),
+    ].join(',');
+    const { targetRevision: _rev, ...rest } = source;
+    const key = `${loc.owner}/${loc.repo}|${content}|${stableJson(rest)}|${
+      release.name
+    }|${release.namespace}`;
     let p = this.#renderCache.get(key);
     if (!p) {
-      p = renderSource(this.ctx.git, source, sha, release);
+      const files = [...index.entries()]
+        .filter(([, v]) => v.type === 'blob')
+        .map(([k]) => k);
+      p = renderSource(this.ctx.git, source, sha, release, { files });
       p.catch(() => {});
       this.#renderCache.set(key, p);
-      if (this.#renderCache.size > 2000) {
+      if (this.#renderCache.size > 5000) {
         this.#renderCache.delete(
           this.#renderCache.keys().next().value as string,
         );

@@ -126,12 +126,16 @@ export type AppSource = {
   plugin?: unknown;
 };
 
-/** Produces the desired objects of `source` at commit `sha` (plain manifests or Helm). */
+/**
+ * Produces the desired objects of `source` at commit `sha` (plain manifests or Helm).
+ * `options.files`: every file path of the repo at `sha` when the caller already has it.
+ */
 export async function renderSource(
   git: GitRepos,
   source: AppSource,
   sha: string,
   release: { name: string; namespace: string },
+  options: { files?: string[] } = {},
 ): Promise<RenderedSource> {
   const loc = parseRepoURL(source.repoURL);
   if (!loc)
@@ -151,7 +155,9 @@ export async function renderSource(
   const dir = (source.path ?? '')
     .replace(/^\.?\/+|\/+$/g, '')
     .replace(/^\.$/, '');
-  const all = await git.listFiles(loc.owner, loc.repo, sha, dir);
+  const all = options.files
+    ? options.files.filter(f => !dir || f.startsWith(`${dir}/`))
+    : await git.listFiles(loc.owner, loc.repo, sha, dir);
   const rel = all.map(f => (dir ? f.slice(dir.length + 1) : f));
   if (!all.length)
     throw new ManifestError(`${dir || '.'}: app path does not exist`);
