@@ -516,6 +516,21 @@ describe('argocd family', () => {
       images: ['registry.acme.example/checkout:1.4.2'],
     });
 
+    const one = await api(
+      '/api/v1/applications/checkout-preprod/resource?namespace=acme-preprod&resourceName=checkout&group=apps&version=v1&kind=Deployment',
+    );
+    expect(one.status).toBe(200);
+    expect(JSON.parse(one.body.manifest).metadata.uid).toBe(
+      deploy.metadata.uid,
+    );
+    expect(
+      (
+        await api(
+          '/api/v1/applications/checkout-preprod/resource?namespace=acme-dev&resourceName=checkout&group=apps&version=v1&kind=Deployment',
+        )
+      ).status,
+    ).toBe(404);
+
     const managed = await api(
       '/api/v1/applications/checkout-preprod/managed-resources',
     );

@@ -483,6 +483,46 @@ export function createArgoCdRouter(
   );
 
   router.get(
+    '/api/v1/applications/:name/resource',
+    wrap((req, res) => {
+      const app = getApp(req.params.name);
+      const q = (k: string) =>
+        typeof req.query[k] === 'string' ? (req.query[k] as string) : '';
+      const group = q('group');
+      const version = q('version') || 'v1';
+      const kind = q('kind');
+      const name = q('resourceName');
+      const namespace = q('namespace') || undefined;
+      const managed = ((app.status?.resources ?? []) as any[]).some(
+        r =>
+          r.kind === kind &&
+          r.name === name &&
+          (r.group ?? '') === group &&
+          (r.namespace || undefined) === namespace,
+      );
+      const resource = ctx.cluster.resourceForKind(
+        group ? `${group}/${version}` : version,
+        kind,
+      );
+      const live =
+        managed && resource
+          ? ctx.cluster.get(resource, namespace, name)
+          : undefined;
+      if (!live) {
+        fail(
+          res,
+          404,
+          `${kind} ${
+            namespace ? `${namespace}/` : ''
+          }${name} not found as part of application ${app.metadata.name}`,
+        );
+        return;
+      }
+      res.json({ manifest: JSON.stringify(live) });
+    }),
+  );
+
+  router.get(
     '/api/v1/applications/:name/managed-resources',
     wrap(async (req, res) => {
       res.json({
