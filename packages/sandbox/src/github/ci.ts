@@ -283,6 +283,13 @@ export class CiSimulator {
       } catch {
         /* keep the path */
       }
+      // re-checked after the awaits: concurrent syncs must not add a workflow twice
+      if (
+        this.svc.data.workflows.some(
+          w => w.owner === rec.owner && w.repo === rec.name && w.path === f,
+        )
+      )
+        continue;
       const now = this.svc.now();
       this.svc.data.workflows.push({
         id: this.svc.nextId(),

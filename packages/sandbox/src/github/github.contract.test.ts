@@ -4,6 +4,7 @@ import { Octokit } from '@octokit/rest';
 import {
   startGithubForTest,
   eventually,
+  quiet,
   openapiErrors,
   type GithubTestEnv,
 } from './__testUtils__';
@@ -18,9 +19,9 @@ let guest: Octokit;
 beforeAll(async () => {
   env = await startGithubForTest();
   const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ auth: 'sandbox-bot-token', baseUrl });
-  guest = new Octokit({ auth: 'sandbox-guest-token', baseUrl });
+  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
+  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
+  guest = new Octokit({ log: quiet, auth: 'sandbox-guest-token', baseUrl });
 });
 
 afterAll(async () => {
@@ -402,7 +403,7 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     await expect(
       guest.rest.repos.get({ owner: 'acme', repo: 'demo' }),
     ).rejects.toMatchObject({ status: 404 });
-    const bad = new Octokit({ auth: 'wrong', baseUrl: `${env.url}/api/v3` });
+    const bad = new Octokit({ log: quiet, auth: 'wrong', baseUrl: `${env.url}/api/v3` });
     const e401 = await bad.rest.users.getAuthenticated().catch(e => e);
     expect(e401.status).toBe(401);
     expect(e401.response.data.message).toBe('Bad credentials');

@@ -8,6 +8,7 @@ import gitHttp from 'isomorphic-git/http/node';
 import {
   startGithubForTest,
   eventually,
+  quiet,
   openapiErrors,
   type GithubTestEnv,
 } from './__testUtils__';
@@ -30,10 +31,12 @@ let bot: Octokit;
 beforeAll(async () => {
   env = await startGithubForTest({ timeScale: 100 });
   alice = new Octokit({
+    log: quiet,
     auth: 'sandbox-alice-token',
     baseUrl: `${env.url}/api/v3`,
   });
   bot = new Octokit({
+    log: quiet,
     auth: 'sandbox-bot-token',
     baseUrl: `${env.url}/api/v3`,
   });
@@ -719,6 +722,7 @@ describe('OAuth app flow', () => {
     const token = form.get('access_token')!;
     expect(token).toMatch(/^gho_/);
     const me = await new Octokit({
+    log: quiet,
       auth: token,
       baseUrl: `${env.url}/api/v3`,
     }).rest.users.getAuthenticated();

@@ -5,6 +5,7 @@ import { createGithubFamily, getGithubService, seedGithubDemo } from './index';
 import {
   startGithubForTest,
   eventually,
+  quiet,
   type GithubTestEnv,
 } from './__testUtils__';
 
@@ -16,6 +17,7 @@ let bot: Octokit;
 beforeAll(async () => {
   env = await startGithubForTest({ timeScale: 100 });
   bot = new Octokit({
+    log: quiet,
     auth: 'sandbox-bot-token',
     baseUrl: `${env.url}/api/v3`,
   });
@@ -150,6 +152,7 @@ describe('seedGithubDemo', () => {
     const srv = await startFamilyServer(ctx2, mod, 0, '127.0.0.1');
     try {
       const o = new Octokit({
+    log: quiet,
         auth: 'sandbox-alice-token',
         baseUrl: `${srv.url}/api/v3`,
       });
