@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SandboxContext } from '../core/context';
-import { seedGitopsDemo } from '../seed';
+import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
 import { ArgoCdController, APPLICATIONS, isSubset } from './controller';
 import { parseRepoURL } from './source';
 import { FakeCluster } from './testing';
@@ -96,6 +96,44 @@ describe('ArgoCdController', () => {
     expect(
       cluster.get('apps/v1/deployments', 'acme-dev', 'checkout'),
     ).toBeUndefined();
+  });
+
+  it('notices commits that arrive without a push event on the poll', async () => {
+    controller = new ArgoCdController(ctx, { pollIntervalMs: 3_000 });
+    controller.start();
+    await waitFor(
+      () =>
+        cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!.status
+          ?.operationState?.phase === 'Succeeded',
+      'initial sync',
+    );
+    const file = 'apps/checkout/dev/deployment.yaml';
+    const text = (await ctx.git.readFile(
+      'acme',
+      'gitops',
+      'main',
+      file,
+    ))!.toString();
+    // write the commit on a side branch, then move main with plain git: no push event for main
+    const sha = await ctx.git.commitFiles('acme', 'gitops', {
+      branch: 'side',
+      base: 'main',
+      message: 'replicas 2',
+      author: BOT_AUTHOR,
+      files: { [file]: text.replace('replicas: 1', 'replicas: 2') },
+    });
+    await new Promise(r => setTimeout(r, 100));
+    await ctx.git.git('acme', 'gitops', ['update-ref', 'refs/heads/main', sha]);
+    const synced = await waitFor(() => {
+      const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
+      return a.status?.operationState?.syncResult?.revision === sha
+        ? a
+        : undefined;
+    }, 'poll picks up the commit');
+    expect(synced.status.history.at(-1).revision).toBe(sha);
+    expect(
+      cluster.get('apps/v1/deployments', 'acme-dev', 'checkout')!.spec.replicas,
+    ).toBe(2);
   });
 
   it('parses repo URLs and compares objects as subsets', () => {
