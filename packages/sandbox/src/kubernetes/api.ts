@@ -653,23 +653,28 @@ export function createApiRouter(
     }
     res.write(text);
     const uid = pod.metadata.uid!;
-    const stop = sim.logs.follow(uid, container!, l => res.write(fmt(l)));
-    let check: NodeJS.Timeout | undefined = undefined;
-    const cleanup = () => {
-      clearInterval(check);
-      stop();
-    };
-    check = setInterval(() => {
+    let last = lines[lines.length - 1];
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const poll = () => {
+      const current = sim.logs.read(uid, container!) ?? [];
+      let idx = last ? current.lastIndexOf(last) : -1;
+      if (idx < 0 && last) idx = current.findIndex(l => l.at > last!.at) - 1;
+      const fresh = current.slice(idx + 1);
+      if (fresh.length) {
+        res.write(fresh.map(fmt).join(''));
+        last = fresh[fresh.length - 1];
+      }
       const cur = store.getRaw('v1/pods', pod.metadata.namespace, podName);
       const st = (cur?.status?.containerStatuses ?? []).find(
         (c: any) => c.name === container,
       );
       if (!cur || cur.metadata.uid !== uid || !st?.state?.running) {
-        cleanup();
+        clearInterval(timer);
         res.end();
       }
-    }, 500);
-    req.on('close', cleanup);
+    };
+    timer = setInterval(poll, 200);
+    req.on('close', () => clearInterval(timer));
   }
 
   function serveMetrics(
