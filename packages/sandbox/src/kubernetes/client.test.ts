@@ -438,6 +438,31 @@ describe('Kubernetes API with @kubernetes/client-node', () => {
     expect(log).toContain(
       'Error: required environment variable DATABASE_URL is not set',
     );
+
+    // fix with a full replace (PUT, optimistic concurrency on resourceVersion)
+    const current = await c.apps.readNamespacedDeployment({
+      name: 'inventory',
+      namespace: 'acme-dev',
+    });
+    current.spec!.template.spec!.containers[0].env!.push({
+      name: 'DATABASE_URL',
+      value: 'postgres://db/inventory',
+    });
+    const replaced = await c.apps.replaceNamespacedDeployment({
+      name: 'inventory',
+      namespace: 'acme-dev',
+      body: current,
+    });
+    expect(replaced.metadata?.generation).toBe(2);
+    await runningPods('acme-dev', 'app.kubernetes.io/name=inventory', 1);
+    const stale: any = await c.apps
+      .replaceNamespacedDeployment({
+        name: 'inventory',
+        namespace: 'acme-dev',
+        body: current,
+      })
+      .catch(e => e);
+    expect(stale.code).toBe(409);
   });
 
   it('deleting a pod makes the replica set recreate it; deleting a deployment cascades', async () => {

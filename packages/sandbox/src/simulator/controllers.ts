@@ -228,6 +228,8 @@ export class Simulator {
           this.#clearTimers(pr);
           this.#pods.delete(pr.uid);
         }
+        this.state.logs.forget(obj.metadata.uid!);
+        this.#instantPods.delete(obj.metadata.uid!);
       } else if (
         type === 'ADDED' ||
         (obj.metadata.deletionTimestamp && !prev?.metadata.deletionTimestamp)

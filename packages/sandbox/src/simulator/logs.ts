@@ -21,13 +21,8 @@ const HEARTBEAT_SECONDS = 15;
 /** Per pod and container log lines; `previous` is the last terminated instance's log. */
 export class PodLogs {
   #pods = new Map<string, Map<string, ContainerLogs>>();
-  #followers = new Map<string, Set<(line: LogLine) => void>>();
 
   constructor(private readonly timeScale: () => number) {}
-
-  #key(podUid: string, container: string) {
-    return `${podUid}/${container}`;
-  }
 
   #container(podUid: string, container: string): ContainerLogs {
     let pod = this.#pods.get(podUid);
@@ -66,8 +61,6 @@ export class PodLogs {
     c.current.lines.push(line);
     if (c.current.lines.length > MAX_LINES)
       c.current.lines.splice(0, c.current.lines.length - MAX_LINES);
-    for (const f of this.#followers.get(this.#key(podUid, container)) ?? [])
-      f(line);
   }
 
   /** The instance stops (crash, OOM kill, pod deletion). */
@@ -120,18 +113,6 @@ export class PodLogs {
     if (!inst) return undefined;
     this.#materialise(inst, options.at ?? Date.now());
     return [...inst.lines];
-  }
-
-  follow(
-    podUid: string,
-    container: string,
-    listener: (line: LogLine) => void,
-  ): () => void {
-    const key = this.#key(podUid, container);
-    let set = this.#followers.get(key);
-    if (!set) this.#followers.set(key, (set = new Set()));
-    set.add(listener);
-    return () => set!.delete(listener);
   }
 
   save() {
