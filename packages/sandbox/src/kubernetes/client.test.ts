@@ -574,6 +574,54 @@ describe('Kubernetes API with @kubernetes/client-node', () => {
     expect(() => new Namespace(json(ns)).validate()).not.toThrow();
   });
 
+  it('serves discovery: /version, /api, /apis and APIResourceLists', async () => {
+    const get = async (path: string, token = true) => {
+      const res = await fetch(`${c.srv.url}${path}`, {
+        headers: token ? { authorization: 'Bearer sandbox-kube-token' } : {},
+      });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    expect((await get('/version', false)).gitVersion).toMatch(/^v1\.\d+\./);
+    expect((await get('/api')).versions).toEqual(['v1']);
+    const groups = (await get('/apis')).groups.map((g: any) => g.name);
+    for (const g of [
+      'apps',
+      'batch',
+      'autoscaling',
+      'networking.k8s.io',
+      'policy',
+      'argoproj.io',
+      'metrics.k8s.io',
+    ])
+      expect(groups).toContain(g);
+    const apps = await get('/apis/apps/v1');
+    expect(apps).toMatchObject({
+      kind: 'APIResourceList',
+      groupVersion: 'apps/v1',
+    });
+    const names = apps.resources.map((r: any) => r.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'deployments',
+        'deployments/scale',
+        'deployments/status',
+        'replicasets',
+      ]),
+    );
+    const core = await get('/api/v1');
+    expect(core.resources.find((r: any) => r.name === 'pods')).toMatchObject({
+      kind: 'Pod',
+      namespaced: true,
+      verbs: expect.arrayContaining(['watch']),
+    });
+    expect(core.resources.map((r: any) => r.name)).toContain('pods/log');
+    const apis = await c.kc.makeApiClient(k8s.ApisApi).getAPIVersions();
+    expect(apis.groups.length).toBeGreaterThan(5);
+    const version = await c.kc.makeApiClient(k8s.VersionApi).getCode();
+    expect(version.major).toBe('1');
+  });
+
   it('injected faults reach client-node like the real API (503 Status, connection reset)', async () => {
     const rule = c.ctx.faults.add({
       family: 'kubernetes',

@@ -73,7 +73,7 @@ describe('chaos control route', () => {
         : undefined;
     }, 'OOMKilled');
     // at time scale 50 "within seconds" of simulated time is well under a real second
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(() =>
       new Pod(JSON.parse(JSON.stringify(oom))).validate(),
     ).not.toThrow();
@@ -291,7 +291,7 @@ describe('bulk seeding', () => {
     }
     await idle;
     expect(latencies.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(1500);
+    expect(Math.max(...latencies)).toBeLessThan(2000);
     const seedMs = Date.now() - started;
     const store = c.ctx.cluster as MemoryClusterStore;
     expect(store.count('v1/pods')).toBeGreaterThanOrEqual(3000);
@@ -328,7 +328,7 @@ describe('bulk seeding', () => {
       results[0].body.items.every((p: any) => p.status.phase === 'Running'),
     ).toBe(true);
     expect(results[5].body.items).toHaveLength(3);
-    expect(fanOutMs).toBeLessThan(1000);
+    expect(fanOutMs).toBeLessThan(2000);
     const metrics = await request(c.srv.url)
       .get('/apis/metrics.k8s.io/v1beta1/namespaces/load-dev/pods')
       .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0500' })
