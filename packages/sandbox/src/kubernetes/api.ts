@@ -435,13 +435,28 @@ export function createApiRouter(
     res.setHeader('Cache-Control', 'no-cache, private');
     res.flushHeaders();
     try {
-      if (!rv || rv === '0') {
+      const initial = q(req, 'sendInitialEvents');
+      if (truthy(initial) || (initial === undefined && (!rv || rv === '0'))) {
         for (const o of store.listRaw(t.type.resource, opts))
           send({ type: 'ADDED', object: o });
       }
+      if (truthy(initial)) {
+        // watch-list: a bookmark marks the end of the initial state
+        send({
+          type: 'BOOKMARK',
+          object: {
+            kind: t.type.kind,
+            apiVersion: t.type.apiVersion,
+            metadata: {
+              resourceVersion: store.resourceVersion,
+              annotations: { 'k8s.io/initial-events-end': 'true' },
+            },
+          },
+        });
+      }
       unsubscribe = store.watchRaw(
         t.type.resource,
-        { ...opts, resourceVersion: rv },
+        { ...opts, resourceVersion: truthy(initial) ? undefined : rv },
         e => send(e),
       );
     } catch (e) {

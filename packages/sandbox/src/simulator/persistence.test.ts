@@ -92,6 +92,35 @@ describe('state persistence and watch expiry', () => {
         type: 'ERROR',
         object: { kind: 'Status', code: 410, reason: 'Expired' },
       });
+
+      // watch-list (sendInitialEvents): current state, then a bookmark marking its end
+      const controller = new AbortController();
+      const wl = await fetch(
+        `${c.srv.url}/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+        {
+          headers: { authorization: 'Bearer sandbox-kube-token' },
+          signal: controller.signal,
+        },
+      );
+      const reader = wl.body!.getReader();
+      let text = '';
+      while (!text.includes('initial-events-end')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+      controller.abort();
+      const events = text
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l));
+      expect(events.filter(e => e.type === 'ADDED')).toHaveLength(20);
+      expect(events[events.length - 1]).toMatchObject({
+        type: 'BOOKMARK',
+        object: {
+          metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } },
+        },
+      });
     } finally {
       await c.stop();
     }
