@@ -313,6 +313,14 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     expect(
       prot.data.required_pull_request_reviews?.required_approving_review_count,
     ).toBe(1);
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/branches/{branch}/protection',
+        'get',
+        200,
+        prot.data,
+      ),
+    ).toBeNull();
     const pr = await alice.rest.pulls.create({
       owner: 'acme',
       repo: 'guarded',

@@ -10,6 +10,7 @@ import {
   eventually,
   quiet,
   openapiErrors,
+  webhookErrors,
   type GithubTestEnv,
 } from './__testUtils__';
 import { CI_FAIL_MARKER } from './ci';
@@ -151,6 +152,102 @@ describe('git smart HTTP with isomorphic-git', () => {
       `${env.url}/acme/public-one.git/info/refs?service=git-receive-pack`,
     );
     expect(push.status).toBe(401);
+  });
+});
+
+describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)', () => {
+  const headers = {
+    accept: 'application/vnd.github.v3+json',
+    authorization: 'token sandbox-alice-token',
+    'content-type': 'application/json; charset=utf-8',
+    'user-agent': 'octokit.js/3.2.2 octokit-core.js/5.2.2 Node.js/22',
+  };
+  const createBody = {
+    allow_auto_merge: false,
+    allow_merge_commit: true,
+    allow_rebase_merge: true,
+    allow_squash_merge: true,
+    allow_update_branch: false,
+    delete_branch_on_merge: false,
+    description: 'demo repo',
+    name: 'scaffolded',
+    private: true,
+    squash_merge_commit_message: 'COMMIT_MESSAGES',
+    squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
+    visibility: 'private',
+  };
+  const protectionBody = {
+    required_status_checks: { strict: true, contexts: [] },
+    restrictions: null,
+    enforce_admins: true,
+    required_pull_request_reviews: {
+      required_approving_review_count: 1,
+      require_code_owner_reviews: false,
+      dismiss_stale_reviews: false,
+      require_last_push_approval: false,
+    },
+    required_conversation_resolution: false,
+    required_linear_history: false,
+    block_creations: false,
+  };
+
+  async function publish(owner: string, createPath: string, name: string) {
+    const user = await fetch(`${env.url}/api/v3/users/${owner}`, { headers });
+    const type = (await user.json()).type;
+    const created = await fetch(`${env.url}/api/v3${createPath}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...createBody, name }),
+    });
+    expect(created.status).toBe(201);
+    const repo = await created.json();
+    const dir = path.join(env.dir, `scaffold-${name}`);
+    fs.mkdirSync(dir);
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    fs.writeFileSync(path.join(dir, 'catalog-info.yaml'), 'kind: Component\n');
+    await git.add({ fs, dir, filepath: 'catalog-info.yaml' });
+    await git.commit({ fs, dir, message: 'initial commit', author: { name: 'Sandbox Bot', email: 'bot@example.com' } });
+    await git.push({
+      fs,
+      http: gitHttp,
+      dir,
+      url: repo.clone_url,
+      ref: 'main',
+      onAuth: () => ({ username: 'x-access-token', password: 'sandbox-alice-token' }),
+    });
+    return { type, repo };
+  }
+
+  it('works for an organization owner and a user owner', async () => {
+    const org = await publish('acme', '/orgs/acme/repos', 'scaffolded');
+    expect(org.type).toBe('Organization');
+    expect(org.repo).toMatchObject({ clone_url: `${env.url}/acme/scaffolded.git`, html_url: `${env.url}/acme/scaffolded`, private: true, visibility: 'private' });
+    const prot = await fetch(`${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(protectionBody),
+    });
+    // alice is a member, not an admin of acme: GitHub refuses (publish:github only warns)
+    expect(prot.status).toBe(403);
+    const botProt = await fetch(`${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`, {
+      method: 'PUT',
+      headers: { ...headers, authorization: 'token sandbox-bot-token' },
+      body: JSON.stringify(protectionBody),
+    });
+    expect(botProt.status).toBe(200);
+    expect(openapiErrors('/repos/{owner}/{repo}/branches/{branch}/protection', 'put', 200, await botProt.json())).toBeNull();
+    expect(await env.ctx.git.git('acme', 'scaffolded', ['log', '--format=%s|%an', 'main'])).toBe('initial commit|Sandbox Bot\n');
+
+    const mine = await publish('alice', '/user/repos', 'personal');
+    expect(mine.type).toBe('User');
+    expect(mine.repo.owner.login).toBe('alice');
+    const own = await fetch(`${env.url}/api/v3/repos/alice/personal/branches/main/protection`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(protectionBody),
+    });
+    expect(own.status).toBe(200);
+    expect(await env.ctx.git.resolve('alice', 'personal', 'refs/heads/main')).toMatch(/^[0-9a-f]{40}$/);
   });
 });
 
@@ -541,6 +638,14 @@ describe('webhooks', () => {
         review: { state: 'approved', user: { login: 'luffy-bot' } },
       });
       await env.parts.webhooks.idle();
+      expect(webhookErrors('webhook-push', push)).toBeNull();
+      expect(webhookErrors('webhook-pull-request-opened', opened)).toBeNull();
+      expect(webhookErrors('webhook-pull-request-review-submitted', review)).toBeNull();
+      const checkRun = byEvent('check_run').map(r => JSON.parse(r.body)).find(b => b.action === 'created');
+      expect(webhookErrors('webhook-check-run-created', checkRun)).toBeNull();
+      expect(webhookErrors('webhook-ping', JSON.parse(byEvent('ping')[0].body))).toBeNull();
+      const suite = JSON.parse(byEvent('check_suite')[0].body);
+      expect(webhookErrors('webhook-check-suite-completed', suite)).toBeNull();
       const deliveries = await bot.rest.repos.listWebhookDeliveries({
         owner: 'acme',
         repo: 'hooked',

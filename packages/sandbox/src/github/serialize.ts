@@ -517,15 +517,15 @@ export function checkSuite(
     updated_at: s.updated_at,
     head_commit: {
       id: s.head_sha,
-      tree_id: head?.tree ?? s.head_sha,
-      message: head?.message ?? '',
-      timestamp: head?.committer.date ?? s.created_at,
+      tree_id: head?.tree ?? s.head_commit?.tree ?? s.head_sha,
+      message: head?.message ?? s.head_commit?.message ?? '',
+      timestamp: head?.committer.date ?? s.head_commit?.timestamp ?? s.created_at,
       author: head
         ? { name: head.author.name, email: head.author.email }
-        : null,
+        : s.head_commit?.author ?? null,
       committer: head
         ? { name: head.committer.name, email: head.committer.email }
-        : null,
+        : s.head_commit?.committer ?? null,
     },
     latest_check_runs_count: runsCount,
     check_runs_url: `${u.api}/repos/${full}/check-suites/${s.id}/check-runs`,
@@ -545,7 +545,7 @@ export function checkRun(
     id: r.id,
     head_sha: r.head_sha,
     node_id: nodeId('CheckRun', r.id),
-    external_id: r.external_id,
+    external_id: r.external_id ?? '',
     url: `${u.api}/repos/${full}/check-runs/${r.id}`,
     html_url: `${u.base}/${full}/runs/${r.id}`,
     details_url: r.details_url ?? `${u.base}/${full}/runs/${r.id}`,

@@ -812,6 +812,19 @@ export class GithubService {
       updated_at: now,
     };
     this.data.suites.push(s);
+    this.git
+      .commit(owner, repo, sha)
+      .then(c => {
+        if (c)
+          s.head_commit = {
+            tree: c.tree,
+            message: c.message,
+            timestamp: c.committer.date,
+            author: { name: c.author.name, email: c.author.email },
+            committer: { name: c.committer.name, email: c.committer.email },
+          };
+      })
+      .catch(() => undefined);
     return s;
   }
 

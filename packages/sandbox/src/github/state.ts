@@ -109,6 +109,14 @@ export type CheckSuiteRecord = {
   app: string; // app slug
   created_at: string;
   updated_at: string;
+  /** Filled in from git shortly after creation. */
+  head_commit?: {
+    tree: string;
+    message: string;
+    timestamp: string;
+    author: { name: string; email: string };
+    committer: { name: string; email: string };
+  };
 };
 
 export type CheckRunRecord = {

@@ -185,6 +185,12 @@ export class WebhookDispatcher {
     };
   }
 
+  /** The repository object of webhook payloads (no `organization` object, unlike REST). */
+  webhookRepo(rec: RepoRecord) {
+    const { organization: _o, ...repo } = this.svc.serializeRepo(rec);
+    return repo;
+  }
+
   hooksFor(owner: string, repo: string | undefined, event: string) {
     return this.svc.data.hooks.filter(
       x =>
@@ -214,7 +220,7 @@ export class WebhookDispatcher {
     const rec = repo ? this.svc.repo(owner, repo) : undefined;
     const body: Record<string, unknown> = {
       ...payload,
-      ...(rec ? { repository: this.svc.serializeRepo(rec) } : {}),
+      ...(rec ? { repository: this.webhookRepo(rec) } : {}),
       ...(ownerAcct?.type === 'Organization'
         ? { organization: S.orgSimple(this.svc.urls(), ownerAcct) }
         : {}),

@@ -148,3 +148,22 @@ function fixNullable(node: any): any {
 
 /** An Octokit `log` that keeps expected 4xx/5xx out of the test output. */
 export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+let webhooksAjv: any;
+
+/** Validates a webhook payload against @octokit/openapi-webhooks (`webhook-push`, `webhook-pull-request-opened`, …). */
+export function webhookErrors(schemaName: string, body: unknown): string[] | null {
+  if (!webhooksAjv) {
+    // eslint-disable-next-line @backstage/no-undeclared-imports
+    const doc = require('@octokit/openapi-webhooks/generated/api.github.com.json');
+    const Ajv = require('ajv');
+    const addFormats = require('ajv-formats');
+    webhooksAjv = new Ajv({ strict: false, allErrors: true });
+    addFormats(webhooksAjv);
+    webhooksAjv.addSchema(fixNullable(JSON.parse(JSON.stringify(doc))), 'wh');
+  }
+  const validate = webhooksAjv.getSchema(`wh#/components/schemas/${schemaName}`);
+  if (!validate) throw new Error(`no webhook schema ${schemaName}`);
+  if (validate(body)) return null;
+  return (validate.errors ?? []).slice(0, 15).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}

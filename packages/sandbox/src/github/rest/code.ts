@@ -33,8 +33,8 @@ export function codeRouter(svc: GithubService): express.Router {
     const url = `${svc.urls().api}/repos/${full(
       rec,
     )}/branches/${branch}/protection`;
-    const bool = (enabled: boolean | undefined, path: string) => ({
-      url: `${url}/${path}`,
+    // the flag objects carry only `enabled` (GitHub's protected-branch schema)
+    const bool = (enabled: boolean | undefined, _path: string) => ({
       enabled: !!enabled,
     });
     return {

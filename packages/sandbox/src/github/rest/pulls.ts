@@ -10,10 +10,12 @@ export function pullSimpleJson(
   p: PullRecord,
 ): S.Schemas['pull-request-simple'] {
   const rec = svc.repo(p.owner, p.repo)!;
+  // head.repo / base.repo are `repository` objects (no `organization`, no `permissions`)
+  const { organization: _o, permissions: _p, ...repo } = svc.serializeRepo(rec);
   return S.pullSimple(
     svc.urls(),
     p,
-    svc.serializeRepo(rec),
+    repo as S.Schemas['full-repository'],
     svc.account(p.owner)!,
     svc.account(p.user) ?? svc.ensureAccount(p.user, 'User'),
   );
