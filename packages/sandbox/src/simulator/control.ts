@@ -97,6 +97,17 @@ export function registerControlRoutes(ctx: SandboxContext) {
         setChaos(ctx, e.service, e.env, 'none');
       res.status(204).end();
     });
+    router.delete('/seed/bulk', (_req, res) => {
+      const store = ctx.cluster as MemoryClusterStore;
+      const namespaces = store
+        .listRaw('v1/namespaces')
+        .map(n => n.metadata.name)
+        .filter(n => n.startsWith('load-'));
+      for (const ns of namespaces) store.delete('v1/namespaces', undefined, ns);
+      for (const key of [...simulatorState(ctx).instant])
+        if (key.startsWith('load-')) simulatorState(ctx).instant.delete(key);
+      res.json({ deletedNamespaces: namespaces });
+    });
     router.post('/seed/bulk', (req, res, next) => {
       try {
         const count = Number(req.body?.count ?? 10);

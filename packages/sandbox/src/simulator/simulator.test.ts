@@ -345,5 +345,20 @@ describe('bulk seeding', () => {
       )} ms; 13-list fan-out ${fanOutMs} ms`,
     );
     expect(seedMs).toBeLessThan(30000);
+    const cleared = await request(c.srv.url)
+      .delete('/_sandbox/seed/bulk')
+      .expect(200);
+    expect(cleared.body.deletedNamespaces).toEqual([
+      'load-dev',
+      'load-preprod',
+      'load-prod',
+    ]);
+    await c.sim.idle();
+    const left = await request(c.srv.url)
+      .get('/apis/apps/v1/deployments')
+      .query({ labelSelector: 'openluffy.io/customer=load' })
+      .set(auth)
+      .expect(200);
+    expect(left.body.items).toHaveLength(0);
   });
 });
