@@ -8,6 +8,21 @@ OPENLUFFY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OPENLUFFY_NODE_VERSION="${OPENLUFFY_NODE_VERSION:-22.23.5}"
 export OPENLUFFY_ROOT
 
+# Read npm's machine config (registry, CA bundle of a TLS-inspecting proxy) with the system
+# Node, before PATH changes: npm looks for its global config next to the node binary, so under
+# the local Node it would lose it. Keep that config for later npm calls, and hand the CA
+# bundle to the Node-based tools that do not read npm's config (yarn, corepack).
+if command -v npm >/dev/null 2>&1; then
+  npm_globalconfig="$(npm config get globalconfig 2>/dev/null || true)"
+  [ -f "$npm_globalconfig" ] && export npm_config_globalconfig="$npm_globalconfig"
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ]; then
+    npm_cafile="$(npm config get cafile 2>/dev/null || true)"
+    if [ -n "$npm_cafile" ] && [ "$npm_cafile" != "null" ] && [ -f "$npm_cafile" ]; then
+      export NODE_EXTRA_CA_CERTS="$npm_cafile"
+    fi
+  fi
+fi
+
 openluffy_node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 if [ "$(openluffy_node_major)" -lt 22 ]; then
@@ -27,15 +42,6 @@ else
   # The system Node is new enough; node-gyp needs its headers (Debian's nodejs ships them in /usr).
   node_prefix="$(dirname "$(dirname "$(command -v node)")")"
   [ -f "$node_prefix/include/node/node.h" ] && export npm_config_nodedir="$node_prefix"
-fi
-
-# The machine's CA bundle as npm knows it (a TLS-inspecting proxy may sit in front of the
-# registry): Node-based tools that do not read npm's config (yarn, corepack) need it too.
-if [ -z "${NODE_EXTRA_CA_CERTS:-}" ]; then
-  npm_cafile="$(npm config get cafile 2>/dev/null || true)"
-  if [ -n "$npm_cafile" ] && [ "$npm_cafile" != "null" ] && [ -f "$npm_cafile" ]; then
-    export NODE_EXTRA_CA_CERTS="$npm_cafile"
-  fi
 fi
 
 # Yarn comes from .yarn/releases (yarnPath); corepack (when used) fetches from the npm registry.
