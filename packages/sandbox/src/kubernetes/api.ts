@@ -264,15 +264,7 @@ export function createApiRouter(
         checkBody(type, body, ns, name);
         if (type.namespaced)
           body.metadata = { ...body.metadata, namespace: ns };
-        const existing = store.getRaw(type.resource, ns, name);
-        if (!existing) {
-          const created = store.create(type.resource, body, {
-            requireNamespace: true,
-            dryRun: q(req, 'dryRun') === 'All',
-          });
-          res.status(201).json(created);
-          return;
-        }
+        if (!store.getRaw(type.resource, ns, name)) throw notFound(type, name);
         res.json(
           store.update(type.resource, body, {
             dryRun: q(req, 'dryRun') === 'All',
