@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import {
@@ -717,6 +718,28 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
         path: 'docs/a.md',
       }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('serves what Backstage\'s GitHub URL reader needs: raw contents, combined status with archive_url, tarball', async () => {
+    const status = await fetch(`${env.url}/api/v3/repos/acme/demo/commits/main/status?per_page=0`, {
+      headers: { authorization: 'token sandbox-bot-token' },
+    });
+    const body = await status.json();
+    expect(body.repository.archive_url).toBe(`${env.url}/api/v3/repos/acme/demo/{archive_format}{/ref}`);
+    const tarUrl = body.repository.archive_url.replace('{archive_format}', 'tarball').replace('{/ref}', `/${body.sha}`);
+    const tar = await fetch(tarUrl, { headers: { authorization: 'token sandbox-bot-token' } });
+    expect(tar.status).toBe(200);
+    const file = path.join(env.dir, 'demo.tar.gz');
+    fs.writeFileSync(file, Buffer.from(await tar.arrayBuffer()));
+    const list = await new Promise<string>((resolve, reject) =>
+      execFile('tar', ['-tzf', file], (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    expect(list.split('\n')).toContain(`acme-demo-${body.sha.slice(0, 7)}/app.txt`);
+    const raw = await fetch(`${env.url}/api/v3/repos/acme/demo/contents/app.txt?ref=main`, {
+      headers: { authorization: 'token sandbox-bot-token', accept: 'application/vnd.github.v3.raw' },
+    });
+    expect(await raw.text()).toBe('v2\n');
+    expect(raw.headers.get('etag')).toBeTruthy();
   });
 
   it('delivers injected faults the way GitHub sends them', async () => {

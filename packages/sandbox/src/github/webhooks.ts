@@ -23,7 +23,7 @@ export function signPayload(secret: string, payload: string): string {
     .digest('hex')}`;
 }
 
-const MAX_DELIVERIES = 1000;
+const MAX_DELIVERIES = 200;
 
 /**
  * Delivers webhook events to repository and organization hooks: JSON body, X-GitHub-Event,

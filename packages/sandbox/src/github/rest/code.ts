@@ -432,6 +432,33 @@ export function codeRouter(svc: GithubService): express.Router {
     h((req, res) => writeFile(req, res, true)),
   );
 
+  // ------------------------------------------------------------------ archives (Backstage readTree)
+  const archive = (format: 'tar.gz' | 'zip') =>
+    h(async (req, res) => {
+      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const ref = req.params.ref || rec.default_branch;
+      const sha = await svc.ctx.git.resolve(rec.owner, rec.name, ref);
+      if (!sha) throw notFound();
+      const prefix = `${rec.owner}-${rec.name}-${sha.slice(0, 7)}/`;
+      const out = await svc.git.run(rec.owner, rec.name, [
+        'archive',
+        `--format=${format}`,
+        `--prefix=${prefix}`,
+        sha,
+      ]);
+      if (out.code !== 0) throw new Error(out.stderr);
+      res
+        .status(200)
+        .set(
+          'content-disposition',
+          `attachment; filename=${prefix.slice(0, -1)}.${format === 'zip' ? 'zip' : 'tar.gz'}`,
+        )
+        .type(format === 'zip' ? 'application/zip' : 'application/x-gzip')
+        .send(out.raw);
+    });
+  r.get('/repos/:owner/:repo/tarball/:ref(.*)?', archive('tar.gz'));
+  r.get('/repos/:owner/:repo/zipball/:ref(.*)?', archive('zip'));
+
   // ------------------------------------------------------------------ commits & compare
   r.get(
     '/repos/:owner/:repo/commits',
