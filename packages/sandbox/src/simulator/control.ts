@@ -88,9 +88,17 @@ export function registerControlRoutes(ctx: SandboxContext) {
         return;
       }
       const entry = setChaos(ctx, service, envName, mode);
+      const matchedPods = (ctx.cluster as MemoryClusterStore)
+        .listRaw('v1/pods', {
+          labelSelector: `app.kubernetes.io/name=${service}`,
+        })
+        .filter(p => serviceAndEnv(p).env === envName).length;
       res
         .status(mode === 'none' ? 200 : 201)
-        .json(entry ?? { service, env: envName, mode: 'none' });
+        .json({
+          ...(entry ?? { service, env: envName, mode: 'none' }),
+          matchedPods,
+        });
     });
     router.delete('/chaos', (_req, res) => {
       for (const e of simulatorState(ctx).chaos.list())

@@ -61,6 +61,7 @@ describe('chaos control route', () => {
       mode: 'oom',
     });
     expect(res.body.memoryDemandBytes).toBe(384 * 1024 ** 2);
+    expect(res.body.matchedPods).toBe(1);
     const listed = await request(c.srv.url).get('/_sandbox/chaos').expect(200);
     expect(listed.body.items).toHaveLength(1);
 
