@@ -742,6 +742,21 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     expect(raw.headers.get('etag')).toBeTruthy();
   });
 
+  it('finds PRs with search qualifiers and shows them as issues', async () => {
+    const open = await alice.rest.search.issuesAndPullRequests({ q: 'is:pr is:open repo:acme/guarded' });
+    expect(open.data.total_count).toBe(0);
+    const merged = await alice.rest.search.issuesAndPullRequests({ q: 'is:pr is:merged org:acme author:alice Feature' });
+    expect(merged.data.items.map(i => i.repository_url.split('/').slice(-1)[0]).sort()).toEqual(['guarded', 'merges', 'rebases']);
+    expect(openapiErrors('/search/issues', 'get', 200, merged.data)).toBeNull();
+    const approved = await alice.rest.search.issuesAndPullRequests({ q: 'repo:acme/guarded review:approved' });
+    expect(approved.data.items).toHaveLength(1);
+    const issue = await alice.rest.issues.get({ owner: 'acme', repo: 'demo', issue_number: 1 });
+    expect(issue.data.pull_request?.merged_at).toBeTruthy();
+    expect(openapiErrors('/repos/{owner}/{repo}/issues/{issue_number}', 'get', 200, issue.data)).toBeNull();
+    // guest cannot find private repos' PRs
+    expect((await guest.rest.search.issuesAndPullRequests({ q: 'org:acme is:pr' })).data.items.filter(i => i.repository_url.endsWith('/demo'))).toEqual([]);
+  });
+
   it('delivers injected faults the way GitHub sends them', async () => {
     const until = Date.now() + 60_000;
     const f1 = env.ctx.faults.add({

@@ -1,4 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
+import { signPayload } from './webhooks';
 import { SandboxContext } from '../core/context';
 import { startFamilyServer } from '../http/server';
 import { createGithubFamily, getGithubService, seedGithubDemo } from './index';
@@ -14,7 +17,26 @@ jest.setTimeout(60_000);
 let env: GithubTestEnv;
 let bot: Octokit;
 
+const received: Array<{ event: string; signature: string; body: string }> = [];
+let receiver: http.Server;
+
 beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', c => (body += c));
+    req.on('end', () => {
+      received.push({
+        event: String(req.headers['x-github-event']),
+        signature: String(req.headers['x-hub-signature-256']),
+        body,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>(r => receiver.listen(0, '127.0.0.1', () => r()));
+  process.env.SANDBOX_GITHUB_WEBHOOK_URL = `http://127.0.0.1:${
+    (receiver.address() as AddressInfo).port
+  }/api/luffy/webhooks/github`;
   env = await startGithubForTest({ timeScale: 100 });
   bot = new Octokit({
     log: quiet,
@@ -25,6 +47,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.SANDBOX_GITHUB_WEBHOOK_URL;
+  receiver?.close();
   await env?.close();
 });
 
@@ -139,6 +163,13 @@ describe('seedGithubDemo', () => {
       repo: 'gitops',
     });
     expect(commits.data[0].commit.message).toBe('Seed manifests');
+  });
+
+  it('registers an org webhook for the OpenLuffy backend, signed with the sandbox secret', async () => {
+    await eventually(async () => received.some(r => r.event === 'check_run'));
+    const r = received.find(x => x.event === 'check_run')!;
+    expect(r.signature).toBe(signPayload('sandbox-webhook-secret', r.body));
+    expect(JSON.parse(r.body).organization.login).toBe('acme');
   });
 
   it('persists metadata and restores it in a new sandbox on the same data dir', async () => {

@@ -294,6 +294,25 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
     );
   }
 
+  // The OpenLuffy backend's webhook receiver (luffy.github.webhookSecret = the sandbox secret).
+  const hookUrl =
+    process.env.SANDBOX_GITHUB_WEBHOOK_URL ??
+    'http://127.0.0.1:7007/api/luffy/webhooks/github';
+  if (hookUrl && !svc.data.hooks.some(x => x.owner === 'acme' && !x.repo && x.config.url === hookUrl)) {
+    const now = svc.now();
+    svc.data.hooks.push({
+      id: svc.nextId(),
+      owner: 'acme',
+      name: 'web',
+      active: true,
+      events: ['*'],
+      config: { url: hookUrl, content_type: 'json', secret: ctx.tokens.webhookSecret, insecure_ssl: '0' },
+      created_at: now,
+      updated_at: now,
+      last_response: { code: null, status: 'unused', message: null },
+    });
+  }
+
   await ensurePr(svc, 'acme', 'checkout', alice, {
     branch: 'bump-express',
     title: 'Bump express from 4.18.2 to 4.21.2',

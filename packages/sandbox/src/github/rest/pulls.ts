@@ -3,7 +3,7 @@ import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
 import { needViewer, paginate, viewerOf, str } from './common';
-import type { PullRecord, RepoRecord, ReviewRecord } from '../state';
+import type { Account, PullRecord, RepoRecord, ReviewRecord } from '../state';
 
 export function pullSimpleJson(
   svc: GithubService,
@@ -56,6 +56,122 @@ export async function pullFullJson(
     deletions: files.reduce((a, f) => a + f.deletions, 0),
     changed_files: files.length,
   };
+}
+
+/** A PR in its issue form (GET /repos/:o/:r/issues/:n, search results). */
+export function issueJson(svc: GithubService, p: PullRecord) {
+  const simple = pullSimpleJson(svc, p);
+  const u = svc.urls();
+  const full = `${p.owner}/${p.repo}`;
+  return {
+    url: simple.issue_url,
+    repository_url: `${u.api}/repos/${full}`,
+    labels_url: `${simple.issue_url}/labels{/name}`,
+    comments_url: `${simple.issue_url}/comments`,
+    events_url: `${simple.issue_url}/events`,
+    html_url: simple.html_url,
+    id: p.id,
+    node_id: simple.node_id,
+    number: p.number,
+    title: p.title,
+    user: simple.user,
+    labels: simple.labels,
+    state: p.state,
+    locked: false,
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    comments: svc.data.comments.filter(
+      c => c.owner === p.owner && c.repo === p.repo && c.number === p.number,
+    ).length,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    closed_at: p.closed_at,
+    author_association: simple.author_association,
+    active_lock_reason: null,
+    draft: p.draft,
+    pull_request: {
+      url: simple.url,
+      html_url: simple.html_url,
+      diff_url: simple.diff_url,
+      patch_url: simple.patch_url,
+      merged_at: p.merged_at,
+    },
+    body: p.body,
+    state_reason: p.state === 'closed' ? ('completed' as const) : null,
+  };
+}
+
+/** Filters PRs with GitHub search qualifiers (repo:, org:, user:, is:, state:, author:, head:, base:, label:, review:) and words in the title. */
+export function searchPulls(svc: GithubService, q: string, viewer: Account | undefined): PullRecord[] {
+  const terms = q.match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
+  let list = svc.data.pulls.filter(p => {
+    const rec = svc.repo(p.owner, p.repo);
+    return !!rec && svc.permissions(rec, viewer).pull;
+  });
+  const lc = (x: string) => x.toLowerCase();
+  for (const raw of terms) {
+    const term = raw.replace(/"/g, '');
+    const neg = term.startsWith('-');
+    const t = neg ? term.slice(1) : term;
+    const i = t.indexOf(':');
+    const key = i > 0 ? lc(t.slice(0, i)) : '';
+    const value = i > 0 ? t.slice(i + 1) : t;
+    let test: (p: PullRecord) => boolean;
+    switch (key) {
+      case 'repo':
+        test = p => lc(`${p.owner}/${p.repo}`) === lc(value);
+        break;
+      case 'org':
+      case 'user':
+      case 'owner':
+        test = p => lc(p.owner) === lc(value);
+        break;
+      case 'is':
+      case 'state':
+      case 'type':
+        test = p => {
+          const v = lc(value);
+          if (v === 'pr' || v === 'pull-request') return true;
+          if (v === 'issue') return false;
+          if (v === 'open' || v === 'closed') return p.state === v;
+          if (v === 'merged') return !!p.merged_at;
+          if (v === 'unmerged') return !p.merged_at && p.state === 'closed';
+          if (v === 'draft') return p.draft;
+          return true;
+        };
+        break;
+      case 'author':
+        test = p => lc(p.user) === lc(value.replace(/^app\//, ''));
+        break;
+      case 'head':
+        test = p => p.head === value;
+        break;
+      case 'base':
+        test = p => p.base === value;
+        break;
+      case 'label':
+        test = p => p.labels.map(lc).includes(lc(value));
+        break;
+      case 'review':
+        test = p => {
+          const d = svc.reviewDecision(p);
+          if (value === 'approved') return d === 'APPROVED';
+          if (value === 'changes_requested') return d === 'CHANGES_REQUESTED';
+          if (value === 'required') return d === 'REVIEW_REQUIRED';
+          if (value === 'none') return svc.latestReviews(p).length === 0;
+          return true;
+        };
+        break;
+      case '':
+        test = p => lc(`${p.title} ${p.body ?? ''}`).includes(lc(value));
+        break;
+      default:
+        test = () => true; // unsupported qualifiers are ignored
+    }
+    list = list.filter(p => test(p) !== neg);
+  }
+  return list.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
 }
 
 /** Pull requests, reviews, PR (issue) comments and labels. */
@@ -343,6 +459,56 @@ export function pullsRouter(svc: GithubService): express.Router {
         message: 'Updating pull request branch.',
         url: `${svc.urls().base}/${rec.owner}/${rec.name}/pull/${p.number}`,
       });
+    }),
+  );
+
+  // ------------------------------------------------------------------ issues view of PRs, search
+  r.get(
+    '/search/issues',
+    h((req, res) => {
+      const q = str(req.query.q);
+      if (!q) throw missingField('Search', 'q');
+      if (/is:issue|type:issue/.test(q)) {
+        res.json({
+          total_count: 0,
+          incomplete_results: false,
+          items: [],
+          search_type: 'lexical',
+        });
+        return;
+      }
+      const list = searchPulls(svc, q, viewerOf(req));
+      res.json({
+        total_count: list.length,
+        incomplete_results: false,
+        items: paginate(req, res, list).map(p => ({
+          ...issueJson(svc, p),
+          body: p.body ?? '',
+          score: 1,
+        })),
+        search_type: 'lexical',
+      });
+    }),
+  );
+
+  r.get(
+    '/repos/:owner/:repo/issues',
+    h((req, res) => {
+      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const state = str(req.query.state) ?? 'open';
+      const list = svc
+        .pulls(rec.owner, rec.name)
+        .filter(p => state === 'all' || p.state === state)
+        .sort((a, b) => b.number - a.number);
+      res.json(paginate(req, res, list).map(p => issueJson(svc, p)));
+    }),
+  );
+
+  r.get(
+    '/repos/:owner/:repo/issues/:number(\\d+)',
+    h((req, res) => {
+      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      res.json(issueJson(svc, svc.pull(rec, Number(req.params.number))));
     }),
   );
 
