@@ -1,4 +1,5 @@
 import YAML from 'yaml';
+import { Limiter } from './util';
 import { firstOf } from './util';
 import type { GithubService } from './service';
 import type { PushEvent } from '../core/git';
@@ -26,6 +27,7 @@ export const CI_FAIL_MARKER = '.sandbox/ci-fail';
 export class CiSimulator {
   #timers = new Set<NodeJS.Timeout>();
   #runTimers = new Map<number, NodeJS.Timeout[]>();
+  #limiter = new Limiter(3);
 
   constructor(private readonly svc: GithubService) {}
 
@@ -104,7 +106,12 @@ export class CiSimulator {
     return !!(await this.svc.git.entry(owner, repo, sha, CI_FAIL_MARKER));
   }
 
-  async onCommit(
+  /** CI for one commit; at most 3 commits are processed at a time (bulk pushes stay cheap). */
+  onCommit(...args: Parameters<CiSimulator['onCommitNow']>): Promise<void> {
+    return this.#limiter.run(() => this.onCommitNow(...args));
+  }
+
+  private async onCommitNow(
     rec: RepoRecord,
     sha: string,
     branch: string,
@@ -119,8 +126,10 @@ export class CiSimulator {
         s.head_sha === sha &&
         s.app === S.SANDBOX_APP.slug,
     );
+    // one tree listing and one commit read decide everything (cheap under bulk pushes)
+    const files = await this.svc.ctx.git.listFiles(rec.owner, rec.name, sha);
     if (!existing) {
-      const suite = this.svc.createSuite(
+      this.svc.createSuite(
         rec.owner,
         rec.name,
         sha,
@@ -128,9 +137,12 @@ export class CiSimulator {
         S.SANDBOX_APP.slug,
         before,
       );
-      void suite;
-      await this.runChecks(rec, sha, branch, false);
+      const c = await this.svc.commitInfo(rec.owner, rec.name, sha);
+      const fail =
+        files.includes(CI_FAIL_MARKER) || /\[ci fail\]/i.test(c?.message ?? '');
+      await this.runChecks(rec, sha, branch, false, fail);
     }
+    if (!files.some(f => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f))) return;
     await this.syncWorkflows(rec);
     const workflows = await this.workflowsFor(rec, sha, event);
     for (const w of workflows) {
@@ -156,8 +168,10 @@ export class CiSimulator {
     sha: string,
     branch: string | null,
     rerun: boolean,
+    knownFail?: boolean,
   ) {
-    const fail = await this.shouldFail(rec.owner, rec.name, sha);
+    const fail =
+      knownFail ?? (await this.shouldFail(rec.owner, rec.name, sha));
     const u = this.svc.urls();
     for (const name of CI_CHECKS) {
       const run = this.svc.createRun(

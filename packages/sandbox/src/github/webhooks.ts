@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { Limiter } from './util';
 import express from 'express';
 import type { GithubService } from './service';
 import type { PushEvent } from '../core/git';
@@ -33,6 +34,7 @@ const MAX_DELIVERIES = 200;
  */
 export class WebhookDispatcher {
   pending = new Set<Promise<unknown>>();
+  #limiter = new Limiter(3);
 
   constructor(private readonly svc: GithubService) {}
 
@@ -53,7 +55,8 @@ export class WebhookDispatcher {
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
       const hooks = this.hooksFor(rec.owner, rec.name, 'push');
       if (!hooks.length) return;
-      this.pushPayload(e, rec)
+      this.#limiter
+        .run(() => this.pushPayload(e, rec))
         .then(payload =>
           this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher, hooks),
         )
