@@ -146,7 +146,6 @@ export function gitHttpRouter(svc: GithubService): express.Router {
         else res.end();
         return;
       }
-      res.end();
       if (push && req.method === 'POST') {
         const after = await svc.ctx.git.refs(rec!.owner, rec!.name);
         const zero = '0'.repeat(40);
@@ -167,6 +166,8 @@ export function gitHttpRouter(svc: GithubService): express.Router {
             });
         }
       }
+      // announced before the response ends, so a client that sees the push done sees its effects
+      res.end();
     }
   });
 
