@@ -893,4 +893,38 @@ describe('OAuth app flow', () => {
     );
     expect(wrongClient.status).toBe(404);
   });
+  it('works with passport-github2, the strategy behind Backstage\'s GitHub provider', async () => {
+    // eslint-disable-next-line @backstage/no-undeclared-imports
+    const { Strategy } = require('passport-github2');
+    const redirect = 'http://localhost:7007/api/auth/github/handler/frame';
+    const strategy = new Strategy(
+      {
+        clientID: 'sandbox-client-id',
+        clientSecret: 'sandbox-client-secret',
+        callbackURL: redirect,
+        authorizationURL: `${env.url}/login/oauth/authorize`,
+        tokenURL: `${env.url}/login/oauth/access_token`,
+        userProfileURL: `${env.url}/api/v3/user`,
+      },
+      () => {},
+    );
+    const auth = await fetch(
+      `${env.url}/login/oauth/authorize?response_type=code&client_id=sandbox-client-id&redirect_uri=${encodeURIComponent(redirect)}&scope=read%3Auser&login=alice`,
+      { redirect: 'manual' },
+    );
+    const code = new URL(auth.headers.get('location')!).searchParams.get('code');
+    const accessToken = await new Promise<string>((resolve, reject) =>
+      strategy._oauth2.getOAuthAccessToken(
+        code,
+        { grant_type: 'authorization_code', redirect_uri: redirect },
+        (err: unknown, token: string) => (err ? reject(err) : resolve(token)),
+      ),
+    );
+    expect(accessToken).toMatch(/^gho_/);
+    const profile = await new Promise<any>((resolve, reject) =>
+      strategy.userProfile(accessToken, (err: unknown, p: unknown) => (err ? reject(err) : resolve(p))),
+    );
+    expect(profile).toMatchObject({ provider: 'github', username: 'alice', displayName: 'Alice Martin' });
+    expect(profile.photos[0].value).toBe(`${env.url}/avatars/alice`);
+  });
 });
