@@ -374,6 +374,15 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
       ).data,
     ).toEqual([]);
 
+    // strict status checks: a PR behind its base must be updated first
+    await env.ctx.git.commitFiles('acme', 'guarded', { branch: 'main', message: 'moves on', author: { name: 'x', email: 'x@x' }, files: { 'later.txt': 'l\n' } });
+    await bot.rest.pulls.createReview({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number, event: 'APPROVE' });
+    const behind = await bot.rest.pulls.merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number }).catch((e: any) => e);
+    expect(behind.status).toBe(405);
+    expect(behind.response.data.message).toMatch(/out of date/);
+    expect((await alice.rest.pulls.get({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number })).data.mergeable_state).toBe('behind');
+    await alice.rest.pulls.updateBranch({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number });
+    expect((await env.ctx.git.readFile('acme', 'guarded', 'feature', 'later.txt'))?.toString()).toBe('l\n');
     await bot.rest.pulls.createReview({
       owner: 'acme',
       repo: 'guarded',

@@ -673,6 +673,12 @@ export class GithubService {
     const blocked = this.blockedReason(p);
     if (blocked)
       throw new GhError(405, `Repository rule violations found\n\n${blocked}`);
+    if (this.protection(p.owner, p.repo, p.base)?.required_status_checks?.strict) {
+      const { behind } = await this.git.aheadBehind(p.owner, p.repo, p.base_sha, p.head_sha);
+      if (behind > 0) {
+        throw new GhError(405, 'Head branch is out of date. Review and try the merge again.');
+      }
+    }
     const merged = await this.git.mergeTree(
       p.owner,
       p.repo,
