@@ -251,6 +251,50 @@ describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)
   });
 });
 
+describe('publish:github:pull-request (octokit-plugin-create-pull-request)', () => {
+  it('creates a branch, commit and PR through REST + GraphQL, and updates it', async () => {
+    // eslint-disable-next-line @backstage/no-undeclared-imports
+    const { createPullRequest } = require('octokit-plugin-create-pull-request');
+    const OctokitPR = Octokit.plugin(createPullRequest);
+    const client = new OctokitPR({ log: quiet, auth: 'sandbox-bot-token', baseUrl: `${env.url}/api/v3` });
+    await makeRepo('pr-plugin', { 'README.md': '# pr-plugin\n', 'config/app.yaml': 'replicas: 1\n' });
+    const created = await (client as any).createPullRequest({
+      owner: 'acme',
+      repo: 'pr-plugin',
+      title: 'Scale up',
+      body: 'More replicas',
+      head: 'luffy/scale-up',
+      changes: [{ files: { 'config/app.yaml': 'replicas: 3\n', 'NOTES.md': 'scaled\n' }, commit: 'Scale up to 3' }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.data.head.ref).toBe('luffy/scale-up');
+    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'config/app.yaml'))?.toString()).toBe('replicas: 3\n');
+    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'README.md'))?.toString()).toBe('# pr-plugin\n');
+    // a second run with update=true finds the open PR through GraphQL (ref.associatedPullRequests)
+    const updated = await (client as any).createPullRequest({
+      owner: 'acme',
+      repo: 'pr-plugin',
+      title: 'Scale up',
+      body: 'More replicas',
+      head: 'luffy/scale-up',
+      update: true,
+      changes: [{ files: { 'config/app.yaml': 'replicas: 4\n' }, commit: 'Scale up to 4' }],
+    });
+    expect(updated.data.number).toBe(created.data.number);
+    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'config/app.yaml'))?.toString()).toBe('replicas: 4\n');
+    await expect(
+      (client as any).createPullRequest({
+        owner: 'acme',
+        repo: 'pr-plugin',
+        title: 'again',
+        body: '',
+        head: 'luffy/scale-up',
+        changes: [{ files: { 'x.txt': 'x' }, commit: 'x' }],
+      }),
+    ).rejects.toThrow(/Pull request already exists/);
+  });
+});
+
 describe('simulated CI, statuses and checks', () => {
   it('runs ci/build and ci/test on pushes: success, and failure when the tree has the marker', async () => {
     await makeRepo('ci-ok');

@@ -93,6 +93,7 @@ export const SDL = /* GraphQL */ `
       orderBy: IssueOrder
     ): PullRequestConnection!
     pullRequest(number: Int!): PullRequest
+    ref(qualifiedName: String!): Ref
   }
   input IssueOrder {
     field: IssueOrderField!
@@ -117,6 +118,14 @@ export const SDL = /* GraphQL */ `
     name: String!
     prefix: String!
     target: Commit
+    associatedPullRequests(
+      first: Int
+      last: Int
+      after: String
+      before: String
+      states: [PullRequestState!]
+      orderBy: IssueOrder
+    ): PullRequestConnection!
   }
   type PageInfo {
     hasNextPage: Boolean!
@@ -542,44 +551,8 @@ export function graphqlRouter(svc: GithubService): express.Router {
     };
   };
 
-  repoNode = (rec: RepoRecord): any => {
-    const u = svc.urls();
-    return {
-      id: gid('Repository', rec.id),
-      databaseId: rec.id,
-      name: rec.name,
-      nameWithOwner: `${rec.owner}/${rec.name}`,
-      url: `${u.base}/${rec.owner}/${rec.name}`,
-      description: rec.description,
-      isPrivate: rec.private,
-      isArchived: rec.archived,
-      owner: () => actor(svc.account(rec.owner)),
-      defaultBranchRef: async () => {
-        const sha = await svc.ctx.git.resolve(
-          rec.owner,
-          rec.name,
-          `refs/heads/${rec.default_branch}`,
-        );
-        if (!sha) return null;
-        const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
-        return {
-          id: gid('Ref', `${rec.id}:${rec.default_branch}`),
-          name: rec.default_branch,
-          prefix: 'refs/heads/',
-          target: {
-            id: gid('Commit', sha),
-            oid: sha,
-            abbreviatedOid: sha.slice(0, 7),
-            message: c.message,
-            messageHeadline: c.message.split('\n')[0],
-            committedDate: c.committer.date,
-            url: `${u.base}/${rec.owner}/${rec.name}/commit/${sha}`,
-            statusCheckRollup: () => rollup(rec.owner, rec.name, sha),
-          },
-        };
-      },
-      pullRequests: (a: any) => {
-        let list = svc.pulls(rec.owner, rec.name);
+  const pullConnection = (rec: RepoRecord, all: PullRecord[], a: any) => {
+        let list = all;
         if (a.states?.length)
           list = list.filter(p =>
             a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()),
@@ -612,7 +585,53 @@ export function graphqlRouter(svc: GithubService): express.Router {
             endCursor: page.length ? cursor(end - 1) : null,
           },
         };
+      };
+
+  const refNode = async (rec: RepoRecord, name: string) => {
+    const u = svc.urls();
+    const sha = await svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${name}`);
+    if (!sha) return null;
+    const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
+    return {
+      id: gid('Ref', `${rec.id}:${name}`),
+      name,
+      prefix: 'refs/heads/',
+      target: {
+        id: gid('Commit', sha),
+        oid: sha,
+        abbreviatedOid: sha.slice(0, 7),
+        message: c.message,
+        messageHeadline: c.message.split('\n')[0],
+        committedDate: c.committer.date,
+        url: `${u.base}/${rec.owner}/${rec.name}/commit/${sha}`,
+        statusCheckRollup: () => rollup(rec.owner, rec.name, sha),
       },
+      associatedPullRequests: (a: any) =>
+        pullConnection(
+          rec,
+          svc.pulls(rec.owner, rec.name).filter(p => p.head === name),
+          a,
+        ),
+    };
+  };
+
+  repoNode = (rec: RepoRecord): any => {
+    const u = svc.urls();
+    return {
+      id: gid('Repository', rec.id),
+      databaseId: rec.id,
+      name: rec.name,
+      nameWithOwner: `${rec.owner}/${rec.name}`,
+      url: `${u.base}/${rec.owner}/${rec.name}`,
+      description: rec.description,
+      isPrivate: rec.private,
+      isArchived: rec.archived,
+      owner: () => actor(svc.account(rec.owner)),
+      defaultBranchRef: () => refNode(rec, rec.default_branch),
+      ref: ({ qualifiedName }: { qualifiedName: string }) =>
+        refNode(rec, qualifiedName.replace(/^refs\/heads\//, '')),
+      pullRequests: (a: any) =>
+        pullConnection(rec, svc.pulls(rec.owner, rec.name), a),
       pullRequest: ({ number }: { number: number }) => {
         const p = svc.pulls(rec.owner, rec.name).find(x => x.number === number);
         return p ? pullNode(rec, p) : null;
