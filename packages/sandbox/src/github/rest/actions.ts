@@ -370,6 +370,38 @@ export function actionsRouter(
     }),
   );
 
+  // deployment branch policies of an environment (github:environment:create)
+  const policies = new Map<string, Array<{ id: number; node_id: string; name: string; type: string }>>();
+  r.get(
+    '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
+    h((req, res) => {
+      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const list = policies.get(`${rec.owner}/${rec.name}:${req.params.name}`) ?? [];
+      res.json({ total_count: list.length, branch_policies: list });
+    }),
+  );
+  r.post(
+    '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
+    h((req, res) => {
+      const rec = svc.writable(req.params.owner, req.params.repo, viewerOf(req), 'admin');
+      const e = svc.data.environments.find(
+        x => x.owner === rec.owner && x.repo === rec.name && x.name === req.params.name,
+      );
+      if (!e) throw notFound();
+      if (!req.body?.name) throw missingField('DeploymentBranchPolicy', 'name');
+      const key = `${rec.owner}/${rec.name}:${e.name}`;
+      const id = svc.nextId();
+      const policy = {
+        id,
+        node_id: Buffer.from(`0:DeploymentBranchPolicy${id}`).toString('base64'),
+        name: String(req.body.name),
+        type: req.body.type === 'tag' ? 'tag' : 'branch',
+      };
+      policies.set(key, [...(policies.get(key) ?? []), policy]);
+      res.json(policy);
+    }),
+  );
+
   // ------------------------------------------------------------------ secrets & variables
   const publicKey = () => ({
     key_id: '3380204578043523366',
@@ -395,6 +427,36 @@ export function actionsRouter(
       res.status(status).end();
     });
   r.put('/repos/:owner/:repo/actions/secrets/:name', accept(201));
+  // the /repositories/:repository_id/... forms older Octokit versions use for environments
+  const byId = (req: express.Request) => {
+    const rec = Object.values(svc.data.repos).find(x => String(x.id) === req.params.id);
+    if (!rec) throw notFound();
+    return rec;
+  };
+  r.get(
+    '/repositories/:id(\\d+)',
+    h((req, res) => {
+      const rec = byId(req);
+      svc.readable(rec.owner, rec.name, viewerOf(req));
+      res.json(svc.serializeRepo(rec, viewerOf(req)));
+    }),
+  );
+  r.get(
+    '/repositories/:id(\\d+)/environments/:env/secrets/public-key',
+    h((req, res) => {
+      const rec = byId(req);
+      svc.readable(rec.owner, rec.name, viewerOf(req));
+      res.json(publicKey());
+    }),
+  );
+  const acceptById = (status: number) =>
+    h((req, res) => {
+      const rec = byId(req);
+      svc.writable(rec.owner, rec.name, viewerOf(req));
+      res.status(status).end();
+    });
+  r.put('/repositories/:id(\\d+)/environments/:env/secrets/:name', acceptById(201));
+  r.post('/repositories/:id(\\d+)/environments/:env/variables', acceptById(201));
   r.put('/repos/:owner/:repo/environments/:env/secrets/:name', accept(201));
   r.post('/repos/:owner/:repo/actions/variables', accept(201));
   r.post('/repos/:owner/:repo/environments/:env/variables', accept(201));
