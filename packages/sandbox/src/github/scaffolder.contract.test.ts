@@ -101,11 +101,12 @@ describe('Backstage scaffolder GitHub actions against the sandbox', () => {
       input: { repoUrl: `${host}?owner=acme&repo=scaffolded-svc`, workflowId: 'ci.yaml', branchOrTagName: 'main' } as any,
     });
     await action.handler(ctx);
-    await eventually(async () =>
+    const done = await eventually(async () =>
       env.parts.service.data.workflowRuns.some(
         r => r.repo === 'scaffolded-svc' && r.event === 'workflow_dispatch' && r.status === 'completed' && r.conclusion === 'success',
       ),
     );
+    expect(done).toBe(true);
   });
 
   it('publish:github:pull-request opens a PR with the workspace changes', async () => {
