@@ -256,6 +256,8 @@ export type GithubData = {
   deliveries: DeliveryRecord[];
   environments: EnvironmentRecord[];
   protections: Record<string, any>; // owner/repo:branch -> request body
+  /** Deployment branch policies by `owner/repo:environment`. */
+  branchPolicies?: Record<string, Array<{ id: number; node_id: string; name: string; type: string }>>;
   tokens: Record<string, string>; // token -> login
   oauthCodes: Record<
     string,
@@ -288,6 +290,7 @@ export function emptyData(): GithubData {
     deliveries: [],
     environments: [],
     protections: {},
+    branchPolicies: {},
     tokens: {},
     oauthCodes: {},
     oauthDefaultLogin: 'alice',

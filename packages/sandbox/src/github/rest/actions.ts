@@ -371,7 +371,12 @@ export function actionsRouter(
   );
 
   // deployment branch policies of an environment (github:environment:create)
-  const policies = new Map<string, Array<{ id: number; node_id: string; name: string; type: string }>>();
+  const policies = {
+    get: (k: string) => (svc.data.branchPolicies ??= {})[k],
+    set: (k: string, v: NonNullable<typeof svc.data.branchPolicies>[string]) => {
+      (svc.data.branchPolicies ??= {})[k] = v;
+    },
+  };
   r.get(
     '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
     h((req, res) => {
