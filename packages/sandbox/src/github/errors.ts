@@ -60,6 +60,14 @@ export function h(
   ) => Promise<unknown> | unknown,
 ): express.RequestHandler {
   return (req, res, next) => {
+    // readable request-counter keys: drop the param patterns (`:number(\\d+)` → `:number`)
+    const route = req.route?.path;
+    if (typeof route === 'string') {
+      (req as any).sandboxRoute = `${req.baseUrl}${route.replace(
+        /\((?:[^()]|\([^()]*\))*\)\??/g,
+        '',
+      )}`;
+    }
     Promise.resolve()
       .then(() => fn(req, res))
       .catch(next);

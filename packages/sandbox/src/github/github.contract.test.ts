@@ -868,5 +868,8 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
       return snap['github GET /api/v3/repos/:owner/:repo/pulls'] === 2 && snap;
     });
     expect(counts['github GET /api/v3/repos/:owner/:repo/pulls']).toBe(2);
+    await alice.rest.pulls.get({ owner: 'acme', repo: 'demo', pull_number: 1 });
+    await eventually(async () => env.ctx.counters.snapshot()['github GET /api/v3/repos/:owner/:repo/pulls/:number'] === 1);
+    expect(env.ctx.counters.snapshot()['github GET /api/v3/repos/:owner/:repo/pulls/:number']).toBe(1);
   });
 });
