@@ -111,6 +111,20 @@ export class CiSimulator {
     return this.#limiter.run(() => this.onCommitNow(...args));
   }
 
+  /** Keeps the metadata bounded on long-running sandboxes (oldest finished entries go first). */
+  prune(limit = 5000) {
+    const d = this.svc.data;
+    const trim = <T>(list: T[], done: (x: T) => boolean, max: number): T[] => {
+      let extra = list.length - max;
+      if (extra <= 0) return list;
+      return list.filter(x => !(extra > 0 && done(x) && extra-- > 0));
+    };
+    d.runs = trim(d.runs, r => r.status === 'completed', limit);
+    d.statuses = trim(d.statuses, s => s.state !== 'pending', limit);
+    d.suites = trim(d.suites, s => s.status === 'completed', limit);
+    d.workflowRuns = trim(d.workflowRuns, r => r.status === 'completed', limit / 2);
+  }
+
   private async onCommitNow(
     rec: RepoRecord,
     sha: string,
@@ -126,6 +140,7 @@ export class CiSimulator {
         s.head_sha === sha &&
         s.app === S.SANDBOX_APP.slug,
     );
+    this.prune();
     // one tree listing and one commit read decide everything (cheap under bulk pushes)
     const files = await this.svc.ctx.git.listFiles(rec.owner, rec.name, sha);
     if (!existing) {

@@ -240,7 +240,7 @@ export function usersRouter(svc: GithubService): express.Router {
         req.params.repo,
         viewerOf(req),
       );
-      res.json(svc.serializeRepo(rec, viewerOf(req) ?? (null as any)));
+      res.json(svc.serializeRepo(rec, viewerOf(req)));
     }),
   );
 
