@@ -7,6 +7,8 @@ async function signInAsGuest(page: Page) {
   const enter = page.getByRole('button', { name: /enter/i });
   await expect(enter).toBeVisible();
   await enter.click();
+  // Signed in once the app shell replaces the sign-in page.
+  await expect(enter).toBeHidden();
 }
 
 test('guest sign-in shows the demo catalog', async ({ page }) => {

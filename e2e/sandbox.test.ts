@@ -1,0 +1,83 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// The demo services' ecosystem tabs, fed by the sandbox's simulated cluster and Argo CD
+// through Backstage's Kubernetes backend and Roadie's Argo CD backend (unchanged, only other
+// URLs in app-config.yaml).
+const artifacts = 'e2e/artifacts';
+const control = 'http://127.0.0.1:18081/_sandbox';
+
+async function signInAsGuest(page: Page) {
+  await page.goto('/');
+  const enter = page.getByRole('button', { name: /enter/i });
+  await expect(enter).toBeVisible();
+  await enter.click();
+  // Signed in once the app shell replaces the sign-in page.
+  await expect(enter).toBeHidden();
+}
+
+test('the Kubernetes and Argo CD tabs show a demo service', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+
+  await page.goto('/catalog/default/component/checkout/kubernetes');
+  await expect(
+    page.getByText('sandbox', { exact: true }).first(),
+  ).toBeVisible();
+  await expect(page.getByText(/^[1-9]\d* pods?$/).first()).toBeVisible();
+  await expect(page.getByText('No pods with errors')).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/kubernetes-tab.png`,
+    fullPage: true,
+  });
+
+  await page.goto('/catalog/default/component/checkout/argocd');
+  for (const app of ['checkout-dev', 'checkout-preprod', 'checkout-prod']) {
+    await expect(page.getByText(app, { exact: true }).first()).toBeVisible();
+  }
+  await expect(page.getByText('Healthy').first()).toBeVisible();
+  await expect(page.getByText('SYNCED').first()).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/argocd-tab.png`,
+    fullPage: true,
+  });
+});
+
+test('a chaos switch turns a service red within seconds', async ({
+  page,
+  request,
+}) => {
+  await signInAsGuest(page);
+  const chaos = await request.post(`${control}/chaos`, {
+    data: { service: 'recommender', env: 'dev', mode: 'crash' },
+  });
+  expect(chaos.ok()).toBeTruthy();
+  try {
+    // Kubernetes tab: the crashing pods are counted as pods with errors.
+    await expect(async () => {
+      await page.goto('/catalog/default/component/recommender/kubernetes');
+      await expect(page.getByText(/^[1-9]\d* pods? with errors$/)).toBeVisible({
+        timeout: 5_000,
+      });
+    }).toPass({ timeout: 90_000 });
+    await page.screenshot({
+      path: `${artifacts}/chaos-kubernetes-errors.png`,
+      fullPage: true,
+    });
+    // Argo CD tab: the dev application turns Degraded.
+    await expect(async () => {
+      await page.goto('/catalog/default/component/recommender/argocd');
+      await expect(page.getByText('Degraded').first()).toBeVisible({
+        timeout: 5_000,
+      });
+    }).toPass({ timeout: 90_000 });
+    await page.screenshot({
+      path: `${artifacts}/chaos-argocd-degraded.png`,
+      fullPage: true,
+    });
+  } finally {
+    await request.post(`${control}/chaos`, {
+      data: { service: 'recommender', env: 'dev', mode: 'none' },
+    });
+  }
+});
