@@ -3,9 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 // Roadie's Argo CD backend service and Backstage config are root dependencies (packages/backend
 // uses them); the sandbox only needs them for this contract test.
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { ArgoService } from '@roadiehq/backstage-plugin-argo-cd-node';
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';

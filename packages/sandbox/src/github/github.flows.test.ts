@@ -253,7 +253,6 @@ describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)
 
 describe('publish:github:pull-request (octokit-plugin-create-pull-request)', () => {
   it('creates a branch, commit and PR through REST + GraphQL, and updates it', async () => {
-    // eslint-disable-next-line @backstage/no-undeclared-imports
     const { createPullRequest } = require('octokit-plugin-create-pull-request');
     const OctokitPR = Octokit.plugin(createPullRequest);
     const client = new OctokitPR({ log: quiet, auth: 'sandbox-bot-token', baseUrl: `${env.url}/api/v3` });
@@ -938,7 +937,6 @@ describe('OAuth app flow', () => {
     expect(wrongClient.status).toBe(404);
   });
   it('works with passport-github2, the strategy behind Backstage\'s GitHub provider', async () => {
-    // eslint-disable-next-line @backstage/no-undeclared-imports
     const { Strategy } = require('passport-github2');
     const redirect = 'http://localhost:7007/api/auth/github/handler/frame';
     const strategy = new Strategy(

@@ -1,6 +1,5 @@
 import express from 'express';
 // graphql 15 is installed in the workspace (a transitive dependency); see README.
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
 import type { GithubService } from './service';
 import type { Account, PullRecord, RepoRecord, ReviewRecord } from './state';

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-/* eslint-disable @backstage/no-undeclared-imports */
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import {

@@ -104,7 +104,6 @@ export function openapiErrors(
   body: unknown,
 ): string[] | null {
   if (!api) {
-    // eslint-disable-next-line @backstage/no-undeclared-imports
     api = require('@octokit/openapi/generated/api.github.com.json');
     const Ajv = require('ajv');
     const addFormats = require('ajv-formats');
@@ -154,7 +153,6 @@ let webhooksAjv: any;
 /** Validates a webhook payload against @octokit/openapi-webhooks (`webhook-push`, `webhook-pull-request-opened`, …). */
 export function webhookErrors(schemaName: string, body: unknown): string[] | null {
   if (!webhooksAjv) {
-    // eslint-disable-next-line @backstage/no-undeclared-imports
     const doc = require('@octokit/openapi-webhooks/generated/api.github.com.json');
     const Ajv = require('ajv');
     const addFormats = require('ajv-formats');
