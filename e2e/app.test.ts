@@ -1,15 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-
-const artifacts = 'e2e/artifacts';
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: /enter/i });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  // Signed in once the app shell replaces the sign-in page.
-  await expect(enter).toBeHidden();
-}
+import { expect, test } from '@playwright/test';
+import { artifacts, signInAsGuest } from './helpers';
 
 test('guest sign-in shows the demo catalog', async ({ page }) => {
   await signInAsGuest(page);

@@ -1,19 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { artifacts, signInAsGuest } from './helpers';
 
 // The demo services' ecosystem tabs, fed by the sandbox's simulated cluster and Argo CD
 // through Backstage's Kubernetes backend and Roadie's Argo CD backend (unchanged, only other
 // URLs in app-config.yaml).
-const artifacts = 'e2e/artifacts';
 const control = 'http://127.0.0.1:18081/_sandbox';
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: /enter/i });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  // Signed in once the app shell replaces the sign-in page.
-  await expect(enter).toBeHidden();
-}
 
 test('the Kubernetes and Argo CD tabs show a demo service', async ({
   page,

@@ -7,18 +7,12 @@
 // Flags: --no-sandbox   start only Backstage (e.g. with app-config.production.yaml)
 //        --reset        start the sandbox from its seed, dropping its saved state
 //        anything else  passed to `backstage-cli repo start`
+import './lib/require-node.mjs';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-if (Number(process.versions.node.split('.')[0]) < 22) {
-  console.error(
-    `Node ${process.version} is too old: Backstage 1.55 needs Node 22 or 24. ` +
-      'Run ./scripts/dev or ./scripts/test, which set up a local Node 22.',
-  );
-  process.exit(1);
-}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const withSandbox = !args.includes('--no-sandbox');

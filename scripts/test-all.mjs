@@ -7,6 +7,7 @@
 // line, the sum of every test it ran: `N passed, N failed, N skipped`.
 //
 // Options: --skip-e2e, --only=<stage,...> (install,tsc,lint,config,jest,e2e)
+import './lib/require-node.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,18 +16,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-if (Number(process.versions.node.split('.')[0]) < 22) {
-  console.error(
-    `Node ${process.version} is too old: Backstage 1.55 needs Node 22 or 24. ` +
-      'Run ./scripts/dev or ./scripts/test, which set up a local Node 22.',
-  );
-  process.exit(1);
-}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const only = args.find(a => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find(a => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = stage =>
-  (!only || only.includes(stage)) && !(stage === 'e2e' && args.includes('--skip-e2e'));
+  (!only || only.includes(stage)) &&
+  !(stage === 'e2e' && args.includes('--skip-e2e'));
 const yarnJs = path.join(root, '.yarn/releases/yarn-4.13.0.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'openluffy-test-'));
 
@@ -42,7 +40,9 @@ function zero() {
 
 function fmt(ms) {
   const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 60
+    ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+    : `${s}s`;
 }
 
 function banner(text) {
@@ -59,15 +59,23 @@ function runStep(name, command, commandArgs, options = {}) {
   });
   const ok = r.status === 0;
   stages.push({ name, ok, ms: Date.now() - t0 });
-  console.log(`--- ${name}: ${ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${fmt(Date.now() - t0)}`);
+  console.log(
+    `--- ${name}: ${
+      ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`
+    } in ${fmt(Date.now() - t0)}`,
+  );
   return ok;
 }
 
-const yarn = (name, yarnArgs, options) => runStep(name, process.execPath, [yarnJs, ...yarnArgs], options);
+const yarn = (name, yarnArgs, options) =>
+  runStep(name, process.execPath, [yarnJs, ...yarnArgs], options);
 
 // 1. install
 if (want('install')) {
-  const ok = yarn('install', ['install', ...(process.env.CI ? ['--immutable'] : [])]);
+  const ok = yarn('install', [
+    'install',
+    ...(process.env.CI ? ['--immutable'] : []),
+  ]);
   if (!ok) finish();
 }
 
@@ -81,14 +89,30 @@ if (want('lint')) yarn('lint', ['lint:all']);
 // validated against every package's config schema (placeholder values for its env vars)
 if (want('config')) {
   const productionEnv = Object.fromEntries(
-    [...fs.readFileSync(path.join(root, 'app-config.production.yaml'), 'utf8').matchAll(/\$\{([A-Z0-9_]+)\}/g)].map(
-      m => [m[1], `placeholder-${m[1].toLowerCase()}`],
-    ),
+    [
+      ...fs
+        .readFileSync(path.join(root, 'app-config.production.yaml'), 'utf8')
+        .matchAll(/\$\{([A-Z0-9_]+)\}/g),
+    ].map(m => [m[1], `placeholder-${m[1].toLowerCase()}`]),
   );
-  yarn('config check', ['backstage-cli', 'config:check', '--strict', '--config', 'app-config.yaml']);
+  yarn('config check', [
+    'backstage-cli',
+    'config:check',
+    '--strict',
+    '--config',
+    'app-config.yaml',
+  ]);
   yarn(
     'config check (production)',
-    ['backstage-cli', 'config:check', '--strict', '--config', 'app-config.yaml', '--config', 'app-config.production.yaml'],
+    [
+      'backstage-cli',
+      'config:check',
+      '--strict',
+      '--config',
+      'app-config.yaml',
+      '--config',
+      'app-config.production.yaml',
+    ],
     { env: productionEnv },
   );
 }
@@ -97,20 +121,27 @@ if (want('config')) {
 // *.contract.test.* count as integration tests, the rest as unit tests)
 if (want('jest')) {
   const out = path.join(tmp, 'jest.json');
-  yarn('unit + integration tests (jest)', ['backstage-cli', 'repo', 'test', '--json', `--outputFile=${out}`], {
-    env: { CI: 'true' },
-  });
+  yarn(
+    'unit + integration tests (jest)',
+    ['backstage-cli', 'repo', 'test', '--json', `--outputFile=${out}`],
+    {
+      env: { CI: 'true' },
+    },
+  );
   if (fs.existsSync(out)) {
     const report = JSON.parse(fs.readFileSync(out, 'utf8'));
     for (const file of report.testResults) {
-      const kind = /\.(integration|contract)\.test\.[jt]sx?$/.test(file.name) ? 'integration' : 'unit';
+      const kind = /\.(integration|contract)\.test\.[jt]sx?$/.test(file.name)
+        ? 'integration'
+        : 'unit';
       for (const t of file.assertionResults) {
         if (t.status === 'passed') suites[kind].passed++;
         else if (t.status === 'failed') suites[kind].failed++;
         else suites[kind].skipped++;
       }
       // A file that failed to run at all (syntax error, import error) has no assertions.
-      if (file.status === 'failed' && file.assertionResults.length === 0) suites[kind].failed++;
+      if (file.status === 'failed' && file.assertionResults.length === 0)
+        suites[kind].failed++;
     }
   } else {
     suites.unit.failed++;
@@ -150,9 +181,14 @@ async function e2e() {
   const t0 = Date.now();
   const name = 'e2e (playwright + chromium)';
   const busy = [];
-  for (const port of [3000, 7007, 18081, 18082, 18083, 18084]) if (await portBusy(port)) busy.push(port);
+  for (const port of [3000, 7007, 18081, 18082, 18083, 18084])
+    if (await portBusy(port)) busy.push(port);
   if (busy.length) {
-    console.error(`ports ${busy.join(', ')} are in use: stop the running \`yarn start\` first`);
+    console.error(
+      `ports ${busy.join(
+        ', ',
+      )} are in use: stop the running \`yarn start\` first`,
+    );
     stages.push({ name, ok: false, ms: 0 });
     suites.e2e.failed++;
     return;
@@ -160,25 +196,39 @@ async function e2e() {
   fs.mkdirSync(path.join(root, 'e2e/artifacts'), { recursive: true });
   const logFile = path.join(root, 'e2e/artifacts/stack.log');
   const log = fs.openSync(logFile, 'w');
-  const stack = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--reset'], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, BROWSER: 'none' },
-  });
+  const stack = spawn(
+    process.execPath,
+    [path.join(root, 'scripts/start.mjs'), '--reset'],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, BROWSER: 'none' },
+    },
+  );
   let alive = true;
   stack.on('exit', () => (alive = false));
   let ok = false;
   try {
-    await waitFor('http://localhost:7007/api/luffy/health', 420_000, () => alive);
+    await waitFor(
+      'http://localhost:7007/api/luffy/health',
+      420_000,
+      () => alive,
+    );
     await waitFor('http://localhost:3000', 300_000, () => alive);
-    console.log(`stack ready in ${fmt(Date.now() - t0)} (log: e2e/artifacts/stack.log)`);
+    console.log(
+      `stack ready in ${fmt(Date.now() - t0)} (log: e2e/artifacts/stack.log)`,
+    );
     const out = path.join(tmp, 'e2e.json');
-    const r = spawnSync(process.execPath, [yarnJs, 'playwright', 'test', '--reporter=list,json'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [yarnJs, 'playwright', 'test', '--reporter=list,json'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+      },
+    );
     ok = r.status === 0;
     if (fs.existsSync(out)) {
       const s = JSON.parse(fs.readFileSync(out, 'utf8')).stats ?? {};
@@ -190,7 +240,9 @@ async function e2e() {
     }
   } catch (e) {
     console.error(`e2e: ${e.message}; last lines of the stack log:`);
-    console.error(fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n'));
+    console.error(
+      fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n'),
+    );
     suites.e2e.failed++;
   } finally {
     try {
@@ -208,13 +260,19 @@ async function e2e() {
     }
   }
   stages.push({ name, ok, ms: Date.now() - t0 });
-  console.log(`--- ${name}: ${ok ? 'ok' : 'FAILED'} in ${fmt(Date.now() - t0)}`);
+  console.log(
+    `--- ${name}: ${ok ? 'ok' : 'FAILED'} in ${fmt(Date.now() - t0)}`,
+  );
 }
 
 function finish() {
   banner('summary');
   for (const s of stages) {
-    console.log(`${s.ok ? 'ok    ' : 'FAILED'}  ${s.name.padEnd(34)} ${fmt(s.ms).padStart(8)}`);
+    console.log(
+      `${s.ok ? 'ok    ' : 'FAILED'}  ${s.name.padEnd(34)} ${fmt(s.ms).padStart(
+        8,
+      )}`,
+    );
   }
   const total = zero();
   const parts = [];
@@ -226,6 +284,10 @@ function finish() {
   }
   const stagesOk = stages.every(s => s.ok);
   fs.rmSync(tmp, { recursive: true, force: true });
-  console.log(`tests (${parts.join(', ')}): ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  console.log(
+    `tests (${parts.join(', ')}): ${total.passed} passed, ${
+      total.failed
+    } failed, ${total.skipped} skipped`,
+  );
   process.exit(stagesOk && total.failed === 0 && total.passed > 0 ? 0 : 1);
 }
