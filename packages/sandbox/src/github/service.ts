@@ -68,6 +68,13 @@ export class GithubService {
     return a;
   }
 
+  /** The organization `login`; 404 when there is none (or it is a user). */
+  mustOrg(login: string): Account {
+    const a = this.account(login);
+    if (!a || a.type !== 'Organization') throw notFound();
+    return a;
+  }
+
   ensureAccount(
     login: string,
     type: AccountType,

@@ -353,8 +353,7 @@ export function hooksRouter(
       const rec = svc.writable(req.params.owner, req.params.repo, v, 'admin');
       return { owner: rec.owner, repo: rec.name as string | undefined };
     }
-    const org = svc.account(req.params.org);
-    if (!org || org.type !== 'Organization') throw notFound();
+    const org = svc.mustOrg(req.params.org);
     if (org.members?.[v.login] !== 'admin') throw new GhError(404, 'Not Found');
     return { owner: org.login, repo: undefined };
   };

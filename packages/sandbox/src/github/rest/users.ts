@@ -57,8 +57,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/users/:username',
     h((req, res) => {
-      const a = svc.account(req.params.username);
-      if (!a) throw notFound();
+      const a = svc.mustAccount(req.params.username);
       res.json(userJson(a));
     }),
   );
@@ -66,8 +65,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/orgs/:org',
     h((req, res) => {
-      const a = svc.account(req.params.org);
-      if (!a || a.type !== 'Organization') throw notFound();
+      const a = svc.mustOrg(req.params.org);
       res.json(S.orgFull(svc.urls(), a, counts(a).pub));
     }),
   );
@@ -92,8 +90,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/orgs/:org/members',
     h((req, res) => {
-      const a = svc.account(req.params.org);
-      if (!a || a.type !== 'Organization') throw notFound();
+      const a = svc.mustOrg(req.params.org);
       const members = Object.keys(a.members ?? {}).map(l => svc.simpleUser(l));
       res.json(paginate(req, res, members));
     }),
@@ -143,8 +140,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/users/:username/repos',
     h((req, res) => {
-      const a = svc.account(req.params.username);
-      if (!a) throw notFound();
+      const a = svc.mustAccount(req.params.username);
       res.json(
         paginate(
           req,
@@ -160,8 +156,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/orgs/:org/repos',
     h((req, res) => {
-      const a = svc.account(req.params.org);
-      if (!a || a.type !== 'Organization') throw notFound();
+      const a = svc.mustOrg(req.params.org);
       res.json(
         paginate(
           req,
@@ -214,8 +209,7 @@ export function usersRouter(svc: GithubService): express.Router {
     '/orgs/:org/repos',
     h(async (req, res) => {
       const v = needViewer(req);
-      const org = svc.account(req.params.org);
-      if (!org || org.type !== 'Organization') throw notFound();
+      const org = svc.mustOrg(req.params.org);
       if (!org.members?.[v.login])
         throw new GhError(
           403,
@@ -406,8 +400,7 @@ export function usersRouter(svc: GithubService): express.Router {
         req.params.repo,
         viewerOf(req),
       );
-      const a = svc.account(req.params.username);
-      if (!a) throw notFound();
+      const a = svc.mustAccount(req.params.username);
       const p = svc.permissions(rec, a);
       const permission = firstOf(
         [
@@ -483,16 +476,14 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/orgs/:org/installation',
     h((req, res) => {
-      const a = svc.account(req.params.org);
-      if (!a) throw notFound();
+      const a = svc.mustAccount(req.params.org);
       res.json(installation(a));
     }),
   );
   r.get(
     '/users/:username/installation',
     h((req, res) => {
-      const a = svc.account(req.params.username);
-      if (!a) throw notFound();
+      const a = svc.mustAccount(req.params.username);
       res.json(installation(a));
     }),
   );
