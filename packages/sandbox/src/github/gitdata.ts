@@ -106,6 +106,18 @@ function parseCommit(chunk: string): CommitInfo {
   };
 }
 
+/** One `git ls-tree -l` entry: `meta` is "mode type sha size" (size `-` for trees). */
+function lsTreeEntry(meta: string, path: string): TreeEntry {
+  const [mode, type, sha, size] = meta.trim().split(/\s+/);
+  return {
+    mode,
+    type: type as TreeEntry['type'],
+    sha,
+    size: size === '-' ? undefined : Number(size),
+    path,
+  };
+}
+
 function iso(d: string) {
   const t = new Date(d);
   return Number.isNaN(t.getTime())
@@ -209,14 +221,7 @@ export class GitData {
       .filter(Boolean)
       .map(line => {
         const [meta, p] = line.split('\t');
-        const [mode, type, sha, size] = meta.trim().split(/\s+/);
-        return {
-          mode,
-          type: type as TreeEntry['type'],
-          sha,
-          size: size === '-' ? undefined : Number(size),
-          path: p,
-        };
+        return lsTreeEntry(meta, p);
       });
   }
 
@@ -245,14 +250,7 @@ export class GitData {
     if (r.code !== 0 || !r.stdout) return undefined;
     const [meta, got] = r.stdout.split('\0')[0].split('\t');
     if (got !== clean) return undefined;
-    const [mode, type, sha, size] = meta.trim().split(/\s+/);
-    return {
-      mode,
-      type: type as TreeEntry['type'],
-      sha,
-      size: size === '-' ? undefined : Number(size),
-      path: clean,
-    };
+    return lsTreeEntry(meta, clean);
   }
 
   async blob(
