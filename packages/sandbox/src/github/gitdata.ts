@@ -107,14 +107,14 @@ function parseCommit(chunk: string): CommitInfo {
 }
 
 /** One `git ls-tree -l` entry: `meta` is "mode type sha size" (size `-` for trees). */
-function lsTreeEntry(meta: string, path: string): TreeEntry {
+function lsTreeEntry(meta: string, entryPath: string): TreeEntry {
   const [mode, type, sha, size] = meta.trim().split(/\s+/);
   return {
     mode,
     type: type as TreeEntry['type'],
     sha,
     size: size === '-' ? undefined : Number(size),
-    path,
+    path: entryPath,
   };
 }
 
