@@ -67,6 +67,30 @@ function badRequest(message: string) {
   return new ClusterError(400, 'BadRequest', message);
 }
 
+function methodNotAllowed() {
+  return new ClusterError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+  );
+}
+
+/**
+ * The body of a PUT or PATCH on a subresource (status, scale): PUT sends the
+ * whole object, PATCH applies to `current()`; any other method is a 405.
+ */
+function putOrPatchBody(req: express.Request, current: () => any): any {
+  const method = req.method.toUpperCase();
+  if (method === 'PUT') return parseBody(req);
+  if (method === 'PATCH')
+    return applyPatch(
+      patchTypeOf(req.headers['content-type']),
+      current(),
+      String(req.body ?? ''),
+    );
+  throw methodNotAllowed();
+}
+
 function parseBody(req: express.Request): any {
   const raw = typeof req.body === 'string' ? req.body : '';
   if (!raw.trim()) throw badRequest('Object ... is invalid: empty body');
@@ -187,12 +211,7 @@ export function createApiRouter(
     const method = req.method.toUpperCase();
     const { type } = t;
     if (type.virtual) {
-      if (method !== 'GET')
-        throw new ClusterError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
+      if (method !== 'GET') throw methodNotAllowed();
       serveMetrics(req, res, t);
       return;
     }
@@ -208,12 +227,7 @@ export function createApiRouter(
         return;
       }
       if (method === 'POST') {
-        if (type.namespaced && !ns)
-          throw new ClusterError(
-            405,
-            'MethodNotAllowed',
-            'the server does not allow this method on the requested resource',
-          );
+        if (type.namespaced && !ns) throw methodNotAllowed();
         const body = parseBody(req);
         checkBody(type, body, ns);
         if (type.namespaced)
@@ -244,11 +258,7 @@ export function createApiRouter(
         res.json(listOf(type, deleted));
         return;
       }
-      throw new ClusterError(
-        405,
-        'MethodNotAllowed',
-        'the server does not allow this method on the requested resource',
-      );
+      throw methodNotAllowed();
     }
 
     const name = t.name;
@@ -320,11 +330,7 @@ export function createApiRouter(
         return;
       }
       default:
-        throw new ClusterError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
+        throw methodNotAllowed();
     }
   }
 
@@ -501,12 +507,7 @@ export function createApiRouter(
     const existing = store.getRaw(type.resource, ns, name);
     if (!existing) throw notFound(type, name);
     if (t.sub === 'log') {
-      if (method !== 'GET')
-        throw new ClusterError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
+      if (method !== 'GET') throw methodNotAllowed();
       await serveLog(req, res, existing);
       return;
     }
@@ -515,20 +516,7 @@ export function createApiRouter(
         res.json(existing);
         return;
       }
-      let next: any;
-      if (method === 'PUT') next = parseBody(req);
-      else if (method === 'PATCH')
-        next = applyPatch(
-          patchTypeOf(req.headers['content-type']),
-          structuredClone(existing),
-          String(req.body ?? ''),
-        );
-      else
-        throw new ClusterError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
+      const next = putOrPatchBody(req, () => structuredClone(existing));
       res.json(
         store.replaceStatus(
           type.resource,
@@ -561,20 +549,7 @@ export function createApiRouter(
       res.json(scaleOf(existing));
       return;
     }
-    let scale: any;
-    if (method === 'PUT') scale = parseBody(req);
-    else if (method === 'PATCH')
-      scale = applyPatch(
-        patchTypeOf(req.headers['content-type']),
-        scaleOf(existing),
-        String(req.body ?? ''),
-      );
-    else
-      throw new ClusterError(
-        405,
-        'MethodNotAllowed',
-        'the server does not allow this method on the requested resource',
-      );
+    const scale = putOrPatchBody(req, () => scaleOf(existing));
     const replicas = scale?.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0)
       throw new ClusterError(
