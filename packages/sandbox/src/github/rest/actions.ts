@@ -4,7 +4,7 @@ import type { GithubService } from '../service';
 import type { CiSimulator } from '../ci';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
-import { needViewer, paginate, viewerOf, str } from './common';
+import { findInRepo, needViewer, paginate, viewerOf, str } from './common';
 import type { EnvironmentRecord, RepoRecord, RunRecord } from '../state';
 
 /** Actions workflows and runs, environments, secrets/variables (accepted, not stored in clear). */
@@ -159,13 +159,8 @@ export function actionsRouter(
     }),
   );
 
-  const runById = (rec: RepoRecord, id: string) => {
-    const run = svc.data.workflowRuns.find(
-      x => String(x.id) === id && x.owner === rec.owner && x.repo === rec.name,
-    );
-    if (!run) throw notFound();
-    return run;
-  };
+  const runById = (rec: RepoRecord, id: string) =>
+    findInRepo(svc.data.workflowRuns, rec, x => String(x.id) === id);
 
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)',
@@ -286,13 +281,11 @@ export function actionsRouter(
         req.params.repo,
         viewerOf(req),
       );
-      const e = svc.data.environments.find(
-        x =>
-          x.owner === rec.owner &&
-          x.repo === rec.name &&
-          x.name === req.params.name,
+      const e = findInRepo(
+        svc.data.environments,
+        rec,
+        x => x.name === req.params.name,
       );
-      if (!e) throw notFound();
       res.json(envJson(e));
     }),
   );
@@ -389,10 +382,7 @@ export function actionsRouter(
     '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
     h((req, res) => {
       const rec = svc.writable(req.params.owner, req.params.repo, viewerOf(req), 'admin');
-      const e = svc.data.environments.find(
-        x => x.owner === rec.owner && x.repo === rec.name && x.name === req.params.name,
-      );
-      if (!e) throw notFound();
+      const e = findInRepo(svc.data.environments, rec, x => x.name === req.params.name);
       if (!req.body?.name) throw missingField('DeploymentBranchPolicy', 'name');
       const key = `${rec.owner}/${rec.name}:${e.name}`;
       const id = svc.nextId();

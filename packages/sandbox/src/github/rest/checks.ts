@@ -2,8 +2,8 @@ import express from 'express';
 import { firstOf } from '../util';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
-import { GhError, h, notFound, missingField, validation } from '../errors';
-import { needViewer, paginate, viewerOf, str } from './common';
+import { GhError, h, missingField, validation } from '../errors';
+import { findInRepo, needViewer, paginate, viewerOf, str } from './common';
 import type { RepoRecord } from '../state';
 
 const RUN_STATUSES = [
@@ -79,13 +79,8 @@ export function checksRouter(svc: GithubService): express.Router {
     }),
   );
 
-  const runById = (rec: RepoRecord, id: number) => {
-    const run = svc.data.runs.find(
-      x => x.id === id && x.owner === rec.owner && x.repo === rec.name,
-    );
-    if (!run) throw notFound();
-    return run;
-  };
+  const runById = (rec: RepoRecord, id: number) =>
+    findInRepo(svc.data.runs, rec, x => x.id === id);
 
   r.get(
     '/repos/:owner/:repo/check-runs/:id(\\d+)',
@@ -212,13 +207,8 @@ export function checksRouter(svc: GithubService): express.Router {
     }),
   );
 
-  const suiteById = (rec: RepoRecord, id: number) => {
-    const s = svc.data.suites.find(
-      x => x.id === id && x.owner === rec.owner && x.repo === rec.name,
-    );
-    if (!s) throw notFound();
-    return s;
-  };
+  const suiteById = (rec: RepoRecord, id: number) =>
+    findInRepo(svc.data.suites, rec, x => x.id === id);
 
   r.get(
     '/repos/:owner/:repo/check-suites/:id(\\d+)',

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import express from 'express';
-import type { Account } from '../state';
+import type { Account, RepoRecord } from '../state';
 import type { GithubService } from '../service';
-import { GhError, badCredentials, requiresAuth } from '../errors';
+import { GhError, badCredentials, notFound, requiresAuth } from '../errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -176,6 +176,19 @@ export function paginate<T>(
   }
   if (links.length) res.set('link', links.join(', '));
   return items.slice((page - 1) * perPage, page * perPage);
+}
+
+/** The record of repository `rec` in `list` that `match` picks; 404 when there is none. */
+export function findInRepo<T extends { owner: string; repo: string }>(
+  list: readonly T[],
+  rec: RepoRecord,
+  match: (x: T) => boolean,
+): T {
+  const found = list.find(
+    x => x.owner === rec.owner && x.repo === rec.name && match(x),
+  );
+  if (!found) throw notFound();
+  return found;
 }
 
 export const str = (v: unknown): string | undefined =>
