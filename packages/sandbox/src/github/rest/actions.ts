@@ -4,7 +4,15 @@ import type { GithubService } from '../service';
 import type { CiSimulator } from '../ci';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
-import { findInRepo, needViewer, paginate, viewerOf, str } from './common';
+import {
+  findInRepo,
+  needViewer,
+  paginate,
+  readableRepo,
+  str,
+  viewerOf,
+  writableRepo,
+} from './common';
 import type { EnvironmentRecord, RepoRecord, RunRecord } from '../state';
 
 /** Actions workflows and runs, environments, secrets/variables (accepted, not stored in clear). */
@@ -27,11 +35,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/workflows',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const list = await ci.syncWorkflows(rec);
       res.json({
         total_count: list.length,
@@ -43,11 +47,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/workflows/:id',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(S.workflow(svc.urls(), await workflow(rec, req.params.id)));
     }),
   );
@@ -55,11 +55,7 @@ export function actionsRouter(
   r.put(
     '/repos/:owner/:repo/actions/workflows/:id/:action(enable|disable)',
     h(async (req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = writableRepo(svc, req);
       const w = await workflow(rec, req.params.id);
       w.state = req.params.action === 'enable' ? 'active' : 'disabled_manually';
       res.status(204).end();
@@ -121,11 +117,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/workflows/:id/runs',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const w = await workflow(rec, req.params.id);
       const list = filterRuns(
         req,
@@ -141,11 +133,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/runs',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const list = filterRuns(
         req,
         svc.data.workflowRuns.filter(
@@ -165,11 +153,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(ci.serializeRun(runById(rec, req.params.id)));
     }),
   );
@@ -177,11 +161,7 @@ export function actionsRouter(
   r.post(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/cancel',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = writableRepo(svc, req);
       const run = runById(rec, req.params.id);
       if (run.status === 'completed')
         throw new GhError(
@@ -196,11 +176,7 @@ export function actionsRouter(
   r.post(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/:what(rerun|rerun-failed-jobs)',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = writableRepo(svc, req);
       const run = runById(rec, req.params.id);
       if (run.status !== 'completed')
         throw new GhError(403, 'This workflow is already running');
@@ -212,11 +188,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/jobs',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const run = runById(rec, req.params.id);
       const u = svc.urls();
       const jobs = ['build', 'test'].map((name, i) => ({
@@ -259,11 +231,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/environments',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const list = svc.data.environments.filter(
         e => e.owner === rec.owner && e.repo === rec.name,
       );
@@ -276,11 +244,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/environments/:name',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const e = findInRepo(
         svc.data.environments,
         rec,
@@ -292,12 +256,7 @@ export function actionsRouter(
   r.put(
     '/repos/:owner/:repo/environments/:name',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       const b = req.body ?? {};
       if (
         b.wait_timer !== undefined &&
@@ -343,12 +302,7 @@ export function actionsRouter(
   r.delete(
     '/repos/:owner/:repo/environments/:name',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       const before = svc.data.environments.length;
       svc.data.environments = svc.data.environments.filter(
         x =>
@@ -373,7 +327,7 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
     h((req, res) => {
-      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const rec = readableRepo(svc, req);
       const list = policies.get(`${rec.owner}/${rec.name}:${req.params.name}`) ?? [];
       res.json({ total_count: list.length, branch_policies: list });
     }),
@@ -381,7 +335,7 @@ export function actionsRouter(
   r.post(
     '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
     h((req, res) => {
-      const rec = svc.writable(req.params.owner, req.params.repo, viewerOf(req), 'admin');
+      const rec = writableRepo(svc, req, 'admin');
       const e = findInRepo(svc.data.environments, rec, x => x.name === req.params.name);
       if (!req.body?.name) throw missingField('DeploymentBranchPolicy', 'name');
       const key = `${rec.owner}/${rec.name}:${e.name}`;
@@ -405,20 +359,20 @@ export function actionsRouter(
   r.get(
     '/repos/:owner/:repo/actions/secrets/public-key',
     h((req, res) => {
-      svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      readableRepo(svc, req);
       res.json(publicKey());
     }),
   );
   r.get(
     '/repos/:owner/:repo/environments/:env/secrets/public-key',
     h((req, res) => {
-      svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      readableRepo(svc, req);
       res.json(publicKey());
     }),
   );
   const accept = (status: number) =>
     h((req, res) => {
-      svc.writable(req.params.owner, req.params.repo, viewerOf(req));
+      writableRepo(svc, req);
       res.status(status).end();
     });
   r.put('/repos/:owner/:repo/actions/secrets/:name', accept(201));

@@ -3,7 +3,7 @@ import { firstOf } from '../util';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, missingField, validation } from '../errors';
-import { findInRepo, needViewer, paginate, viewerOf, str } from './common';
+import { findInRepo, needViewer, paginate, readableRepo, str } from './common';
 import type { RepoRecord } from '../state';
 
 const RUN_STATUSES = [
@@ -85,11 +85,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/check-runs/:id(\\d+)',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(svc.serializeRun(runById(rec, Number(req.params.id))));
     }),
   );
@@ -117,11 +113,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/check-runs/:id(\\d+)/annotations',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       runById(rec, Number(req.params.id));
       res.json([]);
     }),
@@ -160,11 +152,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)/check-runs',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const sha = await resolve(rec, req.params.ref);
       const all = str(req.query.filter) === 'all';
       const runs = filterRuns(
@@ -189,11 +177,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)/check-suites',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const sha = await resolve(rec, req.params.ref);
       const suites = svc.data.suites.filter(
         x => x.owner === rec.owner && x.repo === rec.name && x.head_sha === sha,
@@ -213,11 +197,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/check-suites/:id(\\d+)',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(svc.serializeSuite(suiteById(rec, Number(req.params.id))));
     }),
   );
@@ -225,11 +205,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/check-suites/:id(\\d+)/check-runs',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const s = suiteById(rec, Number(req.params.id));
       const runs = filterRuns(
         req,
@@ -295,11 +271,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)/statuses',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const sha = await resolve(rec, req.params.ref);
       const list = svc.data.statuses
         .filter(
@@ -321,11 +293,7 @@ export function checksRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)/status',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const sha = await resolve(rec, req.params.ref);
       const statuses = svc.latestStatuses(rec.owner, rec.name, sha);
       const state = firstOf(

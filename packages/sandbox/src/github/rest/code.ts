@@ -3,7 +3,13 @@ import { firstOf } from '../util';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField, validation } from '../errors';
-import { needViewer, paginate, viewerOf, str } from './common';
+import {
+  needViewer,
+  paginate,
+  readableRepo,
+  str,
+  writableRepo,
+} from './common';
 import type { RepoRecord } from '../state';
 import type { TreeEntry } from '../gitdata';
 
@@ -117,11 +123,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/branches',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const refs = await svc.ctx.git.refs(rec.owner, rec.name, 'refs/heads/');
       const u = svc.urls();
       let list = refs.map(x => {
@@ -146,11 +148,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/branches/:branch(.+)/protection',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.protection(rec.owner, rec.name, req.params.branch);
       if (!p) throw new GhError(404, 'Branch not protected');
       res.json(protectionJson(rec, req.params.branch, p));
@@ -160,12 +158,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.put(
     '/repos/:owner/:repo/branches/:branch(.+)/protection',
     h(async (req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       const b = req.body ?? {};
       const missing = [
         'required_status_checks',
@@ -197,12 +190,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.delete(
     '/repos/:owner/:repo/branches/:branch(.+)/protection',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       const k = protectionKey(rec, req.params.branch);
       if (!svc.data.protections[k])
         throw new GhError(404, 'Branch not protected');
@@ -214,11 +202,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/branches/:branch(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const name = req.params.branch;
       const sha = await svc.ctx.git.resolve(
         rec.owner,
@@ -298,7 +282,7 @@ export function codeRouter(svc: GithubService): express.Router {
   };
 
   const getContents = async (req: express.Request, res: express.Response) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+    const rec = readableRepo(svc, req);
     const p = String(req.params.path ?? '').replace(/^\/+|\/+$/g, '');
     const ref = str(req.query.ref) ?? rec.default_branch;
     const sha = await svc.ctx.git.resolve(rec.owner, rec.name, ref);
@@ -343,11 +327,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/readme',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const ref = str(req.query.ref) ?? rec.default_branch;
       const list = (await svc.git.tree(rec.owner, rec.name, ref)) ?? [];
       const e = list.find(
@@ -435,7 +415,7 @@ export function codeRouter(svc: GithubService): express.Router {
   // ------------------------------------------------------------------ archives (Backstage readTree)
   const archive = (format: 'tar.gz' | 'zip') =>
     h(async (req, res) => {
-      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const rec = readableRepo(svc, req);
       const ref = req.params.ref || rec.default_branch;
       const sha = await svc.ctx.git.resolve(rec.owner, rec.name, ref);
       if (!sha) throw notFound();
@@ -463,11 +443,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const ref = str(req.query.sha) ?? rec.default_branch;
       const sha = await svc.ctx.git.resolve(rec.owner, rec.name, ref);
       if (!sha) {
@@ -506,11 +482,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)/pulls',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const sha = await resolveOr404(rec, req.params.ref);
       const prs = svc
         .pulls(rec.owner, rec.name)
@@ -522,11 +494,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/commits/:ref(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const ref = req.params.ref;
       const sha = await resolveOr404(rec, ref);
       const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
@@ -560,11 +528,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/compare/:spec(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const m = /^(.+?)\.\.\.?(.+)$/.exec(req.params.spec);
       if (!m) throw notFound();
       const strip = (x: string) => (x.includes(':') ? x.split(':')[1] : x);
@@ -640,11 +604,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/git/ref/:ref(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const ref = `refs/${req.params.ref}`;
       const refs = await svc.ctx.git.refs(rec.owner, rec.name, ref);
       const hit = refs.find(x => x.ref === ref);
@@ -661,7 +621,7 @@ export function codeRouter(svc: GithubService): express.Router {
   );
 
   const listRefs = async (req: express.Request, res: express.Response) => {
-    const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+    const rec = readableRepo(svc, req);
     const prefix = req.params.ref ? `refs/${req.params.ref}` : 'refs/';
     const refs = (await svc.ctx.git.refs(rec.owner, rec.name)).filter(
       x =>
@@ -687,11 +647,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/git/matching-refs/:ref(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const prefix = `refs/${req.params.ref}`;
       const refs = (await svc.ctx.git.refs(rec.owner, rec.name)).filter(x =>
         x.ref.startsWith(prefix),
@@ -777,11 +733,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/git/commits/:sha',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       if (
         (await svc.git.objectType(rec.owner, rec.name, req.params.sha)) !==
         'commit'
@@ -854,11 +806,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/git/trees/:sha(.+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const recursive =
         !!req.query.recursive &&
         req.query.recursive !== '0' &&
@@ -942,11 +890,7 @@ export function codeRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/git/blobs/:sha',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       if (
         (await svc.git.objectType(rec.owner, rec.name, req.params.sha)) !==
         'blob'

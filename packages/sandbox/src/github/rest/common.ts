@@ -178,6 +178,17 @@ export function paginate<T>(
   return items.slice((page - 1) * perPage, page * perPage);
 }
 
+/** The repository of the path (`:owner/:repo`) if the viewer may read it; 404 otherwise. */
+export const readableRepo = (svc: GithubService, req: express.Request) =>
+  svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+
+/** The repository of the path (`:owner/:repo`) if the viewer may write it (`level`). */
+export const writableRepo = (
+  svc: GithubService,
+  req: express.Request,
+  level?: 'push' | 'admin',
+) => svc.writable(req.params.owner, req.params.repo, viewerOf(req), level);
+
 /** The record of repository `rec` in `list` that `match` picks; 404 when there is none. */
 export function findInRepo<T extends { owner: string; repo: string }>(
   list: readonly T[],

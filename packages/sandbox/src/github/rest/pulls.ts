@@ -2,7 +2,7 @@ import express from 'express';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
-import { needViewer, paginate, viewerOf, str } from './common';
+import { needViewer, paginate, readableRepo, str, viewerOf } from './common';
 import type { Account, PullRecord, RepoRecord, ReviewRecord } from '../state';
 
 export function pullSimpleJson(
@@ -181,11 +181,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const state = str(req.query.state) ?? 'open';
       let list = svc.pulls(rec.owner, rec.name);
       if (state !== 'all') list = list.filter(p => p.state === state);
@@ -237,11 +233,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       const accept = String(req.headers.accept ?? '');
       if (accept.includes('.diff') || accept.includes('.patch')) {
@@ -321,11 +313,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/files',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       await svc.refreshPull(p);
       const mb =
@@ -360,11 +348,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/commits',
     h(async (req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       await svc.refreshPull(p);
       const mb =
@@ -389,11 +373,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/merge',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       if (!p.merged_at) throw notFound();
       res.status(204).end();
@@ -494,7 +474,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/issues',
     h((req, res) => {
-      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const rec = readableRepo(svc, req);
       const state = str(req.query.state) ?? 'open';
       const list = svc
         .pulls(rec.owner, rec.name)
@@ -507,7 +487,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/issues/:number(\\d+)',
     h((req, res) => {
-      const rec = svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      const rec = readableRepo(svc, req);
       res.json(issueJson(svc, svc.pull(rec, Number(req.params.number))));
     }),
   );
@@ -524,11 +504,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/reviews',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       const list = svc.data.reviews.filter(
         x =>
@@ -544,11 +520,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/reviews/:id(\\d+)',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       const rv = svc.data.reviews.find(
         x =>
@@ -722,11 +694,7 @@ export function pullsRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/issues/:number(\\d+)/comments',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       const list = svc.data.comments.filter(
         c => c.owner === p.owner && c.repo === p.repo && c.number === p.number,

@@ -3,7 +3,13 @@ import { firstOf } from '../util';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
-import { needViewer, paginate, viewerOf } from './common';
+import {
+  needViewer,
+  paginate,
+  readableRepo,
+  viewerOf,
+  writableRepo,
+} from './common';
 import type { Account, RepoRecord } from '../state';
 
 /** Users, organizations, repository CRUD and topics, app installations, rate_limit. */
@@ -229,11 +235,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(svc.serializeRepo(rec, viewerOf(req)));
     }),
   );
@@ -241,12 +243,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.patch(
     '/repos/:owner/:repo',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       const b = req.body ?? {};
       for (const k of [
         'description',
@@ -280,12 +277,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.delete(
     '/repos/:owner/:repo',
     h(async (req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-        'admin',
-      );
+      const rec = writableRepo(svc, req, 'admin');
       await svc.deleteRepo(rec);
       res.status(204).end();
     }),
@@ -294,11 +286,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/topics',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json({ names: rec.topics });
     }),
   );
@@ -306,11 +294,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.put(
     '/repos/:owner/:repo/topics',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = writableRepo(svc, req);
       const names = req.body?.names;
       if (!Array.isArray(names)) throw missingField('Repository', 'names');
       const bad = names.filter(
@@ -337,11 +321,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.put(
     '/repos/:owner/:repo/subscription',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const u = svc.serializeRepo(rec);
       res.json({
         subscribed: !!req.body?.subscribed,
@@ -357,7 +337,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/languages',
     h((req, res) => {
-      svc.readable(req.params.owner, req.params.repo, viewerOf(req));
+      readableRepo(svc, req);
       res.json({});
     }),
   );
@@ -366,11 +346,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/collaborators',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const owner = svc.account(rec.owner)!;
       const logins =
         owner.type === 'Organization'
@@ -395,11 +371,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/collaborators/:username/permission',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       const a = svc.mustAccount(req.params.username);
       const p = svc.permissions(rec, a);
       const permission = firstOf(
@@ -465,11 +437,7 @@ export function usersRouter(svc: GithubService): express.Router {
   r.get(
     '/repos/:owner/:repo/installation',
     h((req, res) => {
-      const rec = svc.readable(
-        req.params.owner,
-        req.params.repo,
-        viewerOf(req),
-      );
+      const rec = readableRepo(svc, req);
       res.json(installation(svc.account(rec.owner)!));
     }),
   );
