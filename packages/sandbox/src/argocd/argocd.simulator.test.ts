@@ -8,6 +8,7 @@ import { setChaos, startSimulator } from '../simulator';
 import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
+import { silent, waiter } from './__testUtils__';
 
 /**
  * End to end with the real cluster store and simulator: the seeded apps become Synced and
@@ -16,21 +17,7 @@ import { APPLICATIONS } from './controller';
  */
 jest.setTimeout(60_000);
 
-const silent = { info() {}, warn() {}, error() {} };
-
-async function waitFor<T>(
-  fn: () => T | undefined | false,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
+const waitFor = waiter({ timeoutMs: 30_000, intervalMs: 50 });
 
 describe('argocd with the cluster simulator', () => {
   let dir: string;

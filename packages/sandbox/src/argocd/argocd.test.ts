@@ -1,14 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import YAML from 'yaml';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
-import { SandboxContext } from '../core/context';
+import type { SandboxContext } from '../core/context';
 import { startFamilyServer, type FamilyServer } from '../http/server';
 import { createArgoCdFamily } from '.';
-import { FakeCluster } from './testing';
-import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
+import type { FakeCluster } from './testing';
+import { BOT_AUTHOR } from '../seed';
 import { APPLICATIONS } from './controller';
+import { startSeededArgoContext } from './__testUtils__';
 
 const TOKEN = 'sandbox-argocd-token';
 // what Roadie's Argo CD backend sends (cross-fetch)
@@ -18,8 +16,6 @@ const HEADERS = {
   Accept: '*/*',
   'User-Agent': 'node-fetch/1.0',
 };
-
-const silent = { info() {}, warn() {}, error() {} };
 
 async function waitFor<T>(
   fn: () => T | undefined | false | Promise<T | undefined | false>,
@@ -46,9 +42,9 @@ async function waitFor<T>(
 jest.setTimeout(30_000);
 
 describe('argocd family', () => {
-  let dir: string;
   let ctx: SandboxContext;
   let cluster: FakeCluster;
+  let dispose: () => void;
   let srv: FamilyServer;
   let url: string;
 
@@ -85,24 +81,14 @@ describe('argocd family', () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-argocd-'));
-    ctx = new SandboxContext({
-      dataDir: dir,
-      timeScale: 50,
-      seed: false,
-      logger: silent,
-    });
-    cluster = new FakeCluster({ autoReady: true });
-    ctx.cluster = cluster;
-    await seedGitopsDemo(ctx);
+    ({ ctx, cluster, dispose } = await startSeededArgoContext('sbx-argocd-'));
     srv = await startFamilyServer(ctx, createArgoCdFamily(ctx), 0, '127.0.0.1');
     url = srv.url;
   });
 
   afterAll(async () => {
     await srv?.close();
-    ctx.clock.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    dispose?.();
   });
 
   it('syncs every seeded application to Synced and Healthy', async () => {

@@ -1,50 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { SandboxContext } from '../core/context';
-import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
+import type { SandboxContext } from '../core/context';
+import { BOT_AUTHOR } from '../seed';
 import { ArgoCdController, APPLICATIONS, isSubset } from './controller';
 import { parseRepoURL } from './source';
-import { FakeCluster } from './testing';
+import type { FakeCluster } from './testing';
+import { startSeededArgoContext, waiter } from './__testUtils__';
 
-const silent = { info() {}, warn() {}, error() {} };
-
-async function waitFor<T>(
-  fn: () => T | undefined | false,
-  what: string,
-): Promise<T> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
+const waitFor = waiter({ timeoutMs: 10_000, intervalMs: 20 });
 
 describe('ArgoCdController', () => {
-  let dir: string;
   let ctx: SandboxContext;
   let cluster: FakeCluster;
+  let dispose: () => void;
   let controller: ArgoCdController | undefined;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-argoctl-'));
-    ctx = new SandboxContext({
-      dataDir: dir,
-      timeScale: 50,
-      seed: false,
-      logger: silent,
-    });
-    cluster = new FakeCluster({ autoReady: true });
-    ctx.cluster = cluster;
-    await seedGitopsDemo(ctx);
+    ({ ctx, cluster, dispose } = await startSeededArgoContext('sbx-argoctl-'));
   });
 
   afterEach(async () => {
     await controller?.stop();
-    ctx.clock.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    dispose?.();
   });
 
   it('recovers operations after a restart', async () => {

@@ -1,38 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 // Roadie's Argo CD backend service and Backstage config are root dependencies (packages/backend
 // uses them); the sandbox only needs them for this contract test.
 import { ArgoService } from '@roadiehq/backstage-plugin-argo-cd-node';
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
-import { SandboxContext } from '../core/context';
+import type { SandboxContext } from '../core/context';
 import { startFamilyServer, type FamilyServer } from '../http/server';
-import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
+import { BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
-import { FakeCluster } from './testing';
+import type { FakeCluster } from './testing';
+import { startSeededArgoContext, waiter } from './__testUtils__';
 
 jest.setTimeout(30_000);
 
-async function waitFor<T>(
-  fn: () => T | undefined | false,
-  what: string,
-): Promise<T> {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
+const waitFor = waiter({ timeoutMs: 15_000, intervalMs: 25 });
 
 describe("contract: Roadie's Argo CD backend service against the sandbox", () => {
-  let dir: string;
   let ctx: SandboxContext;
   let cluster: FakeCluster;
+  let dispose: () => void;
   let srv: FamilyServer;
   let argo: ArgoService;
 
@@ -47,16 +34,7 @@ describe("contract: Roadie's Argo CD backend service against the sandbox", () =>
     });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-roadie-'));
-    ctx = new SandboxContext({
-      dataDir: dir,
-      timeScale: 50,
-      seed: false,
-      logger: { info() {}, warn() {}, error() {} },
-    });
-    cluster = new FakeCluster({ autoReady: true });
-    ctx.cluster = cluster;
-    await seedGitopsDemo(ctx);
+    ({ ctx, cluster, dispose } = await startSeededArgoContext('sbx-roadie-'));
     srv = await startFamilyServer(ctx, createArgoCdFamily(ctx), 0, '127.0.0.1');
     argo = serviceFor({
       name: 'sandbox',
@@ -74,8 +52,7 @@ describe("contract: Roadie's Argo CD backend service against the sandbox", () =>
 
   afterAll(async () => {
     await srv.close();
-    ctx.clock.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    dispose?.();
   });
 
   it('finds apps by name and by selector, and drops the instance for unknown apps', async () => {
