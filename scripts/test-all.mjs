@@ -33,6 +33,7 @@ process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??=
   'postgresql://postgres@127.0.0.1:5432';
 
 const stages = [];
+const failures = [];
 const suites = { unit: zero(), integration: zero(), e2e: zero() };
 function zero() {
   return { passed: 0, failed: 0, skipped: 0 };
@@ -136,8 +137,10 @@ if (want('jest')) {
         : 'unit';
       for (const t of file.assertionResults) {
         if (t.status === 'passed') suites[kind].passed++;
-        else if (t.status === 'failed') suites[kind].failed++;
-        else suites[kind].skipped++;
+        else if (t.status === 'failed') {
+          suites[kind].failed++;
+          failures.push(`${path.relative(root, file.name)} › ${t.fullName}`);
+        } else suites[kind].skipped++;
       }
       // A file that failed to run at all (syntax error, import error) has no assertions.
       if (file.status === 'failed' && file.assertionResults.length === 0)
@@ -267,6 +270,10 @@ async function e2e() {
 
 function finish() {
   banner('summary');
+  if (failures.length) {
+    console.log('failed tests:');
+    for (const f of failures.slice(0, 30)) console.log(`  ✕ ${f}`);
+  }
   for (const s of stages) {
     console.log(
       `${s.ok ? 'ok    ' : 'FAILED'}  ${s.name.padEnd(34)} ${fmt(s.ms).padStart(
