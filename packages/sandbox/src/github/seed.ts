@@ -38,24 +38,28 @@ spec:
   system: acme-shop
 `;
 
+/** acme/checkout's package.json, with express at `expressRange` (the seed PR bumps it). */
+const checkoutPackageJson = (expressRange: string) =>
+  `${JSON.stringify(
+    {
+      name: 'checkout',
+      version: '1.4.0',
+      private: true,
+      main: 'src/index.js',
+      scripts: { start: 'node src/index.js', test: 'node --test' },
+      dependencies: { express: expressRange },
+    },
+    null,
+    2,
+  )}\n`;
+
 const SERVICES: ServiceSpec[] = [
   {
     name: 'checkout',
     description: 'Checkout API of the acme shop (Node.js)',
     stack: 'node',
     files: {
-      'package.json': `${JSON.stringify(
-        {
-          name: 'checkout',
-          version: '1.4.0',
-          private: true,
-          main: 'src/index.js',
-          scripts: { start: 'node src/index.js', test: 'node --test' },
-          dependencies: { express: '^4.18.2' },
-        },
-        null,
-        2,
-      )}\n`,
+      'package.json': checkoutPackageJson('^4.18.2'),
       'src/index.js': `const express = require('express');
 
 const app = express();
@@ -319,18 +323,7 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
     body: 'Keeps express on the latest 4.x release.',
     message: 'Bump express from 4.18.2 to 4.21.2',
     files: {
-      'package.json': `${JSON.stringify(
-        {
-          name: 'checkout',
-          version: '1.4.0',
-          private: true,
-          main: 'src/index.js',
-          scripts: { start: 'node src/index.js', test: 'node --test' },
-          dependencies: { express: '^4.21.2' },
-        },
-        null,
-        2,
-      )}\n`,
+      'package.json': checkoutPackageJson('^4.21.2'),
     },
   });
   await ensurePr(svc, 'acme', 'recommender', alice, {
