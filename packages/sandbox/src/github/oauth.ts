@@ -136,29 +136,30 @@ export function oauthRouter(svc: GithubService): express.Router {
 
 /** Control-API additions under /_sandbox/github. */
 export function githubControlRoutes(svc: GithubService) {
+  /** `body.login` if it names an existing account; otherwise answers 400 and returns undefined. */
+  const existingLogin = (req: express.Request, res: express.Response) => {
+    const login = req.body?.login;
+    if (typeof login !== 'string' || !svc.account(login)) {
+      res
+        .status(400)
+        .json({ error: 'login must name an existing sandbox user' });
+      return undefined;
+    }
+    return login;
+  };
   return (router: express.Router) => {
     router.get('/github/oauth-user', (_req, res) => {
       res.json({ login: svc.data.oauthDefaultLogin });
     });
     router.put('/github/oauth-user', (req, res) => {
-      const login = req.body?.login;
-      if (typeof login !== 'string' || !svc.account(login)) {
-        res
-          .status(400)
-          .json({ error: 'login must name an existing sandbox user' });
-        return;
-      }
+      const login = existingLogin(req, res);
+      if (!login) return;
       svc.data.oauthDefaultLogin = login;
       res.json({ login });
     });
     router.post('/github/tokens', (req, res) => {
-      const login = req.body?.login;
-      if (typeof login !== 'string' || !svc.account(login)) {
-        res
-          .status(400)
-          .json({ error: 'login must name an existing sandbox user' });
-        return;
-      }
+      const login = existingLogin(req, res);
+      if (!login) return;
       res.status(201).json({ login, token: svc.issueToken(login, 'ghp_') });
     });
     router.get('/github/summary', (_req, res) => {
