@@ -439,8 +439,7 @@ export class CiSimulator {
   serializeRun(run: RunRecord) {
     const rec = this.svc.repo(run.owner, run.repo)!;
     const w = this.svc.data.workflows.find(x => x.id === run.workflow_id);
-    const actor =
-      this.svc.account(run.actor) ?? this.svc.ensureAccount(run.actor, 'User');
+    const actor = this.svc.ensureAccount(run.actor, 'User');
     const prs = this.svc
       .openPullsForSha(run.owner, run.repo, run.head_sha)
       .map(p => this.svc.pullMinimal(p));

@@ -112,10 +112,7 @@ export class GithubService {
       ? statics[token]
       : this.data.tokens[token];
     if (!login) return undefined;
-    return (
-      this.account(login) ??
-      this.ensureAccount(login, login === 'luffy-bot' ? 'Bot' : 'User')
-    );
+    return this.ensureAccount(login, login === 'luffy-bot' ? 'Bot' : 'User');
   }
 
   issueToken(login: string, prefix = 'gho_'): string {
@@ -163,8 +160,7 @@ export class GithubService {
       return undefined;
     }
     if (!exists) return undefined;
-    const acct =
-      this.account(owner) ?? this.ensureAccount(owner, 'Organization');
+    const acct = this.ensureAccount(owner, 'Organization');
     return this.addRepoRecord(acct.login, clean, {});
   }
 
@@ -320,8 +316,7 @@ export class GithubService {
   }
 
   serializeRepo(rec: RepoRecord, viewer?: Viewer) {
-    const owner =
-      this.account(rec.owner) ?? this.ensureAccount(rec.owner, 'Organization');
+    const owner = this.ensureAccount(rec.owner, 'Organization');
     const open = this.data.pulls.filter(
       p => p.owner === rec.owner && p.repo === rec.name && p.state === 'open',
     ).length;
@@ -341,7 +336,7 @@ export class GithubService {
   }
 
   simpleUser(login: string) {
-    const a = this.account(login) ?? this.ensureAccount(login, 'User');
+    const a = this.ensureAccount(login, 'User');
     return S.simpleUser(this.urls(), a);
   }
 

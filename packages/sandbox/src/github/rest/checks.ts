@@ -280,11 +280,7 @@ export function checksRouter(svc: GithubService): express.Router {
         .sort((a, b) => b.id - a.id);
       res.json(
         paginate(req, res, list).map(s =>
-          S.status(
-            svc.urls(),
-            s,
-            svc.account(s.creator) ?? svc.ensureAccount(s.creator, 'User'),
-          ),
+          S.status(svc.urls(), s, svc.ensureAccount(s.creator, 'User')),
         ),
       );
     }),
@@ -315,7 +311,7 @@ export function checksRouter(svc: GithubService): express.Router {
           const { creator: _c, ...rest } = S.status(
             u,
             s,
-            svc.account(s.creator) ?? svc.ensureAccount(s.creator, 'User'),
+            svc.ensureAccount(s.creator, 'User'),
           );
           return {
             ...rest,

@@ -941,6 +941,6 @@ function svc_pullSimple(svc: GithubService, p: any) {
     p,
     svc.serializeRepo(rec),
     svc.account(p.owner)!,
-    svc.account(p.user) ?? svc.ensureAccount(p.user, 'User'),
+    svc.ensureAccount(p.user, 'User'),
   );
 }

@@ -17,7 +17,7 @@ export function pullSimpleJson(
     p,
     repo as S.Schemas['full-repository'],
     svc.account(p.owner)!,
-    svc.account(p.user) ?? svc.ensureAccount(p.user, 'User'),
+    svc.ensureAccount(p.user, 'User'),
   );
 }
 
@@ -498,7 +498,7 @@ export function pullsRouter(svc: GithubService): express.Router {
       svc.urls(),
       rv,
       svc.account(rec.owner)!,
-      svc.account(rv.user) ?? svc.ensureAccount(rv.user, 'User'),
+      svc.ensureAccount(rv.user, 'User'),
     );
 
   r.get(
@@ -688,7 +688,7 @@ export function pullsRouter(svc: GithubService): express.Router {
       svc.urls(),
       c,
       svc.account(rec.owner)!,
-      svc.account(c.user) ?? svc.ensureAccount(c.user, 'User'),
+      svc.ensureAccount(c.user, 'User'),
     );
 
   r.get(
