@@ -501,6 +501,18 @@ export function pullsRouter(svc: GithubService): express.Router {
       svc.ensureAccount(rv.user, 'User'),
     );
 
+  const reviewById = (p: PullRecord, id: number) => {
+    const rv = svc.data.reviews.find(
+      x =>
+        x.id === id &&
+        x.number === p.number &&
+        x.owner === p.owner &&
+        x.repo === p.repo,
+    );
+    if (!rv) throw notFound();
+    return rv;
+  };
+
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/reviews',
     h((req, res) => {
@@ -522,14 +534,7 @@ export function pullsRouter(svc: GithubService): express.Router {
     h((req, res) => {
       const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
-      const rv = svc.data.reviews.find(
-        x =>
-          x.id === Number(req.params.id) &&
-          x.number === p.number &&
-          x.owner === p.owner &&
-          x.repo === p.repo,
-      );
-      if (!rv) throw notFound();
+      const rv = reviewById(p, Number(req.params.id));
       res.json(reviewJson(rec, rv));
     }),
   );
@@ -654,14 +659,7 @@ export function pullsRouter(svc: GithubService): express.Router {
       const v = needViewer(req);
       const rec = svc.writable(req.params.owner, req.params.repo, v);
       const p = svc.pull(rec, Number(req.params.number));
-      const rv = svc.data.reviews.find(
-        x =>
-          x.id === Number(req.params.id) &&
-          x.number === p.number &&
-          x.owner === p.owner &&
-          x.repo === p.repo,
-      );
-      if (!rv) throw notFound();
+      const rv = reviewById(p, Number(req.params.id));
       rv.state = 'DISMISSED';
       svc.events.emit('review', p, rv, 'dismissed');
       res.json(reviewJson(rec, rv));
