@@ -364,6 +364,20 @@ export function hooksRouter(
     if (!found) throw notFound();
     return found;
   };
+  /** GitHub's `ping` event, to one hook (on creation and on POST .../pings). */
+  const ping = (
+    s: { owner: string; repo?: string },
+    hook: HookRecord,
+    req: express.Request,
+  ) =>
+    dispatcher.dispatch(
+      s.owner,
+      s.repo,
+      'ping',
+      { zen: 'Keep it logically awesome.' },
+      req.ghViewer?.login,
+      hook,
+    );
   const deliveryJson = (d: DeliveryRecord, full = false) => ({
     id: d.id,
     guid: d.guid,
@@ -426,14 +440,7 @@ export function hooksRouter(
           last_response: { code: null, status: 'unused', message: null },
         };
         svc.data.hooks.push(hook);
-        dispatcher.dispatch(
-          s.owner,
-          s.repo,
-          'ping',
-          { zen: 'Keep it logically awesome.' },
-          req.ghViewer?.login,
-          hook,
-        );
+        ping(s, hook, req);
         res.status(201).json(S.hook(svc.urls(), hook));
       }),
     );
@@ -472,14 +479,7 @@ export function hooksRouter(
       h((req, res) => {
         const s = scope(req);
         const hook = hookById(s, req.params.id);
-        dispatcher.dispatch(
-          s.owner,
-          s.repo,
-          'ping',
-          { zen: 'Keep it logically awesome.' },
-          req.ghViewer?.login,
-          hook,
-        );
+        ping(s, hook, req);
         res.status(204).end();
       }),
     );
