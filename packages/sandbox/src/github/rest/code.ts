@@ -28,6 +28,11 @@ export function codeRouter(svc: GithubService): express.Router {
     if (!sha) throw new GhError(422, `No commit found for SHA: ${rev}`);
     return sha;
   };
+  /** 404 unless `sha` names an object of `type` in `rec`. */
+  const objectOr404 = async (rec: RepoRecord, sha: string, type: string) => {
+    if ((await svc.git.objectType(rec.owner, rec.name, sha)) !== type)
+      throw notFound();
+  };
   const protectionKey = (rec: RepoRecord, branch: string) =>
     `${rec.owner}/${rec.name}:${branch}`;
 
@@ -734,11 +739,7 @@ export function codeRouter(svc: GithubService): express.Router {
     '/repos/:owner/:repo/git/commits/:sha',
     h(async (req, res) => {
       const rec = readableRepo(svc, req);
-      if (
-        (await svc.git.objectType(rec.owner, rec.name, req.params.sha)) !==
-        'commit'
-      )
-        throw notFound();
+      await objectOr404(rec, req.params.sha, 'commit');
       const c = await svc.commitInfo(rec.owner, rec.name, req.params.sha);
       if (!c) throw notFound();
       res.json(S.gitCommit(svc.urls(), full(rec), c));
@@ -891,11 +892,7 @@ export function codeRouter(svc: GithubService): express.Router {
     '/repos/:owner/:repo/git/blobs/:sha',
     h(async (req, res) => {
       const rec = readableRepo(svc, req);
-      if (
-        (await svc.git.objectType(rec.owner, rec.name, req.params.sha)) !==
-        'blob'
-      )
-        throw notFound();
+      await objectOr404(rec, req.params.sha, 'blob');
       const blob = (await svc.git.blob(rec.owner, rec.name, req.params.sha))!;
       if (/\.raw/.test(String(req.headers.accept ?? ''))) {
         res.type('application/vnd.github.raw; charset=utf-8').send(blob);
