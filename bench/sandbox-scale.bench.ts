@@ -1,0 +1,122 @@
+/*
+ * How the sandbox's Kubernetes API holds up as the simulated cluster grows: the request fan-out
+ * Backstage's Kubernetes backend makes for one entity (13 cluster-wide lists with a label
+ * selector), with 10 and with 1,000 services × 3 environments, side by side; plus the API's
+ * latency while the simulator settles 3,000 new deployments.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox } from '@openluffy/sandbox';
+
+const FAN_OUT = [
+  '/api/v1/pods',
+  '/api/v1/services',
+  '/api/v1/configmaps',
+  '/api/v1/limitranges',
+  '/api/v1/resourcequotas',
+  '/apis/apps/v1/deployments',
+  '/apis/apps/v1/replicasets',
+  '/apis/autoscaling/v2/horizontalpodautoscalers',
+  '/apis/batch/v1/jobs',
+  '/apis/batch/v1/cronjobs',
+  '/apis/networking.k8s.io/v1/ingresses',
+  '/apis/apps/v1/statefulsets',
+  '/apis/apps/v1/daemonsets',
+];
+const ENVS = ['dev', 'preprod', 'prod'];
+
+function median(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export async function run() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openluffy-bench-'));
+  const sandbox = await startSandbox({
+    dataDir,
+    seed: false,
+    timeScale: 50,
+    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
+    logger: { info() {}, warn() {}, error: console.error },
+  });
+  const kube = sandbox.urls.kubernetes;
+  const headers = { Authorization: `Bearer ${sandbox.ctx.tokens.kubernetes}` };
+  const get = async (p: string) => {
+    const res = await fetch(`${kube}${p}`, { headers });
+    if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);
+    return res.json();
+  };
+  const running = async () =>
+    (
+      await get(
+        '/api/v1/pods?labelSelector=openluffy.io%2Fcustomer%3Dload&fieldSelector=status.phase%3DRunning',
+      )
+    ).items.length;
+
+  async function seed(count: number) {
+    await fetch(`${kube}/_sandbox/seed/bulk`, { method: 'DELETE' });
+    const t0 = Date.now();
+    const res = await fetch(`${kube}/_sandbox/seed/bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count, envs: ENVS }),
+    });
+    if (!res.ok) throw new Error(`bulk seed: HTTP ${res.status}`);
+    const latencies: number[] = [];
+    while ((await running()) < count * ENVS.length) {
+      const t = Date.now();
+      await get(
+        '/api/v1/pods?labelSelector=backstage.io%2Fkubernetes-id%3Dsvc-0007',
+      );
+      latencies.push(Date.now() - t);
+    }
+    return { settleMs: Date.now() - t0, latencies };
+  }
+
+  async function fanOut(reps: number) {
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t = Date.now();
+      await Promise.all(
+        FAN_OUT.map(p =>
+          get(`${p}?labelSelector=backstage.io%2Fkubernetes-id%3Dsvc-0005`),
+        ),
+      );
+      times.push(Date.now() - t);
+    }
+    return median(times);
+  }
+
+  try {
+    const rows: Array<[number, number, number, number]> = [];
+    for (const count of [10, 1000]) {
+      const { settleMs, latencies } = await seed(count);
+      rows.push([
+        count,
+        await fanOut(20),
+        settleMs,
+        latencies.length ? Math.max(...latencies) : 0,
+      ]);
+    }
+    console.log(
+      'services×3 | fan-out (13 lists) median ms | settle ms | max API latency while settling ms',
+    );
+    for (const [count, fan, settle, max] of rows) {
+      console.log(
+        `${String(count).padStart(10)} | ${String(fan).padStart(27)} | ${String(
+          settle,
+        ).padStart(9)} | ${String(max).padStart(8)}`,
+      );
+    }
+    const [small, large] = rows;
+    console.log(
+      `ratio 1000/10: fan-out ×${(large[1] / Math.max(1, small[1])).toFixed(
+        1,
+      )} for ×100 services`,
+    );
+  } finally {
+    await sandbox.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
