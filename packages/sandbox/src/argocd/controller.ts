@@ -136,6 +136,20 @@ export function groupVersion(apiVersion: string) {
     : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
+/** The identity of a managed resource, keyed `group/kind/namespace/name` as Argo CD does. */
+function managedIdentity(o: KubeObject) {
+  const { group, version } = groupVersion(o.apiVersion);
+  const namespace = o.metadata.namespace ?? '';
+  return {
+    key: `${group}/${o.kind}/${namespace}/${o.metadata.name}`,
+    group,
+    version,
+    kind: o.kind,
+    namespace,
+    name: o.metadata.name,
+  };
+}
+
 /** Every field set in `target` has the same value in `live` (arrays: same length). */
 export function isSubset(target: unknown, live: unknown): boolean {
   if (target === null || target === undefined) return true;
@@ -662,11 +676,9 @@ export class ArgoCdController {
     const seen = new Set<string>();
     const types = new Set<string>();
     for (const t of targets) {
-      const { group, version } = groupVersion(t.apiVersion);
       const resource = this.cluster.resourceForKind(t.apiVersion, t.kind);
-      const key = `${group}/${t.kind}/${t.metadata.namespace ?? ''}/${
-        t.metadata.name
-      }`;
+      const id = managedIdentity(t);
+      const { key } = id;
       if (seen.has(key)) {
         conditions.push({
           type: 'RepeatedResourceWarning',
@@ -681,12 +693,7 @@ export class ArgoCdController {
           message: `The server could not find the requested resource: ${t.apiVersion}, Kind=${t.kind}`,
         });
         managed.push({
-          key,
-          group,
-          version,
-          kind: t.kind,
-          namespace: t.metadata.namespace ?? '',
-          name: t.metadata.name,
+          ...id,
           target: t,
           inSync: false,
           health: { status: 'Unknown' },
@@ -702,12 +709,7 @@ export class ArgoCdController {
       const inSync =
         !!live && isSubset(t, live) && this.#lastAppliedMatches(t, live);
       managed.push({
-        key,
-        group,
-        version,
-        kind: t.kind,
-        namespace: t.metadata.namespace ?? '',
-        name: t.metadata.name,
+        ...id,
         resource,
         target: t,
         live,
@@ -727,19 +729,11 @@ export class ArgoCdController {
       types,
       targets.map(t => t.metadata.namespace),
     )) {
-      const { group, version } = groupVersion(live.apiVersion);
-      const key = `${group}/${live.kind}/${live.metadata.namespace ?? ''}/${
-        live.metadata.name
-      }`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const id = managedIdentity(live);
+      if (seen.has(id.key)) continue;
+      seen.add(id.key);
       managed.push({
-        key,
-        group,
-        version,
-        kind: live.kind,
-        namespace: live.metadata.namespace ?? '',
-        name: live.metadata.name,
+        ...id,
         resource: this.cluster.resourceForKind(live.apiVersion, live.kind),
         live,
         inSync: false,
