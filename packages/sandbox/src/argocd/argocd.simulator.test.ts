@@ -133,12 +133,10 @@ describe('argocd with the cluster simulator', () => {
       'recommender-preprod healthy',
     );
     setChaos(ctx, 'recommender', 'preprod', 'crash');
-    const started = Date.now();
     await waitFor(
       () => state('recommender-preprod') === 'Synced/Degraded',
       `recommender-preprod Degraded (is ${state('recommender-preprod')})`,
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(app('recommender-preprod').status.health.message).toEqual(
       expect.any(String),
     );

