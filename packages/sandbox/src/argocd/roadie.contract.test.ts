@@ -45,8 +45,13 @@ describe("contract: Roadie's Argo CD backend service against the sandbox", () =>
       () =>
         cluster
           .list(APPLICATIONS, { namespace: 'argocd' })
-          .items.every(a => a.status?.history?.length),
-      'seeded apps synced',
+          .items.every(
+            a =>
+              a.status?.history?.length &&
+              a.status?.sync?.status === 'Synced' &&
+              a.status?.health?.status === 'Healthy',
+          ),
+      'seeded apps Synced and Healthy',
     );
   });
 
