@@ -72,3 +72,23 @@ test('a chaos switch turns a service red within seconds', async ({
     });
   }
 });
+
+test("GitHub sign-in runs against the sandbox's OAuth app", async ({
+  page,
+}) => {
+  await page.goto('/');
+  const popup = page.waitForEvent('popup');
+  await page
+    .getByText('Sign in with your GitHub account')
+    .locator('xpath=ancestor::li[1]')
+    .getByRole('button', { name: /sign in/i })
+    .click();
+  await popup;
+  // The sandbox signs in as its default OAuth user, alice = user:default/alice.
+  await page.goto('/settings');
+  await expect(page.getByText('Alice Martin').first()).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/github-sign-in.png`,
+    fullPage: true,
+  });
+});
