@@ -18,8 +18,10 @@ const args = process.argv.slice(2);
 const withSandbox = !args.includes('--no-sandbox');
 const sandboxArgs = args.includes('--reset') ? ['--reset'] : [];
 const backstageArgs = args.filter(a => a !== '--no-sandbox' && a !== '--reset');
+// Any sandbox port answers /_sandbox/ready; follow a GitHub port override (SANDBOX_GITHUB_PORT).
 const sandboxReadyUrl =
-  process.env.SANDBOX_READY_URL ?? 'http://127.0.0.1:18083/_sandbox/ready';
+  process.env.SANDBOX_READY_URL ??
+  `http://127.0.0.1:${process.env.SANDBOX_GITHUB_PORT ?? 18083}/_sandbox/ready`;
 
 const children = [];
 let stopping = false;
