@@ -113,17 +113,11 @@ export class LuffyStore {
     const query = this.db<IncidentRow>('luffy_incidents');
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.status?.length) query.whereIn('status', filter.status);
-    const [{ count }] = (await query
-      .clone()
-      .count({ count: '*' })) as unknown as Array<{ count: number | string }>;
-    const rows = await query
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(filter.limit ?? 100)
-      .offset(filter.offset ?? 0);
-    return { items: rows.map(toIncident), totalCount: Number(count) };
+    query.orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    return page(query, filter, toIncident);
   }
 
   async appendAudit(
@@ -148,15 +142,28 @@ export class LuffyStore {
     if (filter.actor) query.where('actor', filter.actor);
     if (filter.target) query.where('target', filter.target);
     if (filter.action) query.where('action', filter.action);
-    const [{ count }] = (await query
-      .clone()
-      .count({ count: '*' })) as unknown as Array<{ count: number | string }>;
-    const rows = await query
-      .orderBy('seq', 'desc')
-      .limit(filter.limit ?? 100)
-      .offset(filter.offset ?? 0);
-    return { items: rows.map(toAudit), totalCount: Number(count) };
+    query.orderBy('seq', 'desc');
+    return page(query, filter, toAudit);
   }
+}
+
+/**
+ * One page of an ordered, filtered query plus the total the filters match (counted without
+ * the ordering, limit and offset).
+ */
+async function page<Row extends {}, Item>(
+  query: Knex.QueryBuilder<Row, Row[]>,
+  filter: { limit?: number; offset?: number },
+  toItem: (row: Row) => Item,
+): Promise<ListResponse<Item>> {
+  const [{ count }] = (await query
+    .clone()
+    .clearOrder()
+    .count({ count: '*' })) as unknown as Array<{ count: number | string }>;
+  const rows = (await query
+    .limit(filter.limit ?? 100)
+    .offset(filter.offset ?? 0)) as Row[];
+  return { items: rows.map(toItem), totalCount: Number(count) };
 }
 
 // PostgreSQL returns Date, SQLite the stored epoch milliseconds (or a string).
