@@ -7,23 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox } from '@openluffy/sandbox';
+import {
+  BACKSTAGE_KUBERNETES_FAN_OUT as FAN_OUT,
+  startSandbox,
+} from '@openluffy/sandbox';
 
-const FAN_OUT = [
-  '/api/v1/pods',
-  '/api/v1/services',
-  '/api/v1/configmaps',
-  '/api/v1/limitranges',
-  '/api/v1/resourcequotas',
-  '/apis/apps/v1/deployments',
-  '/apis/apps/v1/replicasets',
-  '/apis/autoscaling/v2/horizontalpodautoscalers',
-  '/apis/batch/v1/jobs',
-  '/apis/batch/v1/cronjobs',
-  '/apis/networking.k8s.io/v1/ingresses',
-  '/apis/apps/v1/statefulsets',
-  '/apis/apps/v1/daemonsets',
-];
 const ENVS = ['dev', 'preprod', 'prod'];
 
 function median(xs: number[]) {

@@ -12,3 +12,4 @@ export {
   type SandboxOptions,
 } from './core/context';
 export type { Fault, Family } from './core/faults';
+export { BACKSTAGE_KUBERNETES_FAN_OUT } from './kubernetes/backstageFanOut';

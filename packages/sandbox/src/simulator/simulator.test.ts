@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { BACKSTAGE_KUBERNETES_FAN_OUT } from '../kubernetes/backstageFanOut';
 import { Pod } from 'kubernetes-models/v1';
 import {
   demoDeployment,
@@ -292,23 +293,8 @@ describe('bulk seeding', () => {
     expect(store.count('v1/pods')).toBeGreaterThanOrEqual(3000);
 
     // Backstage's fan-out for one entity: 13 cluster-wide lists with a label selector
-    const paths = [
-      '/api/v1/pods',
-      '/api/v1/services',
-      '/api/v1/configmaps',
-      '/api/v1/limitranges',
-      '/api/v1/resourcequotas',
-      '/apis/apps/v1/deployments',
-      '/apis/apps/v1/replicasets',
-      '/apis/autoscaling/v2/horizontalpodautoscalers',
-      '/apis/batch/v1/jobs',
-      '/apis/batch/v1/cronjobs',
-      '/apis/networking.k8s.io/v1/ingresses',
-      '/apis/apps/v1/statefulsets',
-      '/apis/apps/v1/daemonsets',
-    ];
     const results = await Promise.all(
-      paths.map(p =>
+      BACKSTAGE_KUBERNETES_FAN_OUT.map(p =>
         request(c.srv.url)
           .get(p)
           .query({ labelSelector: 'backstage.io/kubernetes-id=svc-0500' })
