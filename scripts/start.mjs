@@ -8,8 +8,8 @@
 //        --reset        start the sandbox from its seed, dropping its saved state
 //        anything else  passed to `backstage-cli repo start`
 import './lib/require-node.mjs';
+import { waitForUrl } from './lib/wait-for-url.mjs';
 import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -82,26 +82,6 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 process.on('SIGHUP', () => stop(0));
 
-async function waitFor(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError;
-  while (Date.now() < deadline && !stopping) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      lastError = new Error(`HTTP ${res.status}`);
-    } catch (e) {
-      lastError = e;
-    }
-    await sleep(300);
-  }
-  if (!stopping) {
-    throw new Error(
-      `${url} not ready after ${timeoutMs / 1000}s: ${lastError}`,
-    );
-  }
-}
-
 if (withSandbox) {
   run('sandbox', process.execPath, [
     path.join(root, 'packages/sandbox/bin/sandbox'),
@@ -109,9 +89,13 @@ if (withSandbox) {
   ]);
   const t0 = Date.now();
   try {
-    await waitFor(sandboxReadyUrl, 120_000);
+    await waitForUrl(sandboxReadyUrl, {
+      timeoutMs: 120_000,
+      intervalMs: 300,
+      abort: () => (stopping ? 'stopping' : undefined),
+    });
   } catch (e) {
-    console.error(`[start] ${e.message}`);
+    if (!stopping) console.error(`[start] ${e.message}`);
     stop(1);
   }
   if (!stopping) {

@@ -8,6 +8,7 @@
 //
 // Options: --skip-e2e, --only=<stage,...> (install,tsc,lint,config,jest,e2e)
 import './lib/require-node.mjs';
+import { waitForUrl } from './lib/wait-for-url.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -164,21 +165,6 @@ async function portBusy(port) {
   });
 }
 
-async function waitFor(url, timeoutMs, isAlive) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive()) throw new Error('the stack exited before it was ready');
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(1000);
-  }
-  throw new Error(`${url} not ready after ${timeoutMs / 1000}s`);
-}
-
 async function e2e() {
   banner('e2e (playwright + chromium)');
   const t0 = Date.now();
@@ -213,12 +199,18 @@ async function e2e() {
   stack.on('exit', () => (alive = false));
   let ok = false;
   try {
-    await waitFor(
-      'http://localhost:7007/api/luffy/health',
-      420_000,
-      () => alive,
-    );
-    await waitFor('http://localhost:3000', 300_000, () => alive);
+    const abort = () =>
+      alive ? undefined : 'the stack exited before it was ready';
+    await waitForUrl('http://localhost:7007/api/luffy/health', {
+      timeoutMs: 420_000,
+      intervalMs: 1000,
+      abort,
+    });
+    await waitForUrl('http://localhost:3000', {
+      timeoutMs: 300_000,
+      intervalMs: 1000,
+      abort,
+    });
     console.log(
       `stack ready in ${fmt(Date.now() - t0)} (log: e2e/artifacts/stack.log)`,
     );
