@@ -29,21 +29,16 @@ export class LuffyClient implements LuffyApi {
       limit?: number;
     } = {},
   ): Promise<ListResponse<Incident>> {
-    const query = new URLSearchParams();
-    if (options.status?.length) query.set('status', options.status.join(','));
-    if (options.entityRef) query.set('entity', options.entityRef);
-    if (options.limit) query.set('limit', String(options.limit));
-    return this.request(`/incidents${suffix(query)}`);
+    return this.request(`/incidents${incidentQuery(options)}`);
   }
 
   listEntityIncidents(
     entity: EntityName,
     options: { status?: IncidentStatus[]; limit?: number } = {},
   ): Promise<ListResponse<Incident>> {
-    const query = new URLSearchParams();
-    if (options.status?.length) query.set('status', options.status.join(','));
-    if (options.limit) query.set('limit', String(options.limit));
-    return this.request(`${entityPath(entity)}/incidents${suffix(query)}`);
+    return this.request(
+      `${entityPath(entity)}/incidents${incidentQuery(options)}`,
+    );
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
@@ -62,7 +57,16 @@ function entityPath({ namespace, kind, name }: EntityName): string {
   )}/${encodeURIComponent(name)}`;
 }
 
-function suffix(query: URLSearchParams): string {
+/** `?status=a,b&entity=<ref>&limit=n` for the set filters, or '' when none is set. */
+function incidentQuery(options: {
+  status?: IncidentStatus[];
+  entityRef?: string;
+  limit?: number;
+}): string {
+  const query = new URLSearchParams();
+  if (options.status?.length) query.set('status', options.status.join(','));
+  if (options.entityRef) query.set('entity', options.entityRef);
+  if (options.limit) query.set('limit', String(options.limit));
   const s = query.toString();
   return s ? `?${s}` : '';
 }
