@@ -13,3 +13,8 @@ export {
 } from './core/context';
 export type { Fault, Family } from './core/faults';
 export { BACKSTAGE_KUBERNETES_FAN_OUT } from './kubernetes/backstageFanOut';
+export {
+  waitFor,
+  type WaitForOptions,
+  type Truthy,
+} from './testing/waitFor';
