@@ -1,0 +1,3 @@
+module github.com/${{ values.repoOwner }}/${{ values.name }}
+
+go 1.22
