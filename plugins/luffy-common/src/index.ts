@@ -5,4 +5,5 @@
  */
 export * from './annotations';
 export * from './permissions';
+export * from './pullRequests';
 export * from './types';
