@@ -60,9 +60,26 @@ export interface Config {
     github?: {
       /**
        * Secret that verifies X-Hub-Signature-256 on POST /api/luffy/webhooks/github.
+       * Without it the route refuses every delivery (503) and the Pull requests tab polls.
        * @visibility secret
        */
       webhookSecret?: string;
+    };
+    pullRequests?: {
+      /**
+       * Whose GitHub identity approves and merges from the Pull requests tab.
+       * `user` (default): the signed-in user's own GitHub token, forwarded by the frontend
+       * from Backstage's SCM auth for that call only (never stored or logged), so branch
+       * protection and attribution are GitHub's. `integration`: the integration's token;
+       * the pull request comment and the audit row name the user it acted for.
+       */
+      actAs?: 'user' | 'integration';
+      /**
+       * How long the pull request list of an entity is served from the cache shared by all
+       * viewers before GitHub is asked again (webhook deliveries clear it at once).
+       * Default: 30 seconds.
+       */
+      cacheTtl?: HumanDuration | string;
     };
   };
 }
