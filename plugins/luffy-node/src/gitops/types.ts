@@ -1,0 +1,116 @@
+/** A file read from a GitOps repository. @public */
+export type GitFile = {
+  path: string;
+  /** UTF-8 content. */
+  content: string;
+  /** Blob sha. */
+  sha: string;
+};
+
+/** An entry of a folder listing. @public */
+export type GitFolderEntry = {
+  name: string;
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'submodule';
+  sha: string;
+};
+
+/**
+ * One change of a commit: new content for `path`, or `content: null` to delete it.
+ * @public
+ */
+export type GitFileChange = {
+  path: string;
+  content: string | null;
+  /** Executable bit; default `100644`. */
+  mode?: '100644' | '100755';
+};
+
+/** Result of `commitFiles`. @public */
+export type GitCommitResult = {
+  branch: string;
+  /** The new commit, or the unchanged head when nothing changed. */
+  commitSha: string;
+  /** The commit the change was based on. */
+  parentSha: string;
+  /** False when every file already had the given content (no commit made). */
+  changed: boolean;
+  /** Paths whose content actually changed. */
+  changedPaths: string[];
+};
+
+/** Result of `openPullRequest` / `revertCommit`. @public */
+export type GitPullRequestResult = {
+  number: number;
+  url: string;
+  branch: string;
+  base: string;
+  headSha: string;
+  /** False when an open PR for the branch already existed (it was updated instead). */
+  created: boolean;
+};
+
+/** Commit author/committer. @public */
+export type GitIdentity = { name: string; email: string };
+
+/**
+ * A GitHub repository holding manifests, edited through the git data API (one commit per change,
+ * however many files).
+ * @public
+ */
+export interface GitopsRepo {
+  readonly owner: string;
+  readonly repo: string;
+  /** The repository's default branch (cached). */
+  defaultBranch(): Promise<string>;
+  /** Head commit sha of a branch (`NotFoundError` if absent). */
+  branchSha(branch: string): Promise<string>;
+  /** A file's content and blob sha; `undefined` when it does not exist. */
+  readFile(path: string, options?: { ref?: string }): Promise<GitFile | undefined>;
+  /** Entries of a folder; `[]` when it does not exist. */
+  listFolder(path: string, options?: { ref?: string }): Promise<GitFolderEntry[]>;
+  /**
+   * Commits many files in ONE commit: blobs (inline in the tree) → tree → commit → ref update.
+   * 5 API calls for a small change (ref, commit, tree, commit, ref). `expectedHeadSha` (or the
+   * head read at the start) is checked: a concurrent push gives a `ConflictError` and nothing
+   * is written. When nothing changes, no commit is made (`changed: false`).
+   */
+  commitFiles(options: {
+    branch?: string;
+    message: string;
+    files: GitFileChange[];
+    expectedHeadSha?: string;
+    /** Create `branch` from this branch (default: the default branch) when it does not exist. */
+    createFrom?: string;
+    author?: GitIdentity;
+  }): Promise<GitCommitResult>;
+  /**
+   * Creates (or reuses) `branch` from `base`, commits `files` in one commit and opens a PR
+   * (or updates the open PR of that branch), adding `labels`.
+   */
+  openPullRequest(options: {
+    branch: string;
+    base?: string;
+    title: string;
+    body?: string;
+    message?: string;
+    files: GitFileChange[];
+    labels?: string[];
+    draft?: boolean;
+    author?: GitIdentity;
+  }): Promise<GitPullRequestResult>;
+  /**
+   * Opens a PR that reverts a commit (e.g. a merge commit, relative to its first parent), like
+   * `git revert -m 1`: every file the commit changed is put back to its state before. If a file
+   * changed again since, a `ConflictError` names it and nothing is written.
+   */
+  revertCommit(options: {
+    sha: string;
+    branch?: string;
+    base?: string;
+    title?: string;
+    body?: string;
+    labels?: string[];
+    author?: GitIdentity;
+  }): Promise<GitPullRequestResult>;
+}
