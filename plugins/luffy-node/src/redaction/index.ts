@@ -1,0 +1,8 @@
+export {
+  REDACTED,
+  Redactor,
+  isSecretName,
+  redactEnv,
+  redactText,
+  type RedactionStats,
+} from './redact';
