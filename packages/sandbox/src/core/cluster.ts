@@ -1,3 +1,16 @@
+import type {
+  IDeploymentSpec,
+  IDeploymentStatus,
+  IReplicaSetSpec,
+  IReplicaSetStatus,
+} from 'kubernetes-models/apps/v1';
+import type {
+  INamespaceSpec,
+  INamespaceStatus,
+  IPodSpec,
+  IPodStatus,
+} from 'kubernetes-models/v1';
+
 /**
  * The contract between the simulated cluster's object store (implemented in src/kubernetes/),
  * the simulator (src/simulator/) and the Argo CD controller (src/argocd/).
@@ -27,14 +40,24 @@ export type ObjectMeta = {
   [key: string]: unknown;
 };
 
-export type KubeObject = {
+/** A stored object whose spec and status have the given types. */
+export type KubeObjectOf<Spec, Status> = {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
-  spec?: any;
-  status?: any;
+  spec?: Spec;
+  status?: Status;
   [key: string]: unknown;
 };
+
+/** Any stored object; narrow it to one of the typed kinds below where the kind is known. */
+export type KubeObject = KubeObjectOf<any, any>;
+
+/** Typed views of the kinds the simulator drives (types from kubernetes-models). */
+export type DeploymentObject = KubeObjectOf<IDeploymentSpec, IDeploymentStatus>;
+export type ReplicaSetObject = KubeObjectOf<IReplicaSetSpec, IReplicaSetStatus>;
+export type PodObject = KubeObjectOf<IPodSpec, IPodStatus>;
+export type NamespaceObject = KubeObjectOf<INamespaceSpec, INamespaceStatus>;
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = { type: WatchEventType; object: KubeObject };
