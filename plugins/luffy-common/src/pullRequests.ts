@@ -7,7 +7,11 @@
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
 
 /** @public */
-export const MERGE_METHODS: readonly MergeMethod[] = ['squash', 'merge', 'rebase'];
+export const MERGE_METHODS: readonly MergeMethod[] = [
+  'squash',
+  'merge',
+  'rebase',
+];
 
 /** Label marking the healing engine's pull requests. @public */
 export const HEALING_LABEL = 'openluffy/healing';

@@ -16,9 +16,14 @@ export function createDeploymentsRouter(options: {
   const { httpAuth, pullRequests } = options;
   const router = Router();
   router.get('/entity/:namespace/:kind/:name/deployments', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const revision = req.query.revision;
-    if (revision !== undefined && (typeof revision !== 'string' || !/^[0-9a-f]{7,40}$/i.test(revision))) {
+    if (
+      revision !== undefined &&
+      (typeof revision !== 'string' || !/^[0-9a-f]{7,40}$/i.test(revision))
+    ) {
       throw new InputError('revision must be a git commit SHA');
     }
     res.json(

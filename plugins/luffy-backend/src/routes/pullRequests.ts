@@ -21,11 +21,18 @@ const mergeBody = z.object({
   method: z.enum(MERGE_METHODS as unknown as ['squash', 'merge', 'rebase']),
   sha: z
     .string()
-    .regex(/^[0-9a-f]{40}$/i, 'must be the 40-character head commit SHA you reviewed'),
+    .regex(
+      /^[0-9a-f]{40}$/i,
+      'must be the 40-character head commit SHA you reviewed',
+    ),
   githubToken: z.string().min(1).optional(),
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.infer<T> {
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
@@ -50,20 +57,38 @@ export function createPullRequestsRouter(options: {
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
 
-  router.get('/entity/:namespace/:kind/:name/pull-requests', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(await pullRequests.list(entityParams(req.params), { credentials }));
-  });
+  router.get(
+    '/entity/:namespace/:kind/:name/pull-requests',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      res.json(
+        await pullRequests.list(entityParams(req.params), { credentials }),
+      );
+    },
+  );
 
   router.get(
     '/entity/:namespace/:kind/:name/pull-requests/:repo/:number',
     async (req, res) => {
-      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-      const number = parse(numberParam, req.params.number, 'pull request number');
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const number = parse(
+        numberParam,
+        req.params.number,
+        'pull request number',
+      );
       res.json(
-        await pullRequests.get(entityParams(req.params), req.params.repo, number, {
-          credentials,
-        }),
+        await pullRequests.get(
+          entityParams(req.params),
+          req.params.repo,
+          number,
+          {
+            credentials,
+          },
+        ),
       );
     },
   );
@@ -72,7 +97,11 @@ export function createPullRequestsRouter(options: {
     '/entity/:namespace/:kind/:name/pull-requests/:repo/:number/merge',
     async (req, res) => {
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const number = parse(numberParam, req.params.number, 'pull request number');
+      const number = parse(
+        numberParam,
+        req.params.number,
+        'pull request number',
+      );
       const body = parse(mergeBody, req.body ?? {}, 'merge request');
       const headerToken = req.header(GITHUB_TOKEN_HEADER);
       res.json(

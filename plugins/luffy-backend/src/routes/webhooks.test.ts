@@ -90,7 +90,10 @@ describe('POST /webhooks/github', () => {
     ['another secret', sign(body, 'wrong-secret')],
     ['a signature of another body', sign(`${body} `)],
     ['a malformed header', 'sha256=zz'],
-    ['the sha1 form', `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`],
+    [
+      'the sha1 form',
+      `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`,
+    ],
   ])('refuses %s', async (_what, signature) => {
     const { server, received } = app();
     const res = await post(server, body, {
@@ -105,7 +108,11 @@ describe('POST /webhooks/github', () => {
   it('verifies the raw bytes, not a re-serialised JSON', async () => {
     const { server, received } = app();
     const spaced = JSON.stringify(JSON.parse(body), null, 2);
-    const res = await post(server, spaced, good('d-raw', 'pull_request', spaced));
+    const res = await post(
+      server,
+      spaced,
+      good('d-raw', 'pull_request', spaced),
+    );
     expect(res.status).toBe(202);
     expect(received).toHaveLength(1);
   });
@@ -177,7 +184,10 @@ describe('POST /webhooks/github', () => {
       }),
     );
     server.use(
-      MiddlewareFactory.create({ config: mockServices.rootConfig(), logger }).error(),
+      MiddlewareFactory.create({
+        config: mockServices.rootConfig(),
+        logger,
+      }).error(),
     );
     expect((await post(server, body, good('d-6'))).status).toBe(500);
     fail = false;

@@ -40,8 +40,12 @@ let webhooksMethods: WebhooksMethods | undefined;
  */
 function loadWebhooksMethods(): WebhooksMethods {
   if (!webhooksMethods) {
-    const candidates = (require.resolve.paths('@octokit/webhooks-methods') ?? [])
-      .map(dir => path.join(dir, '@octokit/webhooks-methods/dist-node/index.js'))
+    const candidates = (
+      require.resolve.paths('@octokit/webhooks-methods') ?? []
+    )
+      .map(dir =>
+        path.join(dir, '@octokit/webhooks-methods/dist-node/index.js'),
+      )
       .filter(file => fs.existsSync(file));
     if (!candidates.length) {
       throw new Error('@octokit/webhooks-methods is not installed');
@@ -99,7 +103,10 @@ export function createWebhooksRouter(options: {
 
   router.post(
     '/webhooks/github',
-    express.raw({ type: () => true, limit: options.maxBodyBytes ?? 5 * 1024 * 1024 }),
+    express.raw({
+      type: () => true,
+      limit: options.maxBodyBytes ?? 5 * 1024 * 1024,
+    }),
     async (req, res) => {
       if (!secret) {
         throw new ServiceUnavailableError(

@@ -208,7 +208,9 @@ export function createPullRequestService(
     }
     if (!data.source) {
       throw new NotAllowedError(
-        `No access to ${slug(watched.source!)} on GitHub (or it does not exist)`,
+        `No access to ${slug(
+          watched.source!,
+        )} on GitHub (or it does not exist)`,
       );
     }
     const items: PullRequestSummary[] = [];
@@ -234,9 +236,7 @@ export function createPullRequestService(
         data.source.nameWithOwner,
       );
       for (const pr of data.gitops.pullRequests.nodes) {
-        const files = (pr.files?.nodes ?? [])
-          .filter(Boolean)
-          .map(f => f!.path);
+        const files = (pr.files?.nodes ?? []).filter(Boolean).map(f => f!.path);
         const { relevant, environments } = gitopsEnvironments(watched, files);
         if (!relevant) continue;
         if (sameAsSource) {
@@ -344,7 +344,12 @@ export function createPullRequestService(
       try {
         files = (await client.octokit.paginate(
           client.octokit.rest.pulls.listFiles,
-          { owner: repo.owner, repo: repo.repo, pull_number: number, per_page: 100 },
+          {
+            owner: repo.owner,
+            repo: repo.repo,
+            pull_number: number,
+            per_page: 100,
+          },
         )) as GithubPullFile[];
       } catch (e) {
         throw toHttpError(e, `${slug(repo)}#${number}`);
@@ -393,19 +398,24 @@ export function createPullRequestService(
               `The branch moved since you reviewed it: ${full}#${number} is now at ${summary.headSha.slice(
                 0,
                 7,
-              )}, you reviewed ${request.sha.slice(0, 7)}. Reload the diff and review again.`,
+              )}, you reviewed ${request.sha.slice(
+                0,
+                7,
+              )}. Reload the diff and review again.`,
             );
           }
           if (!summary.allowedMergeMethods.includes(request.method)) {
             throw new InputError(
-              `${full} does not allow ${request.method} merges (allowed: ${summary.allowedMergeMethods.join(
-                ', ',
-              )})`,
+              `${full} does not allow ${
+                request.method
+              } merges (allowed: ${summary.allowedMergeMethods.join(', ')})`,
             );
           }
           if (summary.blockers.length) {
             throw new ConflictError(
-              `${full}#${number} cannot be merged now: ${summary.blockers.join(' ')}`,
+              `${full}#${number} cannot be merged now: ${summary.blockers.join(
+                ' ',
+              )}`,
             );
           }
 
@@ -529,7 +539,9 @@ export function createPullRequestService(
       const selector = a[ANNOTATION_ARGOCD_APP_SELECTOR];
       if (!name && !selector) {
         throw new InputError(
-          `${stringifyEntityRef(entity)} has no ${ANNOTATION_ARGOCD_APP_SELECTOR} or ${ANNOTATION_ARGOCD_APP_NAME} annotation: add one to follow its Argo CD applications`,
+          `${stringifyEntityRef(
+            entity,
+          )} has no ${ANNOTATION_ARGOCD_APP_SELECTOR} or ${ANNOTATION_ARGOCD_APP_NAME} annotation: add one to follow its Argo CD applications`,
         );
       }
       let apps: ArgoCdApplication[];
@@ -542,7 +554,11 @@ export function createPullRequestService(
       }
       const environments = apps
         .map(app => toEnvironment(app, entity.metadata.name, revision))
-        .sort((x, y) => envOrder(x.environment) - envOrder(y.environment) || x.environment.localeCompare(y.environment));
+        .sort(
+          (x, y) =>
+            envOrder(x.environment) - envOrder(y.environment) ||
+            x.environment.localeCompare(y.environment),
+        );
       return { environments, revision };
     },
 
@@ -562,14 +578,18 @@ export function createPullRequestService(
         const { items } = await catalog.getEntities(
           {
             filter: [
-              { [`metadata.annotations.${ANNOTATION_GITHUB_PROJECT_SLUG}`]: repo },
+              {
+                [`metadata.annotations.${ANNOTATION_GITHUB_PROJECT_SLUG}`]:
+                  repo,
+              },
               { [`metadata.annotations.${ANNOTATION_GITOPS_REPO}`]: repo },
             ],
             fields: ['kind', 'metadata.name', 'metadata.namespace'],
           },
           { credentials },
         );
-        for (const e of items) refs.add(stringifyEntityRef(e).toLocaleLowerCase('en-US'));
+        for (const e of items)
+          refs.add(stringifyEntityRef(e).toLocaleLowerCase('en-US'));
       } catch (e) {
         logger.warn('Could not look up the entities of a repository', {
           repo,
@@ -582,7 +602,16 @@ export function createPullRequestService(
   return service;
 }
 
-const ENV_ORDER = ['dev', 'development', 'test', 'qa', 'staging', 'preprod', 'prod', 'production'];
+const ENV_ORDER = [
+  'dev',
+  'development',
+  'test',
+  'qa',
+  'staging',
+  'preprod',
+  'prod',
+  'production',
+];
 function envOrder(env: string) {
   const i = ENV_ORDER.indexOf(env);
   return i === -1 ? ENV_ORDER.length : i;
@@ -591,7 +620,9 @@ function envOrder(env: string) {
 function toArgoError(e: unknown): Error {
   const err = toHttpError(e, 'Argo CD');
   if (err.name === 'Error' || err.name === 'TypeError') {
-    return new ServiceUnavailableError(`Argo CD is unavailable: ${err.message}`);
+    return new ServiceUnavailableError(
+      `Argo CD is unavailable: ${err.message}`,
+    );
   }
   return err;
 }

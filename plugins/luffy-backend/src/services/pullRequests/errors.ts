@@ -28,7 +28,10 @@ function githubMessage(e: unknown): string {
  * request detail (headers, tokens) reaches a response body.
  */
 export function toHttpError(e: unknown, what: string): Error {
-  if (e instanceof GithubRateLimitedError || (e as any)?.name === 'GithubRateLimitedError') {
+  if (
+    e instanceof GithubRateLimitedError ||
+    (e as any)?.name === 'GithubRateLimitedError'
+  ) {
     const r = e as GithubRateLimitedError;
     return new GithubRateLimitedError({
       host: r.host,
@@ -36,7 +39,10 @@ export function toHttpError(e: unknown, what: string): Error {
       kind: r.kind,
     });
   }
-  if (e instanceof GithubUnavailableError || (e as any)?.name === 'GithubUnavailableError') {
+  if (
+    e instanceof GithubUnavailableError ||
+    (e as any)?.name === 'GithubUnavailableError'
+  ) {
     return new ServiceUnavailableError(
       `GitHub is unavailable (${(e as Error).message}); try again shortly`,
     );
@@ -50,10 +56,13 @@ export function toHttpError(e: unknown, what: string): Error {
   ) {
     return e;
   }
-  const graphqlErrors = (e as { errors?: Array<{ type?: string; message?: string }> })
-    ?.errors;
+  const graphqlErrors = (
+    e as { errors?: Array<{ type?: string; message?: string }> }
+  )?.errors;
   if (Array.isArray(graphqlErrors) && graphqlErrors.length) {
-    if (graphqlErrors.some(g => g.type === 'NOT_FOUND' || g.type === 'FORBIDDEN')) {
+    if (
+      graphqlErrors.some(g => g.type === 'NOT_FOUND' || g.type === 'FORBIDDEN')
+    ) {
       return new NotAllowedError(
         `No access to ${what} on GitHub (or it does not exist): ${graphqlErrors
           .map(g => g.message)
@@ -76,7 +85,9 @@ export function toHttpError(e: unknown, what: string): Error {
   }
   if (status === 403 || status === 404) {
     return new NotAllowedError(
-      `No access to ${what} on GitHub (or it does not exist): ${githubMessage(e)}`,
+      `No access to ${what} on GitHub (or it does not exist): ${githubMessage(
+        e,
+      )}`,
     );
   }
   if (status !== undefined && status >= 500) {
@@ -84,7 +95,11 @@ export function toHttpError(e: unknown, what: string): Error {
       `GitHub answered ${status} for ${what}; try again shortly`,
     );
   }
-  if (status === undefined && isError(e) && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|fetch failed|socket/i.test(e.message)) {
+  if (
+    status === undefined &&
+    isError(e) &&
+    /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|fetch failed|socket/i.test(e.message)
+  ) {
     return new ServiceUnavailableError(
       `GitHub is unreachable for ${what}: ${e.message}`,
     );

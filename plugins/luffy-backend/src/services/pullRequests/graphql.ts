@@ -20,7 +20,10 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
     isDraft
     createdAt
     updatedAt
-    author { login avatarUrl }
+    author {
+      login
+      avatarUrl
+    }
     headRefName
     headRefOid
     baseRefName
@@ -30,7 +33,12 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
     mergeable
     mergeStateStatus
     reviewDecision
-    labels(first: 20) { nodes { name color } }
+    labels(first: 20) {
+      nodes {
+        name
+        color
+      }
+    }
     commits(last: 1) {
       nodes {
         commit {
@@ -40,8 +48,17 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
             contexts(first: 50) {
               nodes {
                 __typename
-                ... on CheckRun { name status conclusion detailsUrl }
-                ... on StatusContext { context state targetUrl }
+                ... on CheckRun {
+                  name
+                  status
+                  conclusion
+                  detailsUrl
+                }
+                ... on StatusContext {
+                  context
+                  state
+                  targetUrl
+                }
               }
             }
           }
@@ -75,21 +92,44 @@ export const LIST_QUERY = /* GraphQL */ `
     $withGitops: Boolean!
     $first: Int!
   ) {
-    source: repository(owner: $sourceOwner, name: $sourceName) @include(if: $withSource) {
+    source: repository(owner: $sourceOwner, name: $sourceName)
+      @include(if: $withSource) {
       ...LuffyRepository
-      pullRequests(states: OPEN, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      pullRequests(
+        states: OPEN
+        first: $first
+        orderBy: { field: UPDATED_AT, direction: DESC }
+      ) {
         totalCount
-        nodes { ...LuffyPullRequest }
+        nodes {
+          ...LuffyPullRequest
+        }
       }
     }
-    gitops: repository(owner: $gitopsOwner, name: $gitopsName) @include(if: $withGitops) {
+    gitops: repository(owner: $gitopsOwner, name: $gitopsName)
+      @include(if: $withGitops) {
       ...LuffyRepository
-      pullRequests(states: OPEN, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      pullRequests(
+        states: OPEN
+        first: $first
+        orderBy: { field: UPDATED_AT, direction: DESC }
+      ) {
         totalCount
-        nodes { ...LuffyPullRequest files(first: 100) { nodes { path } } }
+        nodes {
+          ...LuffyPullRequest
+          files(first: 100) {
+            nodes {
+              path
+            }
+          }
+        }
       }
     }
-    rateLimit { cost remaining resetAt }
+    rateLimit {
+      cost
+      remaining
+      resetAt
+    }
   }
   ${PULL_REQUEST_FIELDS}
   ${REPOSITORY_FIELDS}
@@ -103,7 +143,11 @@ export const ONE_QUERY = /* GraphQL */ `
       pullRequest(number: $number) {
         ...LuffyPullRequest
         state
-        files(first: 100) { nodes { path } }
+        files(first: 100) {
+          nodes {
+            path
+          }
+        }
       }
     }
   }
@@ -169,8 +213,16 @@ export type GqlPullRequest = {
 };
 
 export type ListQueryResult = {
-  source?: (GqlRepository & { pullRequests: { totalCount: number; nodes: GqlPullRequest[] } }) | null;
-  gitops?: (GqlRepository & { pullRequests: { totalCount: number; nodes: GqlPullRequest[] } }) | null;
+  source?:
+    | (GqlRepository & {
+        pullRequests: { totalCount: number; nodes: GqlPullRequest[] };
+      })
+    | null;
+  gitops?:
+    | (GqlRepository & {
+        pullRequests: { totalCount: number; nodes: GqlPullRequest[] };
+      })
+    | null;
   rateLimit?: { cost: number; remaining: number; resetAt: string } | null;
 };
 
@@ -248,9 +300,7 @@ export function mapChecks(pr: GqlPullRequest): PullRequestSummary['checks'] {
 }
 
 /** Why Approve & Merge cannot go ahead now (GitHub would refuse, or should not be asked). */
-export function blockersOf(
-  pr: Omit<PullRequestSummary, 'blockers'>,
-): string[] {
+export function blockersOf(pr: Omit<PullRequestSummary, 'blockers'>): string[] {
   const blockers: string[] = [];
   if (pr.isDraft) blockers.push('The pull request is a draft.');
   if (pr.mergeable === 'conflicting' || pr.mergeState === 'dirty') {
