@@ -4,4 +4,3 @@
  * @packageDocumentation
  */
 export { luffyPlugin as default } from './plugin';
-export { LuffyStore } from './database/LuffyStore';

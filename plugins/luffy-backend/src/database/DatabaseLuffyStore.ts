@@ -9,6 +9,13 @@ import type {
   IncidentStatus,
   ListResponse,
 } from '@openluffy/plugin-luffy-common';
+import type {
+  AuditFilter,
+  IncidentFilter,
+  LuffyStore,
+  NewAuditEvent,
+  NewIncident,
+} from './types';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 
@@ -44,42 +51,25 @@ type AuditRow = {
   created_at: string | number | Date;
 };
 
-export type IncidentFilter = {
-  status?: IncidentStatus[];
-  entityRef?: string;
-  limit?: number;
-  offset?: number;
-};
-
-export type AuditFilter = {
-  actor?: string;
-  target?: string;
-  action?: string;
-  limit?: number;
-  offset?: number;
-};
-
 /**
- * The plugin's persistent state (incidents and audit events) in its own database: SQLite by
- * default, PostgreSQL in production. Engine differences stay inside this class.
+ * {@link LuffyStore} in the plugin's own database: SQLite by default, PostgreSQL in
+ * production. Engine differences stay inside this class.
  */
-export class LuffyStore {
+export class DatabaseLuffyStore implements LuffyStore {
   private constructor(private readonly db: Knex) {}
 
   static async create(options: {
     database: DatabaseService;
     skipMigrations?: boolean;
-  }): Promise<LuffyStore> {
+  }): Promise<DatabaseLuffyStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip && !options.skipMigrations) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new LuffyStore(client);
+    return new DatabaseLuffyStore(client);
   }
 
-  async insertIncident(
-    input: Omit<Incident, 'id' | 'createdAt' | 'updatedAt'>,
-  ): Promise<Incident> {
+  async insertIncident(input: NewIncident): Promise<Incident> {
     const now = new Date();
     const row: IncidentRow = {
       id: randomUUID(),
@@ -120,9 +110,7 @@ export class LuffyStore {
     return page(query, filter, toIncident);
   }
 
-  async appendAudit(
-    event: Omit<AuditEvent, 'id' | 'createdAt'>,
-  ): Promise<AuditEvent> {
+  async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     const row: AuditRow = {
       id: randomUUID(),
       actor: event.actor,

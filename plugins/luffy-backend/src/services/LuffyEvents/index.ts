@@ -1,0 +1,7 @@
+export { createLuffyEvents, matchesFilter } from './createLuffyEvents';
+export type {
+  LuffyEventFilter,
+  LuffyEventInput,
+  LuffyEvents,
+  LuffyEventSubscription,
+} from './types';
