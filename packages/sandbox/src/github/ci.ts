@@ -1,35 +1,54 @@
-import YAML from 'yaml';
 import { Limiter } from './util';
-import { firstOf } from './util';
 import type { GithubService } from './service';
 import type { PushEvent } from '../core/git';
 import { ZERO_SHA } from '../core/git';
 import * as S from './serialize';
 import type {
+  CheckRunRecord,
   PullRecord,
   RepoRecord,
   RunRecord,
   WorkflowRecord,
 } from './state';
+import { getActionsStore, type JobRecord } from './actions-store';
+import { Deployments } from './deployments';
+import {
+  evalEnvironment,
+  failingStep,
+  failRules,
+  parseWorkflow,
+  type WorkflowFile,
+} from './workflow-file';
 
 /** Simulated seconds of each CI phase. */
 export const CI_TIMINGS = { start: 2_000, build: 8_000, test: 12_000 };
 export const CI_CHECKS = ['ci/build', 'ci/test'];
 export const CI_FAIL_MARKER = '.sandbox/ci-fail';
+/** Simulated time a workflow job runs. */
+const JOB_MS = CI_TIMINGS.test - CI_TIMINGS.start;
+/** Simulated time before a dispatched workflow run appears (GitHub creates it asynchronously). */
+export const DISPATCH_DELAY = 1_000;
 
 /**
  * Simulated CI. Every branch push and every PR opened/synchronized/reopened gets a check suite
  * with check runs `ci/build` and `ci/test` (queued → in_progress → completed) and a commit
  * status `ci`; the conclusion is `failure` when the commit's tree has `.sandbox/ci-fail` or its
  * message contains `[ci fail]`. Workflows under `.github/workflows/` whose `on:` matches the
- * event get workflow runs with the same outcome; `workflow_dispatch` creates runs on demand.
+ * event get workflow runs; each job of the workflow file becomes a check run (named after the
+ * job) in the run's check suite, with steps, logs and failures as `failRules` describes;
+ * `workflow_dispatch` creates runs on demand.
  */
 export class CiSimulator {
   #timers = new Set<NodeJS.Timeout>();
   #runTimers = new Map<number, NodeJS.Timeout[]>();
   #limiter = new Limiter(3);
+  readonly store;
+  readonly deployments: Deployments;
 
-  constructor(private readonly svc: GithubService) {}
+  constructor(private readonly svc: GithubService) {
+    this.store = getActionsStore(svc);
+    this.deployments = new Deployments(svc, this.store);
+  }
 
   start() {
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
@@ -123,6 +142,8 @@ export class CiSimulator {
     d.statuses = trim(d.statuses, s => s.state !== 'pending', limit);
     d.suites = trim(d.suites, s => s.status === 'completed', limit);
     d.workflowRuns = trim(d.workflowRuns, r => r.status === 'completed', limit / 2);
+    if (this.store.data.jobs.length > limit)
+      this.store.prune(new Set(d.workflowRuns.map(r => r.id)));
   }
 
   private async onCommitNow(
@@ -306,12 +327,7 @@ export class CiSimulator {
         (
           await this.svc.ctx.git.readFile(rec.owner, rec.name, sha!, f)
         )?.toString('utf8') ?? '';
-      let name = f;
-      try {
-        name = (YAML.parse(text)?.name as string) ?? f;
-      } catch {
-        /* keep the path */
-      }
+      const name = parseWorkflow(text)?.name ?? f;
       // re-checked after the awaits: concurrent syncs must not add a workflow twice
       if (
         this.svc.data.workflows.some(
@@ -336,6 +352,19 @@ export class CiSimulator {
     );
   }
 
+  /** The workflow file of `w` as it is at `sha` (undefined when missing or invalid). */
+  async workflowFile(
+    owner: string,
+    repo: string,
+    sha: string,
+    w: WorkflowRecord,
+  ): Promise<WorkflowFile | undefined> {
+    const text = (
+      await this.svc.ctx.git.readFile(owner, repo, sha, w.path)
+    )?.toString('utf8');
+    return text === undefined ? undefined : parseWorkflow(text);
+  }
+
   private async workflowsFor(
     rec: RepoRecord,
     sha: string,
@@ -345,29 +374,17 @@ export class CiSimulator {
     for (const w of this.svc.data.workflows.filter(
       x => x.owner === rec.owner && x.repo === rec.name && x.state === 'active',
     )) {
-      const text = (
-        await this.svc.ctx.git.readFile(rec.owner, rec.name, sha, w.path)
-      )?.toString('utf8');
-      if (!text) continue;
-      try {
-        const doc = YAML.parse(text);
-        const on = doc?.on ?? doc?.true; // YAML 1.1 parsers read `on` as true
-        const events = firstOf<string[]>(
-          [
-            [typeof on === 'string', [on]],
-            [Array.isArray(on), on],
-            [on && typeof on === 'object', Object.keys(on ?? {})],
-          ],
-          [],
-        );
-        if (events.includes(event)) out.push(w);
-      } catch {
-        /* ignore invalid workflow files */
-      }
+      const wf = await this.workflowFile(rec.owner, rec.name, sha, w);
+      if (wf && Object.hasOwn(wf.on, event)) out.push(w);
     }
     return out;
   }
 
+  /**
+   * Creates a workflow run (queued) with its first attempt's jobs and their check runs. With
+   * `delay` (simulated ms) the run only appears after that time, as a dispatched run does on
+   * GitHub; its id is reserved at once and returned.
+   */
   async createWorkflowRun(
     rec: RepoRecord,
     w: WorkflowRecord,
@@ -378,43 +395,149 @@ export class CiSimulator {
       actor: string;
       inputs: Record<string, unknown>;
     },
+    delay = 0,
   ): Promise<RunRecord> {
-    const c = await this.svc.commitInfo(rec.owner, rec.name, o.sha);
-    const now = this.svc.now();
-    const number =
-      this.svc.data.workflowRuns.filter(r => r.workflow_id === w.id).length + 1;
+    const id = this.svc.nextId();
+    const make = async () => {
+      const c = await this.svc.commitInfo(rec.owner, rec.name, o.sha);
+      const now = this.svc.now();
+      const number =
+        this.svc.data.workflowRuns.filter(r => r.workflow_id === w.id).length +
+        1;
+      const run: RunRecord = {
+        id,
+        workflow_id: w.id,
+        owner: rec.owner,
+        repo: rec.name,
+        run_number: number,
+        run_attempt: 1,
+        name: w.name,
+        display_title: c?.message.split('\n')[0] ?? w.name,
+        head_branch: o.branch,
+        head_sha: o.sha,
+        event: o.event,
+        status: 'queued',
+        conclusion: null,
+        actor: o.actor,
+        inputs: o.inputs,
+        created_at: now,
+        updated_at: now,
+        run_started_at: now,
+        check_suite_id: null,
+      };
+      await this.createAttempt(run, null);
+      this.svc.data.workflowRuns.push(run);
+      this.emitRun(run, 'requested');
+      this.scheduleWorkflowRun(run);
+      return run;
+    };
+    if (delay <= 0) return make();
+    const placeholder = { id } as RunRecord;
+    this.later(async () => {
+      await make();
+    }, delay);
+    return placeholder;
+  }
+
+  /**
+   * A new attempt of `run`: a new check suite on the head commit and, for each job (or each job
+   * of `only` and the jobs that need them), a queued job whose id is that of its check run.
+   */
+  private async createAttempt(run: RunRecord, only: Set<string> | null) {
+    const w = this.svc.data.workflows.find(x => x.id === run.workflow_id);
+    const wf = w
+      ? await this.workflowFile(run.owner, run.repo, run.head_sha, w)
+      : undefined;
+    const specs = wf?.jobs ?? parseWorkflow('jobs: {}')!.jobs;
+    const c = await this.svc.commitInfo(run.owner, run.repo, run.head_sha);
+    const marker = await this.svc.ctx.git.readFile(
+      run.owner,
+      run.repo,
+      run.head_sha,
+      CI_FAIL_MARKER,
+    );
+    const rules = failRules(
+      c?.message ?? '',
+      marker ? marker.toString('utf8') : null,
+    );
     const suite = this.svc.createSuite(
-      rec.owner,
-      rec.name,
-      o.sha,
-      o.branch,
+      run.owner,
+      run.repo,
+      run.head_sha,
+      run.head_branch,
       'github-actions',
     );
-    const run: RunRecord = {
-      id: this.svc.nextId(),
-      workflow_id: w.id,
-      owner: rec.owner,
-      repo: rec.name,
-      run_number: number,
-      run_attempt: 1,
-      name: w.name,
-      display_title: c?.message.split('\n')[0] ?? w.name,
-      head_branch: o.branch,
-      head_sha: o.sha,
-      event: o.event,
-      status: 'queued',
-      conclusion: null,
-      actor: o.actor,
-      inputs: o.inputs,
-      created_at: now,
-      updated_at: now,
-      run_started_at: now,
-      check_suite_id: suite.id,
-    };
-    this.svc.data.workflowRuns.push(run);
-    this.emitRun(run, 'requested');
-    this.scheduleWorkflowRun(run);
-    return run;
+    run.check_suite_id = suite.id;
+    const now = this.svc.now();
+    const u = this.svc.urls();
+    for (const spec of specs) {
+      if (only && !only.has(spec.key)) continue;
+      const stepNames = ['Set up job', ...spec.steps.map(s => s.name), 'Complete job'];
+      const check: CheckRunRecord = {
+        id: this.svc.nextId(),
+        suite_id: suite.id,
+        owner: run.owner,
+        repo: run.repo,
+        head_sha: run.head_sha,
+        name: spec.name,
+        status: 'queued',
+        conclusion: null,
+        started_at: now,
+        completed_at: null,
+        external_id: null,
+        details_url: `${u.base}/${run.owner}/${run.repo}/actions/runs/${run.id}/job/0`,
+        output: { title: null, summary: null, text: null },
+        app: 'github-actions',
+      };
+      check.details_url = `${u.base}/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${check.id}`;
+      this.svc.data.runs.push(check);
+      this.svc.emitWebhook(run.owner, run.repo, 'check_run', {
+        action: 'created',
+        check_run: this.svc.serializeRun(check),
+      });
+      this.store.data.jobs.push({
+        id: check.id,
+        run_id: run.id,
+        owner: run.owner,
+        repo: run.repo,
+        run_attempt: run.run_attempt,
+        key: spec.key,
+        name: spec.name,
+        needs: spec.needs,
+        status: 'queued',
+        conclusion: null,
+        created_at: now,
+        started_at: null,
+        completed_at: null,
+        steps: stepNames.map((name, i) => ({
+          name,
+          number: i + 1,
+          status: 'queued',
+          conclusion: null,
+          started_at: null,
+          completed_at: null,
+          run: spec.steps[i - 1]?.run,
+        })),
+        environment: evalEnvironment(spec.environment, run.inputs ?? {}),
+        fail_step: failingStep(rules, spec, stepNames, run.run_attempt),
+        head_sha: run.head_sha,
+        head_branch: run.head_branch,
+        workflow_name: run.name,
+      });
+    }
+    this.svc.updateSuite(suite);
+  }
+
+  /** The jobs of a run: the latest execution of each job (`filter=latest`), or all attempts. */
+  jobs(run: RunRecord, filter: 'latest' | 'all' = 'latest'): JobRecord[] {
+    const all = this.store.jobsOf(run.id);
+    if (filter === 'all') return all;
+    const byKey = new Map<string, JobRecord>();
+    for (const j of all) {
+      const prev = byKey.get(j.key);
+      if (!prev || prev.run_attempt <= j.run_attempt) byKey.set(j.key, j);
+    }
+    return [...byKey.values()].sort((a, b) => a.id - b.id);
   }
 
   private emitRun(run: RunRecord, action: string) {
@@ -470,45 +593,269 @@ export class CiSimulator {
     );
   }
 
-  scheduleWorkflowRun(run: RunRecord) {
-    const attempt = run.run_attempt;
-    const timers = [
-      this.later(() => {
-        if (run.status !== 'queued' || run.run_attempt !== attempt) return;
-        run.status = 'in_progress';
-        run.updated_at = this.svc.now();
-        this.emitRun(run, 'in_progress');
-      }, CI_TIMINGS.start),
-      this.later(async () => {
-        if (run.status === 'completed' || run.run_attempt !== attempt) return;
-        const fail = await this.shouldFail(run.owner, run.repo, run.head_sha);
-        run.status = 'completed';
-        run.conclusion = fail ? 'failure' : 'success';
-        run.updated_at = this.svc.now();
-        this.emitRun(run, 'completed');
-      }, CI_TIMINGS.test),
-    ];
-    this.#runTimers.set(run.id, timers);
+  private timer(run: RunRecord, fn: () => void | Promise<void>, ms: number) {
+    const t = this.later(fn, ms);
+    const list = this.#runTimers.get(run.id) ?? [];
+    list.push(t);
+    this.#runTimers.set(run.id, list);
   }
 
-  cancel(run: RunRecord) {
+  private clearTimers(run: RunRecord) {
     for (const t of this.#runTimers.get(run.id) ?? [])
       this.svc.ctx.clock.clear(t);
+    this.#runTimers.delete(run.id);
+  }
+
+  /** Starts a queued attempt after CI_TIMINGS.start; resumes one in flight after a restart. */
+  scheduleWorkflowRun(run: RunRecord) {
+    const attempt = run.run_attempt;
+    if (run.status === 'queued') {
+      this.timer(
+        run,
+        () => {
+          if (run.status !== 'queued' || run.run_attempt !== attempt) return;
+          run.status = 'in_progress';
+          run.updated_at = this.svc.now();
+          run.run_started_at = run.updated_at;
+          this.emitRun(run, 'in_progress');
+          this.advance(run);
+        },
+        CI_TIMINGS.start,
+      );
+      return;
+    }
+    for (const j of this.jobs(run).filter(x => x.status === 'in_progress'))
+      this.timer(run, () => this.finishJob(run, j), JOB_MS);
+    this.advance(run);
+  }
+
+  private checkOf(job: JobRecord) {
+    return this.svc.data.runs.find(r => r.id === job.id);
+  }
+
+  /** Starts the jobs whose needs are met, skips those whose needs failed, completes the run. */
+  private advance(run: RunRecord) {
+    if (run.status === 'completed' || run.status === 'queued') return;
+    const latest = this.jobs(run);
+    const byKey = new Map(latest.map(j => [j.key, j]));
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const j of latest.filter(x => x.status === 'queued')) {
+        const needs = j.needs.map(k => byKey.get(k)).filter(Boolean) as JobRecord[];
+        if (needs.some(n => n.status !== 'completed')) continue;
+        if (needs.some(n => n.conclusion !== 'success')) {
+          this.completeJob(j, 'skipped');
+          changed = true;
+          continue;
+        }
+        this.startJob(run, j);
+      }
+    }
+    if (latest.every(j => j.status === 'completed')) {
+      const cs = latest.map(j => j.conclusion);
+      run.status = 'completed';
+      run.conclusion =
+        ['failure', 'cancelled'].find(c => cs.includes(c)) ?? 'success';
+      run.updated_at = this.svc.now();
+      this.clearTimers(run);
+      this.emitRun(run, 'completed');
+    } else if (
+      latest.some(j => j.status === 'waiting') &&
+      !latest.some(j => j.status === 'in_progress')
+    ) {
+      if ((run.status as string) !== 'waiting') {
+        (run as any).status = 'waiting';
+        run.updated_at = this.svc.now();
+      }
+    } else if ((run.status as string) === 'waiting') {
+      run.status = 'in_progress';
+      run.updated_at = this.svc.now();
+    }
+  }
+
+  /** Required reviewers of environment `name` of the run's repository (empty when none). */
+  reviewersOf(run: { owner: string; repo: string }, name: string) {
+    const e = this.svc.data.environments.find(
+      x => x.owner === run.owner && x.repo === run.repo && x.name === name,
+    );
+    return (e?.reviewers ?? []) as Array<{ type: string; id: number }>;
+  }
+
+  private startJob(run: RunRecord, j: JobRecord) {
+    const now = this.svc.now();
+    if (j.environment) {
+      const approval = this.store.data.approvals.find(
+        a =>
+          a.run_id === run.id &&
+          a.run_attempt === j.run_attempt &&
+          a.environment === j.environment,
+      );
+      this.deployments.forJob(run, j);
+      if (!approval && this.reviewersOf(run, j.environment).length) {
+        if (j.status !== 'waiting') {
+          j.status = 'waiting';
+          const check = this.checkOf(j);
+          if (check) this.svc.updateRun(check, { status: 'waiting' });
+          this.deployments.setStatus(j, 'waiting');
+        }
+        return;
+      }
+      if (approval?.state === 'rejected') {
+        this.completeJob(j, 'failure', true);
+        this.deployments.setStatus(j, 'failure');
+        return;
+      }
+    }
+    j.status = 'in_progress';
+    j.started_at = now;
+    j.steps[0].status = 'completed';
+    j.steps[0].conclusion = 'success';
+    j.steps[0].started_at = now;
+    j.steps[0].completed_at = now;
+    if (j.steps[1]) {
+      j.steps[1].status = 'in_progress';
+      j.steps[1].started_at = now;
+    }
+    const check = this.checkOf(j);
+    if (check)
+      this.svc.updateRun(check, { status: 'in_progress', started_at: now });
+    if (j.environment) this.deployments.setStatus(j, 'in_progress');
+    this.timer(run, () => this.finishJob(run, j), JOB_MS);
+  }
+
+  private finishJob(run: RunRecord, j: JobRecord) {
+    if (j.status !== 'in_progress') return;
+    this.completeJob(j, j.fail_step ? 'failure' : 'success');
+    if (j.environment)
+      this.deployments.setStatus(j, j.fail_step ? 'failure' : 'success');
+    this.advance(run);
+  }
+
+  /** Completes a job and its check run; steps after a failure (or of a skipped job) are skipped. */
+  private completeJob(j: JobRecord, conclusion: string, beforeSteps = false) {
+    const now = this.svc.now();
+    j.status = 'completed';
+    j.conclusion = conclusion;
+    j.started_at ??= now;
+    j.completed_at = now;
+    if (conclusion === 'skipped' || beforeSteps) j.steps = [];
+    let failed = false;
+    for (const s of j.steps) {
+      const last = s.number === j.steps.length;
+      const wasDone = s.status === 'completed';
+      const wasRunning = s.status === 'in_progress';
+      s.status = 'completed';
+      s.started_at ??= now;
+      s.completed_at ??= now;
+      if (wasDone) continue;
+      if (conclusion === 'cancelled') {
+        s.conclusion = wasRunning ? 'cancelled' : 'skipped';
+      } else if (failed && !last) {
+        s.conclusion = 'skipped';
+      } else if (!last && s.name === j.fail_step && conclusion === 'failure') {
+        s.conclusion = 'failure';
+        failed = true;
+      } else {
+        s.conclusion = 'success';
+      }
+    }
+    const check = this.checkOf(j);
+    if (check) {
+      this.svc.updateRun(check, {
+        conclusion,
+        output:
+          conclusion === 'failure'
+            ? {
+                title: `${j.name} failed`,
+                summary: j.fail_step
+                  ? `Step "${j.fail_step}" failed: Process completed with exit code 1.`
+                  : 'The job failed.',
+                text: null,
+              }
+            : { title: null, summary: null, text: null },
+      });
+    }
+  }
+
+  /** Cancels a run (`force`: the same at once, even for jobs that would ignore a cancel). */
+  cancel(run: RunRecord) {
+    this.clearTimers(run);
+    for (const j of this.jobs(run).filter(x => x.status !== 'completed')) {
+      this.completeJob(j, 'cancelled');
+      if (j.environment) this.deployments.setStatus(j, 'failure');
+    }
     run.status = 'completed';
     run.conclusion = 'cancelled';
     run.updated_at = this.svc.now();
     this.emitRun(run, 'completed');
   }
 
-  rerun(run: RunRecord) {
-    for (const t of this.#runTimers.get(run.id) ?? [])
-      this.svc.ctx.clock.clear(t);
+  /**
+   * A new attempt of a completed run: every job (`mode` all), the failed and cancelled jobs
+   * (`failed`), or one job (`job` key); the jobs that need a re-run job run again too.
+   */
+  async rerun(
+    run: RunRecord,
+    mode: 'all' | 'failed' | { job: string } = 'all',
+  ): Promise<void> {
+    let only: Set<string> | null = null;
+    if (mode !== 'all') {
+      const latest = this.jobs(run);
+      only = new Set(
+        mode === 'failed'
+          ? latest
+              .filter(j => !['success', 'skipped'].includes(j.conclusion ?? ''))
+              .map(j => j.key)
+          : [mode.job],
+      );
+      // dependants of re-run jobs run again too
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const j of latest) {
+          if (!only.has(j.key) && j.needs.some(n => only!.has(n))) {
+            only.add(j.key);
+            grew = true;
+          }
+        }
+      }
+    }
+    this.clearTimers(run);
     run.run_attempt += 1;
     run.status = 'queued';
     run.conclusion = null;
     run.updated_at = this.svc.now();
     run.run_started_at = run.updated_at;
+    await this.createAttempt(run, only);
     this.emitRun(run, 'requested');
     this.scheduleWorkflowRun(run);
+  }
+
+  /** Approves or rejects the waiting jobs of `run` for the given environments. */
+  review(
+    run: RunRecord,
+    environments: string[],
+    state: 'approved' | 'rejected',
+    user: string,
+    comment: string,
+  ) {
+    for (const environment of environments) {
+      this.store.data.approvals.push({
+        run_id: run.id,
+        run_attempt: run.run_attempt,
+        environment,
+        state,
+        user,
+        comment,
+        at: this.svc.now(),
+      });
+    }
+    for (const j of this.jobs(run).filter(
+      x => x.status === 'waiting' && environments.includes(x.environment!),
+    )) {
+      j.status = 'queued';
+    }
+    this.advance(run);
   }
 }

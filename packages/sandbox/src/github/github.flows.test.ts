@@ -472,7 +472,7 @@ describe('simulated CI, statuses and checks', () => {
   it('dispatches workflows into runs that complete, and cancels/reruns them', async () => {
     await makeRepo('wf', {
       '.github/workflows/ci.yaml':
-        'name: CI\non:\n  push:\n  workflow_dispatch:\njobs: {}\n',
+        'name: CI\non:\n  push:\n  workflow_dispatch:\n    inputs:\n      reason: {}\njobs: {}\n',
       '.github/workflows/nightly.yml':
         'name: Nightly\non:\n  schedule:\n    - cron: "0 0 * * *"\njobs: {}\n',
     });

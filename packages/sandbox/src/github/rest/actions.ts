@@ -1,21 +1,71 @@
-import crypto from 'node:crypto';
 import express from 'express';
 import type { GithubService } from '../service';
-import type { CiSimulator } from '../ci';
+import { DISPATCH_DELAY, type CiSimulator } from '../ci';
 import * as S from '../serialize';
-import { GhError, h, notFound, missingField } from '../errors';
+import { GhError, h, notFound, missingField, validation } from '../errors';
 import {
   findInRepo,
   needViewer,
   paginate,
   readableRepo,
   str,
-  viewerOf,
   writableRepo,
 } from './common';
-import type { EnvironmentRecord, RepoRecord, RunRecord } from '../state';
+import type { RepoRecord, RunRecord } from '../state';
+import type { JobRecord } from '../actions-store';
+import { dispatchInputs } from '../workflow-file';
+import {
+  LOG_URL_TTL_MS,
+  checkLogSignature,
+  jobLog,
+  runLogsZip,
+  signLogPath,
+} from '../logs';
+import { environmentsRouter } from './environments';
+import { secretsRouter } from './secrets';
+import { deploymentsRouter } from './deployments';
 
-/** Actions workflows and runs, environments, secrets/variables (accepted, not stored in clear). */
+/**
+ * A `created` filter of run listings (GitHub's search date syntax): `2026-01-01`, `>=…`, `>…`,
+ * `<=…`, `<…`, `a..b`, `a..*`, `*..b`. Dates without a time cover the whole day.
+ */
+export function createdFilter(q: string): (iso: string) => boolean {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  const parse = (s: string, end: boolean): number => {
+    if (s === '*') return end ? Infinity : -Infinity;
+    const t = Date.parse(day.test(s) ? `${s}T00:00:00Z` : s);
+    if (Number.isNaN(t))
+      throw validation(
+        [{ resource: 'WorkflowRun', field: 'created', code: 'invalid' }],
+        `Invalid created filter: ${q}`,
+      );
+    return end && day.test(s) ? t + 86_400_000 - 1 : t;
+  };
+  const v = q.trim();
+  let lo = -Infinity;
+  let hi = Infinity;
+  const m = /^(>=|<=|>|<)(.+)$/.exec(v);
+  if (v.includes('..')) {
+    const [a, b] = v.split('..');
+    lo = parse(a.trim(), false);
+    hi = parse(b.trim(), true);
+  } else if (m) {
+    const [, op, d] = m;
+    if (op === '>=') lo = parse(d, false);
+    if (op === '>') lo = parse(d, true) + 1;
+    if (op === '<=') hi = parse(d, true);
+    if (op === '<') hi = parse(d, false) - 1;
+  } else {
+    lo = parse(v, false);
+    hi = parse(v, true);
+  }
+  return iso => {
+    const t = Date.parse(iso);
+    return t >= lo && t <= hi;
+  };
+}
+
+/** Actions workflows, runs, jobs and logs; environments, secrets/variables and deployments. */
 export function actionsRouter(
   svc: GithubService,
   ci: CiSimulator,
@@ -70,14 +120,12 @@ export function actionsRouter(
       const w = await workflow(rec, req.params.id);
       const ref = req.body?.ref;
       if (!ref) throw missingField('Workflow', 'ref');
-      const branch = String(ref).replace(/^refs\/heads\//, '');
-      const sha = await svc.ctx.git.resolve(rec.owner, rec.name, ref);
+      const branch = String(ref).replace(/^refs\/(heads|tags)\//, '');
+      const sha = await svc.ctx.git.resolve(rec.owner, rec.name, String(ref));
       if (!sha) throw new GhError(422, `No ref found for: ${ref}`);
-      const text =
-        (
-          await svc.ctx.git.readFile(rec.owner, rec.name, sha, w.path)
-        )?.toString('utf8') ?? '';
-      if (!/workflow_dispatch/.test(text))
+      const wf = await ci.workflowFile(rec.owner, rec.name, sha, w);
+      const declared = wf ? dispatchInputs(wf) : undefined;
+      if (!declared)
         throw new GhError(
           422,
           "Workflow does not have 'workflow_dispatch' trigger",
@@ -87,14 +135,65 @@ export function actionsRouter(
           422,
           "Cannot trigger a 'workflow_dispatch' on a disabled workflow",
         );
-      await ci.createWorkflowRun(rec, w, {
-        branch,
-        sha,
-        event: 'workflow_dispatch',
-        actor: v.login,
-        inputs: req.body?.inputs ?? {},
+      const given: Record<string, unknown> =
+        req.body?.inputs && typeof req.body.inputs === 'object'
+          ? req.body.inputs
+          : {};
+      const unknown = Object.keys(given).filter(
+        k => !declared.some(d => d.name === k),
+      );
+      if (unknown.length)
+        throw new GhError(
+          422,
+          `Unexpected inputs provided: ${JSON.stringify(unknown)}`,
+        );
+      const inputs: Record<string, unknown> = {};
+      for (const d of declared) {
+        const value = given[d.name] ?? d.default;
+        if (value === undefined || value === '') {
+          if (d.required)
+            throw new GhError(422, `Required input '${d.name}' not provided`);
+          continue;
+        }
+        if (
+          d.type === 'choice' &&
+          d.options &&
+          !d.options.includes(String(value))
+        )
+          throw new GhError(
+            422,
+            `Provided value '${value}' for input '${d.name}' not in the list of allowed values`,
+          );
+        if (d.type === 'boolean' && !['true', 'false'].includes(String(value)))
+          throw new GhError(
+            422,
+            `Provided value '${value}' for input '${d.name}' is not a valid boolean`,
+          );
+        if (d.type === 'number' && Number.isNaN(Number(value)))
+          throw new GhError(
+            422,
+            `Provided value '${value}' for input '${d.name}' is not a valid number`,
+          );
+        inputs[d.name] = value;
+      }
+      const details = req.body?.return_run_details === true;
+      // GitHub creates the run asynchronously; with return_run_details its id is known at once
+      const run = await ci.createWorkflowRun(
+        rec,
+        w,
+        { branch, sha, event: 'workflow_dispatch', actor: v.login, inputs },
+        DISPATCH_DELAY,
+      );
+      if (!details) {
+        res.status(204).end();
+        return;
+      }
+      const u = svc.urls();
+      res.status(200).json({
+        workflow_run_id: run.id,
+        run_url: `${u.api}/repos/${rec.owner}/${rec.name}/actions/runs/${run.id}`,
+        html_url: `${u.base}/${rec.owner}/${rec.name}/actions/runs/${run.id}`,
       });
-      res.status(204).end();
     }),
   );
 
@@ -111,7 +210,25 @@ export function actionsRouter(
     if (sha) out = out.filter(x => x.head_sha === sha);
     const actor = str(req.query.actor);
     if (actor) out = out.filter(x => x.actor === actor);
+    const created = str(req.query.created);
+    if (created) {
+      const ok = createdFilter(created);
+      out = out.filter(x => ok(x.created_at));
+    }
+    const suite = str(req.query.check_suite_id);
+    if (suite) out = out.filter(x => String(x.check_suite_id) === suite);
     return [...out].sort((a, b) => b.id - a.id);
+  };
+
+  const runsJson = (
+    req: express.Request,
+    res: express.Response,
+    list: RunRecord[],
+  ) => {
+    const runs = paginate(req, res, list).map(x => ci.serializeRun(x));
+    if (req.query.exclude_pull_requests === 'true')
+      for (const x of runs) x.pull_requests = [];
+    res.json({ total_count: list.length, workflow_runs: runs });
   };
 
   r.get(
@@ -119,14 +236,14 @@ export function actionsRouter(
     h(async (req, res) => {
       const rec = readableRepo(svc, req);
       const w = await workflow(rec, req.params.id);
-      const list = filterRuns(
+      runsJson(
         req,
-        svc.data.workflowRuns.filter(x => x.workflow_id === w.id),
+        res,
+        filterRuns(
+          req,
+          svc.data.workflowRuns.filter(x => x.workflow_id === w.id),
+        ),
       );
-      res.json({
-        total_count: list.length,
-        workflow_runs: paginate(req, res, list).map(x => ci.serializeRun(x)),
-      });
     }),
   );
 
@@ -134,16 +251,16 @@ export function actionsRouter(
     '/repos/:owner/:repo/actions/runs',
     h((req, res) => {
       const rec = readableRepo(svc, req);
-      const list = filterRuns(
+      runsJson(
         req,
-        svc.data.workflowRuns.filter(
-          x => x.owner === rec.owner && x.repo === rec.name,
+        res,
+        filterRuns(
+          req,
+          svc.data.workflowRuns.filter(
+            x => x.owner === rec.owner && x.repo === rec.name,
+          ),
         ),
       );
-      res.json({
-        total_count: list.length,
-        workflow_runs: paginate(req, res, list).map(x => ci.serializeRun(x)),
-      });
     }),
   );
 
@@ -158,8 +275,36 @@ export function actionsRouter(
     }),
   );
 
+  const attemptOf = (run: RunRecord, n: string) => {
+    const attempt = Number(n);
+    if (!Number.isInteger(attempt) || attempt < 1 || attempt > run.run_attempt)
+      throw notFound();
+    return attempt;
+  };
+
+  r.get(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      const attempt = attemptOf(run, req.params.n);
+      const body = ci.serializeRun(run);
+      if (attempt < run.run_attempt) {
+        const jobs = ci.store
+          .jobsOf(run.id)
+          .filter(j => j.run_attempt === attempt);
+        const cs = jobs.map(j => j.conclusion);
+        body.run_attempt = attempt;
+        body.status = 'completed';
+        body.conclusion =
+          ['failure', 'cancelled'].find(c => cs.includes(c)) ?? 'success';
+      }
+      res.json(body);
+    }),
+  );
+
   r.post(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/cancel',
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/:how(cancel|force-cancel)',
     h((req, res) => {
       const rec = writableRepo(svc, req);
       const run = runById(rec, req.params.id);
@@ -173,242 +318,319 @@ export function actionsRouter(
     }),
   );
 
+  const mustBeDone = (run: RunRecord) => {
+    if (run.status !== 'completed')
+      throw new GhError(403, 'This workflow is already running');
+  };
+
   r.post(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/:what(rerun|rerun-failed-jobs)',
-    h((req, res) => {
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/rerun',
+    h(async (req, res) => {
       const rec = writableRepo(svc, req);
       const run = runById(rec, req.params.id);
-      if (run.status !== 'completed')
-        throw new GhError(403, 'This workflow is already running');
-      ci.rerun(run);
+      mustBeDone(run);
+      await ci.rerun(run, 'all');
       res.status(201).json({});
     }),
   );
+
+  r.post(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/rerun-failed-jobs',
+    h(async (req, res) => {
+      const rec = writableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      mustBeDone(run);
+      if (
+        ci
+          .jobs(run)
+          .every(j => ['success', 'skipped'].includes(j.conclusion ?? ''))
+      )
+        throw new GhError(403, 'There are no failed jobs to re-run');
+      await ci.rerun(run, 'failed');
+      res.status(201).json({});
+    }),
+  );
+
+  // ------------------------------------------------------------------ jobs
+
+  const jobJson = (j: JobRecord) => {
+    const u = svc.urls();
+    const full = `${j.owner}/${j.repo}`;
+    const started = j.started_at ?? j.created_at;
+    return {
+      id: j.id,
+      run_id: j.run_id,
+      run_url: `${u.api}/repos/${full}/actions/runs/${j.run_id}`,
+      run_attempt: j.run_attempt,
+      node_id: Buffer.from(`0:Job${j.id}`)
+        .toString('base64')
+        .replace(/=+$/, ''),
+      head_sha: j.head_sha,
+      url: `${u.api}/repos/${full}/actions/jobs/${j.id}`,
+      html_url: `${u.base}/${full}/actions/runs/${j.run_id}/job/${j.id}`,
+      status: j.status,
+      conclusion: j.conclusion,
+      created_at: j.created_at,
+      started_at: started,
+      completed_at: j.completed_at,
+      name: j.name,
+      steps: j.steps.map(({ run: _run, ...s }) => s),
+      check_run_url: `${u.api}/repos/${full}/check-runs/${j.id}`,
+      labels: ['ubuntu-latest'],
+      runner_id: j.started_at ? 1 : null,
+      runner_name: j.started_at ? 'GitHub Actions 1' : null,
+      runner_group_id: j.started_at ? 1 : null,
+      runner_group_name: j.started_at ? 'GitHub Actions' : null,
+      workflow_name: j.workflow_name,
+      head_branch: j.head_branch,
+    };
+  };
+
+  const jobsJson = (
+    req: express.Request,
+    res: express.Response,
+    list: JobRecord[],
+  ) => {
+    res.json({
+      total_count: list.length,
+      jobs: paginate(req, res, list).map(jobJson),
+    });
+  };
 
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/jobs',
     h((req, res) => {
       const rec = readableRepo(svc, req);
       const run = runById(rec, req.params.id);
-      const u = svc.urls();
-      const jobs = ['build', 'test'].map((name, i) => ({
-        id: run.id * 10 + i,
-        run_id: run.id,
-        run_url: `${u.api}/repos/${rec.owner}/${rec.name}/actions/runs/${run.id}`,
-        node_id: Buffer.from(`0:Job${run.id * 10 + i}`).toString('base64'),
-        head_sha: run.head_sha,
-        head_branch: run.head_branch,
-        url: `${u.api}/repos/${rec.owner}/${rec.name}/actions/jobs/${
-          run.id * 10 + i
-        }`,
-        html_url: `${u.base}/${rec.owner}/${rec.name}/actions/runs/${
-          run.id
-        }/job/${run.id * 10 + i}`,
-        status: run.status,
-        conclusion: run.conclusion,
-        created_at: run.created_at,
-        started_at: run.run_started_at,
-        completed_at: run.status === 'completed' ? run.updated_at : null,
-        name,
-        steps: [],
-        check_run_url: `${u.api}/repos/${rec.owner}/${rec.name}/check-runs/${
-          run.id * 10 + i
-        }`,
-        labels: ['ubuntu-latest'],
-        runner_id: null,
-        runner_name: null,
-        runner_group_id: null,
-        runner_group_name: null,
-        workflow_name: run.name,
-        run_attempt: run.run_attempt,
-      }));
-      res.json({ total_count: jobs.length, jobs });
+      const filter = req.query.filter === 'all' ? 'all' : 'latest';
+      jobsJson(req, res, ci.jobs(run, filter));
     }),
   );
 
-  // ------------------------------------------------------------------ environments
-  const envJson = (e: EnvironmentRecord) => S.environment(svc.urls(), e);
   r.get(
-    '/repos/:owner/:repo/environments',
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)/jobs',
     h((req, res) => {
       const rec = readableRepo(svc, req);
-      const list = svc.data.environments.filter(
-        e => e.owner === rec.owner && e.repo === rec.name,
+      const run = runById(rec, req.params.id);
+      const attempt = attemptOf(run, req.params.n);
+      jobsJson(
+        req,
+        res,
+        ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt),
       );
-      res.json({
-        total_count: list.length,
-        environments: paginate(req, res, list).map(envJson),
-      });
-    }),
-  );
-  r.get(
-    '/repos/:owner/:repo/environments/:name',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const e = findInRepo(
-        svc.data.environments,
-        rec,
-        x => x.name === req.params.name,
-      );
-      res.json(envJson(e));
-    }),
-  );
-  r.put(
-    '/repos/:owner/:repo/environments/:name',
-    h((req, res) => {
-      const rec = writableRepo(svc, req, 'admin');
-      const b = req.body ?? {};
-      if (
-        b.wait_timer !== undefined &&
-        (typeof b.wait_timer !== 'number' ||
-          b.wait_timer < 0 ||
-          b.wait_timer > 43200)
-      ) {
-        throw new GhError(422, 'Validation Failed', {
-          errors: [
-            { resource: 'Environment', field: 'wait_timer', code: 'invalid' },
-          ],
-        });
-      }
-      const now = svc.now();
-      let e = svc.data.environments.find(
-        x =>
-          x.owner === rec.owner &&
-          x.repo === rec.name &&
-          x.name === req.params.name,
-      );
-      if (!e) {
-        e = {
-          id: svc.nextId(),
-          owner: rec.owner,
-          repo: rec.name,
-          name: req.params.name,
-          wait_timer: 0,
-          reviewers: [],
-          deployment_branch_policy: null,
-          created_at: now,
-          updated_at: now,
-        };
-        svc.data.environments.push(e);
-      }
-      if (b.wait_timer !== undefined) e.wait_timer = b.wait_timer;
-      if (b.reviewers !== undefined) e.reviewers = b.reviewers ?? [];
-      if (b.deployment_branch_policy !== undefined)
-        e.deployment_branch_policy = b.deployment_branch_policy;
-      e.updated_at = now;
-      res.json(envJson(e));
-    }),
-  );
-  r.delete(
-    '/repos/:owner/:repo/environments/:name',
-    h((req, res) => {
-      const rec = writableRepo(svc, req, 'admin');
-      const before = svc.data.environments.length;
-      svc.data.environments = svc.data.environments.filter(
-        x =>
-          !(
-            x.owner === rec.owner &&
-            x.repo === rec.name &&
-            x.name === req.params.name
-          ),
-      );
-      if (before === svc.data.environments.length) throw notFound();
-      res.status(204).end();
     }),
   );
 
-  // deployment branch policies of an environment (github:environment:create)
-  const policies = {
-    get: (k: string) => (svc.data.branchPolicies ??= {})[k],
-    set: (k: string, v: NonNullable<typeof svc.data.branchPolicies>[string]) => {
-      (svc.data.branchPolicies ??= {})[k] = v;
-    },
-  };
+  const jobById = (rec: RepoRecord, id: string) =>
+    findInRepo(ci.store.data.jobs, rec, j => String(j.id) === id);
+
   r.get(
-    '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
+    '/repos/:owner/:repo/actions/jobs/:id(\\d+)',
     h((req, res) => {
       const rec = readableRepo(svc, req);
-      const list = policies.get(`${rec.owner}/${rec.name}:${req.params.name}`) ?? [];
-      res.json({ total_count: list.length, branch_policies: list });
+      res.json(jobJson(jobById(rec, req.params.id)));
     }),
   );
+
   r.post(
-    '/repos/:owner/:repo/environments/:name/deployment-branch-policies',
-    h((req, res) => {
-      const rec = writableRepo(svc, req, 'admin');
-      const e = findInRepo(svc.data.environments, rec, x => x.name === req.params.name);
-      if (!req.body?.name) throw missingField('DeploymentBranchPolicy', 'name');
-      const key = `${rec.owner}/${rec.name}:${e.name}`;
-      const id = svc.nextId();
-      const policy = {
-        id,
-        node_id: Buffer.from(`0:DeploymentBranchPolicy${id}`).toString('base64'),
-        name: String(req.body.name),
-        type: req.body.type === 'tag' ? 'tag' : 'branch',
-      };
-      policies.set(key, [...(policies.get(key) ?? []), policy]);
-      res.json(policy);
+    '/repos/:owner/:repo/actions/jobs/:id(\\d+)/rerun',
+    h(async (req, res) => {
+      const rec = writableRepo(svc, req);
+      const job = jobById(rec, req.params.id);
+      const run = runById(rec, String(job.run_id));
+      mustBeDone(run);
+      await ci.rerun(run, { job: job.key });
+      res.status(201).json({});
     }),
   );
 
-  // ------------------------------------------------------------------ secrets & variables
-  const publicKey = () => ({
-    key_id: '3380204578043523366',
-    key: crypto.createHash('sha256').update('sandbox').digest('base64'),
-  });
-  r.get(
-    '/repos/:owner/:repo/actions/secrets/public-key',
-    h((req, res) => {
-      readableRepo(svc, req);
-      res.json(publicKey());
-    }),
-  );
-  r.get(
-    '/repos/:owner/:repo/environments/:env/secrets/public-key',
-    h((req, res) => {
-      readableRepo(svc, req);
-      res.json(publicKey());
-    }),
-  );
-  const accept = (status: number) =>
-    h((req, res) => {
-      writableRepo(svc, req);
-      res.status(status).end();
-    });
-  r.put('/repos/:owner/:repo/actions/secrets/:name', accept(201));
-  // the /repositories/:repository_id/... forms older Octokit versions use for environments
-  const byId = (req: express.Request) => {
-    const rec = Object.values(svc.data.repos).find(x => String(x.id) === req.params.id);
-    if (!rec) throw notFound();
-    return rec;
+  // ------------------------------------------------------------------ logs
+  // GitHub answers 302 to a short-lived signed URL on another host; here the URL is on this
+  // server (`/api/v3/_sandbox-logs/…`), signed with HMAC, valid for LOG_URL_TTL_MS.
+
+  const redirectToLog = (res: express.Response, path: string) => {
+    const expires = Date.now() + LOG_URL_TTL_MS;
+    const sig = signLogPath(ci.store.data.signingKey, path, expires);
+    res.redirect(
+      302,
+      `${svc.urls().api}/_sandbox-logs/${path}?expires=${expires}&sig=${sig}`,
+    );
   };
-  r.get(
-    '/repositories/:id(\\d+)',
-    h((req, res) => {
-      const rec = byId(req);
-      svc.readable(rec.owner, rec.name, viewerOf(req));
-      res.json(svc.serializeRepo(rec, viewerOf(req)));
-    }),
-  );
-  r.get(
-    '/repositories/:id(\\d+)/environments/:env/secrets/public-key',
-    h((req, res) => {
-      const rec = byId(req);
-      svc.readable(rec.owner, rec.name, viewerOf(req));
-      res.json(publicKey());
-    }),
-  );
-  const acceptById = (status: number) =>
-    h((req, res) => {
-      const rec = byId(req);
-      svc.writable(rec.owner, rec.name, viewerOf(req));
-      res.status(status).end();
-    });
-  r.put('/repositories/:id(\\d+)/environments/:env/secrets/:name', acceptById(201));
-  r.post('/repositories/:id(\\d+)/environments/:env/variables', acceptById(201));
-  r.put('/repos/:owner/:repo/environments/:env/secrets/:name', accept(201));
-  r.post('/repos/:owner/:repo/actions/variables', accept(201));
-  r.post('/repos/:owner/:repo/environments/:env/variables', accept(201));
 
+  const runLogs = (run: RunRecord, attempt: number) => {
+    const jobs =
+      attempt === run.run_attempt
+        ? ci.jobs(run)
+        : ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt);
+    // logs exist once the attempt is over
+    if (attempt === run.run_attempt && run.status !== 'completed')
+      throw notFound();
+    return jobs;
+  };
+
+  r.get(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/logs',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      runLogs(run, run.run_attempt);
+      redirectToLog(res, `runs/${run.id}/${run.run_attempt}`);
+    }),
+  );
+
+  r.get(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)/logs',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      const attempt = attemptOf(run, req.params.n);
+      runLogs(run, attempt);
+      redirectToLog(res, `runs/${run.id}/${attempt}`);
+    }),
+  );
+
+  r.get(
+    '/repos/:owner/:repo/actions/jobs/:id(\\d+)/logs',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const job = jobById(rec, req.params.id);
+      if (job.status !== 'completed') throw notFound();
+      redirectToLog(res, `jobs/${job.id}`);
+    }),
+  );
+
+  r.get(
+    '/_sandbox-logs/:kind(runs|jobs)/:id(\\d+)/:attempt(\\d+)?',
+    h((req, res) => {
+      const path = req.path.replace(/^\/_sandbox-logs\//, '');
+      const ok = checkLogSignature(
+        ci.store.data.signingKey,
+        path,
+        Number(req.query.expires),
+        String(req.query.sig ?? ''),
+      );
+      if (!ok) {
+        res
+          .status(403)
+          .type('application/xml')
+          .send(
+            '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Signature not valid or expired.</Message></Error>',
+          );
+        return;
+      }
+      const id = Number(req.params.id);
+      if (req.params.kind === 'jobs') {
+        const job = ci.store.data.jobs.find(j => j.id === id);
+        if (!job) throw notFound();
+        res.type('text/plain; charset=utf-8').send(jobLog(job));
+        return;
+      }
+      const run = svc.data.workflowRuns.find(x => x.id === id);
+      if (!run) throw notFound();
+      const attempt = Number(req.params.attempt ?? run.run_attempt);
+      const jobs =
+        attempt === run.run_attempt
+          ? ci.jobs(run)
+          : ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt);
+      res
+        .type('application/zip')
+        .set('content-disposition', `attachment; filename=logs_${run.id}.zip`)
+        .send(Buffer.from(runLogsZip(jobs)));
+    }),
+  );
+
+  // ------------------------------------------------------------------ environment approvals
+
+  const pending = (run: RunRecord, viewer?: string) => {
+    const waiting = ci.jobs(run).filter(j => j.status === 'waiting');
+    const names = [...new Set(waiting.map(j => j.environment!))];
+    const u = svc.urls();
+    return names.map(name => {
+      const e = ci.deployments.ensureEnvironment(run.owner, run.repo, name);
+      const reviewers = ci.reviewersOf(run, name);
+      return {
+        environment: {
+          id: e.id,
+          node_id: Buffer.from(`0:Environment${e.id}`)
+            .toString('base64')
+            .replace(/=+$/, ''),
+          name: e.name,
+          url: `${u.api}/repos/${run.owner}/${
+            run.repo
+          }/environments/${encodeURIComponent(e.name)}`,
+          html_url: `${u.base}/${run.owner}/${
+            run.repo
+          }/deployments/activity_log?environments_filter=${encodeURIComponent(
+            e.name,
+          )}`,
+        },
+        wait_timer: e.wait_timer,
+        wait_timer_started_at: run.updated_at,
+        current_user_can_approve: reviewers.some(
+          x => x.type === 'User' && svc.account(viewer)?.id === x.id,
+        ),
+        reviewers: reviewers.map(x => ({
+          type: x.type as 'User',
+          reviewer: S.simpleUser(
+            u,
+            Object.values(svc.data.accounts).find(a => a.id === x.id)!,
+          ),
+        })),
+      };
+    });
+  };
+
+  r.get(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/pending_deployments',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      res.json(pending(run, req.ghViewer?.login));
+    }),
+  );
+
+  r.post(
+    '/repos/:owner/:repo/actions/runs/:id(\\d+)/pending_deployments',
+    h((req, res) => {
+      const v = needViewer(req);
+      const rec = readableRepo(svc, req);
+      const run = runById(rec, req.params.id);
+      const b = req.body ?? {};
+      if (!Array.isArray(b.environment_ids))
+        throw missingField('PendingDeployment', 'environment_ids');
+      if (!['approved', 'rejected'].includes(b.state))
+        throw validation([
+          { resource: 'PendingDeployment', field: 'state', code: 'invalid' },
+        ]);
+      if (typeof b.comment !== 'string')
+        throw missingField('PendingDeployment', 'comment');
+      const waiting = pending(run, v.login);
+      const picked = waiting.filter(p =>
+        b.environment_ids.map(Number).includes(p.environment.id),
+      );
+      if (!picked.length || picked.length !== b.environment_ids.length)
+        throw new GhError(
+          422,
+          'No pending deployment requests to approve or reject',
+        );
+      for (const p of picked) {
+        if (!p.current_user_can_approve)
+          throw new GhError(
+            422,
+            `${v.login} is not a required reviewer of environment ${p.environment.name}`,
+          );
+      }
+      const names = picked.map(p => p.environment.name!);
+      ci.review(run, names, b.state, v.login, b.comment);
+      const deployments = ci.deployments
+        .all()
+        .filter(d => d.run_id === run.id && names.includes(d.environment));
+      res.json(deployments.map(d => ci.deployments.serialize(d)));
+    }),
+  );
+
+  r.use(environmentsRouter(svc, ci));
+  r.use(secretsRouter(svc));
+  r.use(deploymentsRouter(svc, ci));
   return r;
 }

@@ -1,0 +1,173 @@
+import YAML from 'yaml';
+
+/** What the simulated Actions runner reads from a workflow file. */
+export type WorkflowInput = {
+  name: string;
+  required: boolean;
+  default?: unknown;
+  type: string;
+  options?: string[];
+};
+
+export type WorkflowJobSpec = {
+  key: string;
+  name: string;
+  needs: string[];
+  /** Raw `environment:` (a name, an expression, or `{ name, url }`). */
+  environment: string | null;
+  steps: Array<{ name: string; run?: string }>;
+};
+
+export type WorkflowFile = {
+  name?: string;
+  /** Trigger name → its configuration (`on:` normalised to an object). */
+  on: Record<string, any>;
+  jobs: WorkflowJobSpec[];
+};
+
+/** Parses a workflow file; undefined when it is not valid YAML. */
+export function parseWorkflow(text: string): WorkflowFile | undefined {
+  let doc: any;
+  try {
+    doc = YAML.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!doc || typeof doc !== 'object') return undefined;
+  const rawOn = doc.on ?? doc.true; // YAML 1.1 parsers read `on` as true
+  let on: Record<string, any> = {};
+  if (typeof rawOn === 'string') on = { [rawOn]: null };
+  else if (Array.isArray(rawOn))
+    on = Object.fromEntries(rawOn.map((e: string) => [e, null]));
+  else if (rawOn && typeof rawOn === 'object') on = rawOn;
+  const rawJobs =
+    doc.jobs && typeof doc.jobs === 'object' && Object.keys(doc.jobs).length
+      ? doc.jobs
+      : null;
+  const jobs: WorkflowJobSpec[] = rawJobs
+    ? Object.entries(rawJobs).map(([key, j]: [string, any]) => ({
+        key,
+        name: typeof j?.name === 'string' ? j.name : key,
+        needs: ([] as string[]).concat(j?.needs ?? []).map(String),
+        environment: envOf(j?.environment),
+        steps: (Array.isArray(j?.steps) ? j.steps : []).map((s: any) => ({
+          name:
+            typeof s?.name === 'string'
+              ? s.name
+              : s?.uses
+              ? `Run ${s.uses}`
+              : `Run ${String(s?.run ?? '').split('\n')[0]}`,
+          run: typeof s?.run === 'string' ? s.run : undefined,
+        })),
+      }))
+    : // no jobs declared: the sandbox's two default jobs, independent of each other
+      ['build', 'test'].map(key => ({
+        key,
+        name: key,
+        needs: [],
+        environment: null,
+        steps: [
+          { name: 'Run actions/checkout@v4' },
+          { name: `Run make ${key}`, run: `make ${key}` },
+        ],
+      }));
+  return { name: typeof doc.name === 'string' ? doc.name : undefined, on, jobs };
+}
+
+const envOf = (e: unknown): string | null => {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as any).name === 'string')
+    return (e as any).name;
+  return null;
+};
+
+/** `on.workflow_dispatch.inputs`, or undefined when the workflow has no workflow_dispatch trigger. */
+export function dispatchInputs(wf: WorkflowFile): WorkflowInput[] | undefined {
+  if (!Object.hasOwn(wf.on, 'workflow_dispatch')) return undefined;
+  const inputs = wf.on.workflow_dispatch?.inputs ?? {};
+  return Object.entries(inputs).map(([name, d]: [string, any]) => ({
+    name,
+    required: !!d?.required,
+    default: d?.default,
+    type: typeof d?.type === 'string' ? d.type : 'string',
+    options: Array.isArray(d?.options) ? d.options.map(String) : undefined,
+  }));
+}
+
+/**
+ * Evaluates the small subset of expressions the sandbox understands in `environment:`:
+ * `${{ a || b || 'literal' }}` where the terms are `inputs.X`, `github.event.inputs.X` or quoted
+ * literals. Anything else evaluates to an empty string.
+ */
+export function evalEnvironment(
+  raw: string | null,
+  inputs: Record<string, unknown>,
+): string | null {
+  if (raw === null) return null;
+  const out = raw.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_m, expr: string) => {
+    for (const term of expr.split('||').map(t => t.trim())) {
+      const lit = /^'(.*)'$/.exec(term);
+      if (lit) return lit[1];
+      const inp = /^(?:github\.event\.)?inputs\.([\w-]+)$/.exec(term);
+      if (inp && inputs[inp[1]] !== undefined && inputs[inp[1]] !== '')
+        return String(inputs[inp[1]]);
+    }
+    return '';
+  });
+  return out.trim() || null;
+}
+
+/** A failure the commit asks for: every job (job null), one job, or one step of one job. */
+export type FailRule = { job: string | null; step: string | null; flaky: boolean };
+
+/**
+ * The failures a commit asks the simulated CI for. In the commit message: `[ci fail]` (every
+ * job fails), `[ci fail: <job>]`, `[ci fail: <job>/<step name>]`, and `[ci flaky: …]` (the same,
+ * but only on the first attempt, so that a re-run passes). The file `.sandbox/ci-fail` in the
+ * commit's tree: empty fails every job, otherwise one `<job>[/<step name>]` per line.
+ */
+export function failRules(message: string, marker: string | null): FailRule[] {
+  const rules: FailRule[] = [];
+  const re = /\[ci (fail|flaky)(?::\s*([^\]]+))?\]/gi;
+  for (const m of message.matchAll(re)) {
+    rules.push(rule(m[2] ?? '', m[1].toLowerCase() === 'flaky'));
+  }
+  if (marker !== null) {
+    const lines = marker
+      .split('\n')
+      .map(l => l.trim())
+      .filter(l => l && !l.startsWith('#'));
+    if (!lines.length) rules.push(rule('', false));
+    for (const l of lines) rules.push(rule(l, false));
+  }
+  return rules;
+}
+
+const rule = (spec: string, flaky: boolean): FailRule => {
+  const s = spec.trim();
+  if (!s) return { job: null, step: null, flaky };
+  const i = s.indexOf('/');
+  return i < 0
+    ? { job: s, step: null, flaky }
+    : { job: s.slice(0, i).trim(), step: s.slice(i + 1).trim(), flaky };
+};
+
+/** The name of the step where `job` fails on `attempt`, or null when it passes. */
+export function failingStep(
+  rules: FailRule[],
+  job: { key: string; name: string },
+  stepNames: string[],
+  attempt: number,
+): string | null {
+  const lc = (s: string) => s.toLowerCase();
+  for (const r of rules) {
+    if (r.flaky && attempt > 1) continue;
+    if (r.job && lc(r.job) !== lc(job.key) && lc(r.job) !== lc(job.name))
+      continue;
+    // the user steps (not "Set up job" / "Complete job")
+    const user = stepNames.slice(1, -1);
+    const named = r.step ? user.find(s => lc(s) === lc(r.step!)) : undefined;
+    return named ?? user[user.length - 1] ?? stepNames[0];
+  }
+  return null;
+}
