@@ -6,6 +6,7 @@ import { familyErrorBody } from '../http/errors';
 import {
   APPLICATIONS,
   ApiError,
+  asApplication,
   type ArgoCdController,
   type Operation,
 } from './controller';
@@ -441,12 +442,14 @@ export function createArgoCdRouter(
       if (app.spec?.syncPolicy?.automated) {
         // what the Argo CD UI does before a rollback: turn auto-sync off
         const spec = structuredClone(app.spec);
-        delete spec.syncPolicy.automated;
-        app = ctx.cluster.update(APPLICATIONS, {
-          ...app,
-          metadata: { ...app.metadata, resourceVersion: undefined },
-          spec,
-        });
+        delete spec.syncPolicy?.automated;
+        app = asApplication(
+          ctx.cluster.update(APPLICATIONS, {
+            ...app,
+            metadata: { ...app.metadata, resourceVersion: undefined },
+            spec,
+          } as KubeObject),
+        );
         controller.recordEvent(
           name,
           'ResourceUpdated',
