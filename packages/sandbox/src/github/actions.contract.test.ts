@@ -1,0 +1,490 @@
+import { Octokit } from '@octokit/rest';
+import { unzipSync, strFromU8 } from 'fflate';
+import {
+  startGithubForTest,
+  quiet,
+  openapiErrors,
+  type GithubTestEnv,
+} from './__testUtils__';
+import { waitFor } from '../testing/waitFor';
+
+jest.setTimeout(60_000);
+
+let env: GithubTestEnv;
+let alice: Octokit;
+let bot: Octokit;
+const owner = 'acme';
+
+beforeAll(async () => {
+  env = await startGithubForTest();
+  const baseUrl = `${env.url}/api/v3`;
+  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
+  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+const CI = `name: CI
+on:
+  push:
+  workflow_dispatch:
+    inputs:
+      target:
+        description: Where to
+        required: true
+        type: choice
+        options: [dev, prod]
+      note:
+        required: false
+        default: hello
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Compile
+        run: make build
+  test:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Unit tests
+        run: npm test
+  lint:
+    name: Lint code
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm run lint
+`;
+
+const NIGHTLY = `name: Nightly
+on:
+  schedule:
+    - cron: "0 0 * * *"
+jobs:
+  n:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo nightly
+`;
+
+/** A repo whose first commit (message `message`) carries the CI and Nightly workflows. */
+async function repoWithWorkflows(repo: string, message: string) {
+  await alice.rest.repos.createInOrg({ org: owner, name: repo });
+  const sha = await env.ctx.git.commitFiles(owner, repo, {
+    branch: 'main',
+    message,
+    author: { name: 'Alice', email: 'alice@acme.example' },
+    files: {
+      '.github/workflows/ci.yaml': CI,
+      '.github/workflows/nightly.yml': NIGHTLY,
+    },
+    pusher: 'alice',
+  });
+  return sha;
+}
+
+async function pushRun(repo: string, done = true) {
+  return waitFor(async () => {
+    const r = await bot.rest.actions.listWorkflowRunsForRepo({
+      owner,
+      repo,
+      event: 'push',
+    });
+    const run = r.data.workflow_runs[0];
+    return run && (!done || run.status === 'completed') && run;
+  }, `a ${done ? 'completed ' : ''}push run of ${repo}`);
+}
+
+const jobsOf = async (repo: string, run_id: number, filter?: 'all') =>
+  (
+    await bot.rest.actions.listJobsForWorkflowRun({
+      owner,
+      repo,
+      run_id,
+      ...(filter ? { filter } : {}),
+    })
+  ).data;
+
+describe('Actions: jobs, check runs, steps and logs', () => {
+  it('runs each job of the workflow file as a check run in the run\u2019s check suite, failing at the named step', async () => {
+    const sha = await repoWithWorkflows(
+      'jobs-wf',
+      'initial [ci fail: test/Unit tests]',
+    );
+    const run = await pushRun('jobs-wf');
+    expect(run.conclusion).toBe('failure');
+
+    const jobs = await jobsOf('jobs-wf', run.id);
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+        'get',
+        200,
+        jobs,
+      ),
+    ).toBeNull();
+    expect(jobs.jobs.map(j => [j.name, j.conclusion])).toEqual([
+      ['build', 'success'],
+      ['test', 'failure'],
+      ['Lint code', 'success'],
+    ]);
+    const test = jobs.jobs[1];
+    expect(
+      test.steps!.map(s => [s.number, s.name, s.status, s.conclusion]),
+    ).toEqual([
+      [1, 'Set up job', 'completed', 'success'],
+      [2, 'Run actions/checkout@v4', 'completed', 'success'],
+      [3, 'Unit tests', 'completed', 'failure'],
+      [4, 'Complete job', 'completed', 'success'],
+    ]);
+    expect(jobs.jobs[2].steps!.map(s => s.name)).toEqual([
+      'Set up job',
+      'Run npm run lint',
+      'Complete job',
+    ]);
+
+    const one = await bot.rest.actions.getJobForWorkflowRun({
+      owner,
+      repo: 'jobs-wf',
+      job_id: test.id,
+    });
+    expect(
+      openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, one.data),
+    ).toBeNull();
+    expect(one.data).toMatchObject({
+      run_id: run.id,
+      head_sha: sha,
+      workflow_name: 'CI',
+      run_attempt: 1,
+    });
+
+    // the jobs are check runs of the run's check suite, with the job's id and name
+    const checks = await bot.rest.checks.listForRef({
+      owner,
+      repo: 'jobs-wf',
+      ref: sha,
+      app_id: 15368,
+    });
+    const byName = Object.fromEntries(
+      checks.data.check_runs.map(c => [c.name, c]),
+    );
+    for (const j of jobs.jobs) {
+      expect(byName[j.name]).toMatchObject({
+        id: j.id,
+        status: 'completed',
+        conclusion: j.conclusion,
+        check_suite: { id: run.check_suite_id },
+      });
+      expect(j.check_run_url).toBe(
+        `${env.url}/api/v3/repos/acme/jobs-wf/check-runs/${j.id}`,
+      );
+    }
+    const suite = await bot.rest.checks.getSuite({
+      owner,
+      repo: 'jobs-wf',
+      check_suite_id: run.check_suite_id!,
+    });
+    expect(suite.data).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      app: { slug: 'github-actions' },
+    });
+  });
+
+  it('serves job logs as a 302 to text and run logs as a 302 to a zip, like GitHub', async () => {
+    const run = await pushRun('jobs-wf');
+    const [, test] = (await jobsOf('jobs-wf', run.id)).jobs;
+
+    // plain HTTP: a redirect to a signed URL
+    const raw = await fetch(
+      `${env.url}/api/v3/repos/acme/jobs-wf/actions/jobs/${test.id}/logs`,
+      { headers: { authorization: 'token sandbox-bot-token' }, redirect: 'manual' },
+    );
+    expect(raw.status).toBe(302);
+    const location = raw.headers.get('location')!;
+    expect(location).toMatch(/[?&]sig=/);
+    const text = await (await fetch(location)).text();
+    expect(text).toContain('##[group]Unit tests');
+    expect(text).toContain('##[error]Process completed with exit code 1.');
+    expect(text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z /);
+    // a tampered signature is refused
+    expect((await fetch(location.replace(/sig=[^&]+/, 'sig=x'))).status).toBe(403);
+
+    // Octokit follows the redirect
+    const jobLog = await bot.rest.actions.downloadJobLogsForWorkflowRun({
+      owner,
+      repo: 'jobs-wf',
+      job_id: test.id,
+    });
+    expect(String(jobLog.data)).toContain('##[error]');
+
+    const zip = await bot.rest.actions.downloadWorkflowRunLogs({
+      owner,
+      repo: 'jobs-wf',
+      run_id: run.id,
+    });
+    expect(zip.status).toBe(200);
+    const files = unzipSync(new Uint8Array(zip.data as ArrayBuffer));
+    expect(Object.keys(files).sort()).toEqual(
+      [
+        '0_build.txt',
+        '1_test.txt',
+        '2_Lint code.txt',
+        'build/1_Set up job.txt',
+        'build/2_Run actions_checkout@v4.txt',
+        'build/3_Compile.txt',
+        'build/4_Complete job.txt',
+        'test/1_Set up job.txt',
+        'test/2_Run actions_checkout@v4.txt',
+        'test/3_Unit tests.txt',
+        'test/4_Complete job.txt',
+        'Lint code/1_Set up job.txt',
+        'Lint code/2_Run npm run lint.txt',
+        'Lint code/3_Complete job.txt',
+      ].sort(),
+    );
+    expect(strFromU8(files['test/3_Unit tests.txt'])).toContain('npm test');
+  });
+
+  it('re-runs the failed jobs, then a single job, as new attempts', async () => {
+    await repoWithWorkflows('flaky-wf', 'initial [ci flaky: test]');
+    const run = await pushRun('flaky-wf');
+    expect(run.conclusion).toBe('failure');
+    const first = await jobsOf('flaky-wf', run.id);
+
+    const res = await bot.rest.actions.reRunWorkflowFailedJobs({
+      owner,
+      repo: 'flaky-wf',
+      run_id: run.id,
+    });
+    expect(res.status).toBe(201);
+    const again = await waitFor(async () => {
+      const r = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'flaky-wf',
+        run_id: run.id,
+      });
+      return r.data.status === 'completed' && r.data;
+    }, 'the re-run to complete');
+    expect(again).toMatchObject({ run_attempt: 2, conclusion: 'success' });
+    expect(again.check_suite_id).not.toBe(run.check_suite_id);
+    const latest = await jobsOf('flaky-wf', run.id);
+    // only the failed job ran again; the others are those of attempt 1
+    expect(latest.jobs.map(j => [j.name, j.run_attempt, j.conclusion])).toEqual([
+      ['build', 1, 'success'],
+      ['Lint code', 1, 'success'],
+      ['test', 2, 'success'],
+    ]);
+    expect(latest.jobs[0].id).toBe(first.jobs[0].id);
+    expect((await jobsOf('flaky-wf', run.id, 'all')).total_count).toBe(4);
+    const attempt1 = await bot.rest.actions.listJobsForWorkflowRunAttempt({
+      owner,
+      repo: 'flaky-wf',
+      run_id: run.id,
+      attempt_number: 1,
+    });
+    expect(attempt1.data.jobs.find(j => j.name === 'test')?.conclusion).toBe(
+      'failure',
+    );
+    const a1 = await bot.rest.actions.getWorkflowRunAttempt({
+      owner,
+      repo: 'flaky-wf',
+      run_id: run.id,
+      attempt_number: 1,
+    });
+    expect(a1.data).toMatchObject({ run_attempt: 1, conclusion: 'failure' });
+
+    // nothing failed any more
+    await expect(
+      bot.rest.actions.reRunWorkflowFailedJobs({
+        owner,
+        repo: 'flaky-wf',
+        run_id: run.id,
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+
+    const lint = latest.jobs.find(j => j.name === 'Lint code')!;
+    const single = await bot.rest.actions.reRunJobForWorkflowRun({
+      owner,
+      repo: 'flaky-wf',
+      job_id: lint.id,
+    });
+    expect(single.status).toBe(201);
+    await waitFor(async () => {
+      const r = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'flaky-wf',
+        run_id: run.id,
+      });
+      return r.data.status === 'completed' && r.data.run_attempt === 3;
+    }, 'the single-job re-run to complete');
+    const attempt3 = await bot.rest.actions.listJobsForWorkflowRunAttempt({
+      owner,
+      repo: 'flaky-wf',
+      run_id: run.id,
+      attempt_number: 3,
+    });
+    expect(attempt3.data.jobs.map(j => j.name)).toEqual(['Lint code']);
+  });
+});
+
+describe('Actions: workflow_dispatch', () => {
+  it('validates inputs against the workflow file and answers 204, or 200 with return_run_details', async () => {
+    await repoWithWorkflows('dispatch-wf', 'initial');
+    const dispatch = (extra: Record<string, unknown>) =>
+      bot.request(
+        'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+        { owner, repo: 'dispatch-wf', workflow_id: 'ci.yaml', ref: 'main', ...extra },
+      );
+    await expect(
+      dispatch({ inputs: { target: 'dev', colour: 'red' } }),
+    ).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining('Unexpected inputs provided: ["colour"]'),
+    });
+    await expect(dispatch({ inputs: { note: 'x' } })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining("Required input 'target' not provided"),
+    });
+    await expect(dispatch({ inputs: { target: 'moon' } })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining('not in the list of allowed values'),
+    });
+    await expect(
+      bot.rest.actions.createWorkflowDispatch({
+        owner,
+        repo: 'dispatch-wf',
+        workflow_id: 'nightly.yml',
+        ref: 'main',
+      }),
+    ).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining("does not have 'workflow_dispatch' trigger"),
+    });
+
+    // without return_run_details: 204, and the run appears a moment later, not at once
+    env.ctx.clock.setTimeScale(1);
+    try {
+      const res = await dispatch({ inputs: { target: 'dev' } });
+      expect(res.status).toBe(204);
+      const now = await bot.rest.actions.listWorkflowRuns({
+        owner,
+        repo: 'dispatch-wf',
+        workflow_id: 'ci.yaml',
+        event: 'workflow_dispatch',
+      });
+      expect(now.data.total_count).toBe(0);
+    } finally {
+      env.ctx.clock.setTimeScale(50);
+    }
+    await waitFor(async () => {
+      const r = await bot.rest.actions.listWorkflowRuns({
+        owner,
+        repo: 'dispatch-wf',
+        workflow_id: 'ci.yaml',
+        event: 'workflow_dispatch',
+      });
+      return r.data.total_count === 1;
+    }, 'the dispatched run to appear');
+
+    const details = await dispatch({
+      inputs: { target: 'prod' },
+      return_run_details: true,
+    });
+    expect(details.status).toBe(200);
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+        'post',
+        200,
+        details.data,
+      ),
+    ).toBeNull();
+    const { workflow_run_id, run_url, html_url } = details.data as any;
+    expect(run_url).toBe(
+      `${env.url}/api/v3/repos/acme/dispatch-wf/actions/runs/${workflow_run_id}`,
+    );
+    expect(html_url).toBe(`${env.url}/acme/dispatch-wf/actions/runs/${workflow_run_id}`);
+    const run = await waitFor(async () => {
+      const r = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'dispatch-wf',
+        run_id: workflow_run_id,
+      });
+      return r.data;
+    }, 'the run of return_run_details');
+    expect(run).toMatchObject({ event: 'workflow_dispatch', head_branch: 'main' });
+  });
+
+  it('cancels and force-cancels runs in flight (409 once completed)', async () => {
+    env.ctx.clock.setTimeScale(1);
+    try {
+      const d = await bot.request(
+        'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+        {
+          owner,
+          repo: 'dispatch-wf',
+          workflow_id: 'ci.yaml',
+          ref: 'main',
+          inputs: { target: 'dev' },
+          return_run_details: true,
+        },
+      );
+      const run_id = (d.data as any).workflow_run_id as number;
+      await waitFor(
+        () =>
+          bot.rest.actions.getWorkflowRun({ owner, repo: 'dispatch-wf', run_id }),
+        'the run to exist',
+      );
+      const res = await bot.request(
+        'POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel',
+        { owner, repo: 'dispatch-wf', run_id },
+      );
+      expect(res.status).toBe(202);
+      const after = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'dispatch-wf',
+        run_id,
+      });
+      expect(after.data).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+      const jobs = await jobsOf('dispatch-wf', run_id);
+      expect(new Set(jobs.jobs.map(j => j.conclusion))).toEqual(
+        new Set(['cancelled']),
+      );
+      await expect(
+        bot.rest.actions.cancelWorkflowRun({ owner, repo: 'dispatch-wf', run_id }),
+      ).rejects.toMatchObject({ status: 409 });
+    } finally {
+      env.ctx.clock.setTimeScale(50);
+    }
+  });
+
+  it('filters run listings by creation date (created=>=…, <…, ranges)', async () => {
+    const day = (offset: number) =>
+      new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const count = async (created: string) =>
+      (
+        await bot.rest.actions.listWorkflowRunsForRepo({
+          owner,
+          repo: 'dispatch-wf',
+          created,
+        })
+      ).data.total_count;
+    const all = (
+      await bot.rest.actions.listWorkflowRunsForRepo({ owner, repo: 'dispatch-wf' })
+    ).data.total_count;
+    expect(all).toBeGreaterThan(1);
+    expect(await count(`>=${day(0)}`)).toBe(all);
+    expect(await count(day(0))).toBe(all);
+    expect(await count(`<${day(0)}`)).toBe(0);
+    expect(await count(`>${day(0)}`)).toBe(0);
+    expect(await count(`${day(-3)}..${day(-1)}`)).toBe(0);
+    expect(await count(`${day(-1)}..*`)).toBe(all);
+    expect(await count(`*..${day(-1)}`)).toBe(0);
+    await expect(count('yesterday')).rejects.toMatchObject({ status: 422 });
+  });
+});
