@@ -20,3 +20,5 @@ export {
   createLuffyClients,
   type LuffyClients,
 } from './service';
+export * from './healing';
+export * from './redaction';
