@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core/cluster';
 import type { Clock } from '../core/clock';
+import type { SandboxLogger } from '../core/context';
 import { isoNow, type MemoryClusterStore } from '../kubernetes/store';
 
 export const NODE_NAME = 'sandbox-node-1';
@@ -21,6 +22,7 @@ export class EventRecorder {
   constructor(
     private readonly store: MemoryClusterStore,
     private readonly clock: Clock,
+    private readonly logger?: SandboxLogger,
   ) {}
 
   record(
@@ -84,8 +86,13 @@ export class EventRecorder {
         },
         { validate: false, raw: true },
       );
-    } catch {
-      return; // namespace vanished
+    } catch (e) {
+      this.logger?.warn('simulator: could not record an event', {
+        involvedObject: `${ns}/${involved.metadata.name}`,
+        reason,
+        error: String((e as Error)?.message ?? e),
+      });
+      return;
     }
     this.#byKey.set(key, { ns, name });
     this.#order.push({ key, ns, name, at: Date.now() });

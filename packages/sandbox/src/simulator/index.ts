@@ -1,10 +1,10 @@
 import type { SandboxContext } from '../core/context';
-import { Simulator } from './controllers';
+import { Simulator } from './simulator';
 import { simulatorState } from './state';
 
 export { setChaos } from './control';
 export { bulkSeed } from './bulk';
-export { Simulator } from './controllers';
+export { Simulator } from './simulator';
 
 /** Starts the cluster simulator's controllers against ctx.cluster. */
 export function startSimulator(ctx: SandboxContext): {
