@@ -54,9 +54,29 @@ describe.each(databases.eachSupportedId())('migrations (%s)', databaseId => {
         (e: Error) => e.message,
       );
     expect(duplicate).toMatch(/unique|duplicate/i);
-    expect(await knex('luffy_incidents').count({ n: '*' })).toEqual([
-      { n: expect.anything() },
-    ]);
+    const [{ n }] = await knex('luffy_incidents').count({ n: '*' });
+    expect(Number(n)).toBe(1);
+    expect(
+      await knex('luffy_incidents')
+        .where({ id: 'i-1' })
+        .first('entity_ref', 'incident_key', 'status', 'summary'),
+    ).toEqual({
+      entity_ref: 'component:default/checkout',
+      incident_key: 'sandbox/acme-dev/checkout/OOMKilled',
+      status: 'detected',
+      summary: null,
+    });
+    // The audit sequence orders events: a second event gets a higher seq.
+    await knex('luffy_audit_events').insert({
+      id: 'a-2',
+      actor: 'a',
+      action: 'x',
+      target: 'y',
+      outcome: 'failed',
+      created_at: new Date(),
+    });
+    const seqs = await knex('luffy_audit_events').orderBy('seq').pluck('id');
+    expect(seqs).toEqual(['a-1', 'a-2']);
 
     await knex.migrate.down({ directory: migrationsDir });
     expect(await knex.schema.hasTable('luffy_incidents')).toBe(false);
