@@ -150,7 +150,18 @@ export class Deployments {
           !x.production_environment &&
           this.latestStatus(x)?.state === 'success',
       )) {
-        this.addStatus(other, { state: 'inactive', auto_inactive: false }, creator);
+        const last = this.latestStatus(other)!;
+        this.addStatus(
+          other,
+          {
+            state: 'inactive',
+            auto_inactive: false,
+            target_url: last.target_url || undefined,
+            log_url: last.log_url || undefined,
+            environment_url: last.environment_url || undefined,
+          },
+          creator,
+        );
       }
     }
     return s;
