@@ -103,7 +103,11 @@ export function issueJson(svc: GithubService, p: PullRecord) {
 }
 
 /** Filters PRs with GitHub search qualifiers (repo:, org:, user:, is:, state:, author:, head:, base:, label:, review:) and words in the title. */
-export function searchPulls(svc: GithubService, q: string, viewer: Account | undefined): PullRecord[] {
+export function searchPulls(
+  svc: GithubService,
+  q: string,
+  viewer: Account | undefined,
+): PullRecord[] {
   const terms = q.match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
   let list = svc.data.pulls.filter(p => {
     const rec = svc.repo(p.owner, p.repo);
@@ -171,7 +175,9 @@ export function searchPulls(svc: GithubService, q: string, viewer: Account | und
     }
     list = list.filter(p => test(p) !== neg);
   }
-  return list.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
+  return list.sort(
+    (a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id,
+  );
 }
 
 /** Pull requests, reviews, PR (issue) comments and labels. */
