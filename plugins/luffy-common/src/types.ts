@@ -195,6 +195,10 @@ export type IncidentProposal = {
   branch: string;
   /** Unified diff of the manifest. */
   diff: string;
+  /** The merge commit, once merged. */
+  mergeSha?: string;
+  /** The revert pull request offered after a failed heal. */
+  revertPullRequestUrl?: string;
 };
 
 /** The incident detail route's answer: the incident with its timeline and evidence. @public */
