@@ -3,7 +3,7 @@ import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { SandboxContext } from '../core/context';
 import { startFamilyServer, type FamilyServer } from '../http/server';
 import { createArgoCdFamily } from '.';
-import type { FakeCluster } from './testing';
+import type { FakeCluster } from './__testUtils__';
 import { BOT_AUTHOR } from '../seed';
 import { APPLICATIONS } from './controller';
 import { startSeededArgoContext } from './__testUtils__';

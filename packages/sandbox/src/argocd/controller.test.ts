@@ -2,7 +2,7 @@ import type { SandboxContext } from '../core/context';
 import { BOT_AUTHOR } from '../seed';
 import { ArgoCdController, APPLICATIONS, isSubset } from './controller';
 import { parseRepoURL } from './source';
-import type { FakeCluster } from './testing';
+import type { FakeCluster } from './__testUtils__';
 import { startSeededArgoContext, waiter } from './__testUtils__';
 
 const waitFor = waiter({ timeoutMs: 10_000, intervalMs: 20 });

@@ -9,7 +9,7 @@ import { startFamilyServer, type FamilyServer } from '../http/server';
 import { BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
-import type { FakeCluster } from './testing';
+import type { FakeCluster } from './__testUtils__';
 import { startSeededArgoContext, waiter } from './__testUtils__';
 
 jest.setTimeout(30_000);

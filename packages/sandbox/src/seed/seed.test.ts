@@ -7,7 +7,7 @@ import { Service } from 'kubernetes-models/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { SandboxContext } from '../core/context';
-import { FakeCluster } from '../argocd/testing';
+import { FakeCluster } from '../argocd/__testUtils__';
 import { seedGitopsDemo, gitopsFiles, BOT_AUTHOR } from '.';
 
 const APPS = 'argoproj.io/v1alpha1/applications';

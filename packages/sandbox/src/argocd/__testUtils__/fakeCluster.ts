@@ -4,8 +4,8 @@ import {
   type KubeObject,
   type ListOptions,
   type WatchEvent,
-} from '../core/cluster';
-import { matchLabels } from './labels';
+} from '../../core/cluster';
+import { matchLabels } from '../labels';
 
 /**
  * A small in-memory {@link ClusterStore} for the Argo CD family's tests (the real one lives in

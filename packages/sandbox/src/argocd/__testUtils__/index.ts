@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SandboxContext } from '../../core/context';
 import { seedGitopsDemo } from '../../seed';
-import { FakeCluster } from '../testing';
+import { FakeCluster } from './fakeCluster';
+
+export { FakeCluster } from './fakeCluster';
 
 export const silent = { info() {}, warn() {}, error() {} };
 
