@@ -22,6 +22,7 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.SANDBOX_ANTHROPIC_PORT,
     },
+    'unsafe-control-api-on-all-interfaces': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -30,6 +31,9 @@ if (values.help) {
   console.log(`Usage: yarn sandbox [--reset] [--data-dir DIR] [--time-scale N] [--host H]
        [--github-port ${DEFAULT_PORTS.github}] [--kubernetes-port ${DEFAULT_PORTS.kubernetes}]
        [--argocd-port ${DEFAULT_PORTS.argocd}] [--anthropic-port ${DEFAULT_PORTS.anthropic}]
+       [--unsafe-control-api-on-all-interfaces]
+The control API (/_sandbox/*: tokens, faults, chaos) answers loopback clients only, also with
+--host 0.0.0.0, unless --unsafe-control-api-on-all-interfaces is given.
 Environment: SANDBOX_DATA_DIR, SANDBOX_TIME_SCALE, SANDBOX_HOST, SANDBOX_<FAMILY>_PORT.`);
   process.exit(0);
 }
@@ -51,6 +55,8 @@ async function main() {
     reset: values.reset,
     host: values.host,
     timeScale: Number(values['time-scale']),
+    unsafeControlApiOnAllInterfaces:
+      values['unsafe-control-api-on-all-interfaces'],
     ports: {
       github: port(values['github-port'], DEFAULT_PORTS.github),
       kubernetes: port(values['kubernetes-port'], DEFAULT_PORTS.kubernetes),

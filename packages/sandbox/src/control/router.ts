@@ -11,13 +11,17 @@ const FAMILIES: Family[] = ['github', 'kubernetes', 'argocd', 'anthropic'];
  */
 export function createControlRouter(ctx: SandboxContext): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '5mb' }));
 
   router.get('/ready', (_req, res) => {
     res
       .status(ctx.ready ? 200 : 503)
       .json({ ready: ctx.ready, urls: ctx.urls });
   });
+
+  // Everything else mints tokens, injects faults or flips chaos: loopback clients only, unless
+  // the sandbox was started with the flag that says this is unsafe.
+  router.use(loopbackOnly(ctx.options.unsafeControlApiOnAllInterfaces));
+  router.use(express.json({ limit: '5mb' }));
 
   router.get('/faults', (_req, res) => {
     res.json({ items: ctx.faults.list() });
@@ -86,6 +90,28 @@ export function createControlRouter(ctx: SandboxContext): express.Router {
 
   for (const add of ctx.controlRoutes) add(router);
   return router;
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x addresses. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+export const UNSAFE_CONTROL_API_FLAG = '--unsafe-control-api-on-all-interfaces';
+
+function loopbackOnly(allowAll: boolean | undefined): express.RequestHandler {
+  return (req, res, next) => {
+    const peer = req.socket.remoteAddress;
+    if (allowAll || isLoopbackAddress(peer)) {
+      next();
+      return;
+    }
+    res.status(403).json({
+      error: `the sandbox control API answers loopback clients only (this request came from ${peer}); start the sandbox with ${UNSAFE_CONTROL_API_FLAG} to allow other addresses`,
+    });
+  };
 }
 
 function parseFault(body: any): Fault | string {

@@ -48,6 +48,11 @@ export type SandboxOptions = {
   /** Seed the demo (org acme, three services, GitOps repo, apps). Default true. */
   seed?: boolean;
   logger?: SandboxLogger;
+  /**
+   * Serve the control API (`/_sandbox/*`: tokens, faults, chaos) to every client, not only
+   * loopback ones (CLI `--unsafe-control-api-on-all-interfaces`). Default false.
+   */
+  unsafeControlApiOnAllInterfaces?: boolean;
 };
 
 /**

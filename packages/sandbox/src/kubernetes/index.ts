@@ -28,6 +28,7 @@ export function createKubernetesFamily(
 ): FamilyModule {
   const store = new MemoryClusterStore(ctx.clock, {
     historyLimit: options.watchHistory,
+    logger: ctx.logger,
   });
   ctx.cluster = store;
   ctx.persistence.register('kubernetes', {

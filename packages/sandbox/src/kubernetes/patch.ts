@@ -1,3 +1,4 @@
+import * as fastJsonPatch from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { ClusterError } from '../core/cluster';
 
@@ -96,26 +97,11 @@ function mergeList(target: any, patch: any[], key: string): any[] {
   return out;
 }
 
-function pointer(path: string): string[] {
-  if (path === '') return [];
-  if (!path.startsWith('/'))
-    throw new ClusterError(400, 'BadRequest', `invalid JSON pointer ${path}`);
-  return path
-    .slice(1)
-    .split('/')
-    .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function getAt(doc: any, segs: string[]): any {
-  let cur = doc;
-  for (const s of segs) {
-    if (cur === undefined || cur === null) return undefined;
-    cur = cur[Array.isArray(cur) && s !== '-' ? Number(s) : s];
-  }
-  return cur;
-}
-
-/** RFC 6902 JSON patch. */
+/**
+ * RFC 6902 JSON patch, with fast-json-patch (validated; the input is not modified). Errors are
+ * shaped like the API server's: 400 for a body that is not a patch or an unknown op, 422 for
+ * an operation that does not apply (missing path, failed `test`).
+ */
 export function jsonPatch(doc: any, ops: any): any {
   if (!Array.isArray(ops))
     throw new ClusterError(
@@ -123,95 +109,41 @@ export function jsonPatch(doc: any, ops: any): any {
       'BadRequest',
       'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
     );
-  let out = structuredClone(doc);
-  const fail = (msg: string) => {
-    throw new ClusterError(422, 'Invalid', msg);
-  };
-  const remove = (segs: string[]) => {
-    const parent = getAt(out, segs.slice(0, -1));
-    const last = segs[segs.length - 1];
-    if (Array.isArray(parent)) {
-      const i = Number(last);
-      if (!(i >= 0 && i < parent.length))
-        fail(`the server rejected our request due to an error in our request`);
-      return parent.splice(i, 1)[0];
-    }
-    if (!isObject(parent) || !(last in parent))
-      fail(
-        `the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "/${segs.join(
-          '/',
-        )}"`,
-      );
-    const v = parent[last];
-    delete parent[last];
-    return v;
-  };
-  const add = (segs: string[], value: any) => {
-    if (!segs.length) {
-      out = value;
-      return;
-    }
-    const parent = getAt(out, segs.slice(0, -1));
-    const last = segs[segs.length - 1];
-    if (Array.isArray(parent)) {
-      if (last === '-') parent.push(value);
-      else {
-        const i = Number(last);
-        if (!(i >= 0 && i <= parent.length))
-          fail(`add operation does not apply: index out of range`);
-        parent.splice(i, 0, value);
-      }
-    } else if (isObject(parent)) parent[last] = value;
-    else
-      fail(
-        `the server rejected our request due to an error in our request: add operation does not apply: doc is missing path: "/${segs
-          .slice(0, -1)
-          .join('/')}"`,
-      );
-  };
-  for (const op of ops) {
-    const segs = pointer(String(op?.path ?? ''));
-    switch (op?.op) {
-      case 'add':
-        add(segs, structuredClone(op.value));
-        break;
-      case 'remove':
-        remove(segs);
-        break;
-      case 'replace':
-        if (getAt(out, segs) === undefined)
-          fail(
-            `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: /${segs.join(
-              '/',
-            )}`,
-          );
-        if (!segs.length) out = structuredClone(op.value);
-        else {
-          remove(segs);
-          add(segs, structuredClone(op.value));
-        }
-        break;
-      case 'move': {
-        const v = remove(pointer(op.from));
-        add(segs, v);
-        break;
-      }
-      case 'copy':
-        add(segs, structuredClone(getAt(out, pointer(op.from))));
-        break;
-      case 'test':
-        if (JSON.stringify(getAt(out, segs)) !== JSON.stringify(op.value))
-          fail(`testing value /${segs.join('/')} failed`);
-        break;
-      default:
+  try {
+    return fastJsonPatch.applyPatch(
+      structuredClone(doc),
+      ops as fastJsonPatch.Operation[],
+      true,
+      true,
+    ).newDocument;
+  } catch (e) {
+    if (!(e instanceof fastJsonPatch.JsonPatchError)) throw e;
+    const op = e.operation as { op?: string; path?: string } | undefined;
+    switch (e.name) {
+      case 'OPERATION_OP_INVALID':
         throw new ClusterError(
           400,
           'BadRequest',
           `Unexpected kind: ${String(op?.op)}`,
         );
+      case 'TEST_OPERATION_FAILED':
+        throw new ClusterError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: testing value ${op?.path} failed`,
+        );
+      default:
+        throw new ClusterError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${
+            op?.op ?? 'patch'
+          } operation does not apply: doc is missing path: "${
+            op?.path ?? ''
+          }" (${e.name})`,
+        );
     }
   }
-  return out;
 }
 
 export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';

@@ -3,6 +3,7 @@ import { Clock } from '../core/clock';
 import { MemoryClusterStore } from './store';
 import { parseLabelSelector, matchesLabels } from './selectors';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
+import { waitFor } from '../testing/waitFor';
 
 const cm = (
   name: string,
@@ -77,7 +78,16 @@ describe('patches', () => {
     ).toEqual({ spec: { replicas: 3, list: ['b'] } });
     expect(() =>
       jsonPatch(doc, [{ op: 'test', path: '/spec/replicas', value: 2 }]),
-    ).toThrow(ClusterError);
+    ).toThrow(expect.objectContaining({ code: 422, reason: 'Invalid' }));
+    expect(() =>
+      jsonPatch(doc, [{ op: 'remove', path: '/spec/missing' }]),
+    ).toThrow(expect.objectContaining({ code: 422, reason: 'Invalid' }));
+    expect(() =>
+      jsonPatch(doc, [{ op: 'explode', path: '/spec' }]),
+    ).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest' }));
+    expect(() => jsonPatch(doc, { op: 'add' })).toThrow(ClusterError);
+    // the input is not modified
+    expect(doc).toEqual({ spec: { replicas: 1, list: ['a'] } });
   });
 });
 
@@ -204,8 +214,12 @@ describe('MemoryClusterStore', () => {
     expect(
       store.get('v1/pods', 'default', 'p')?.metadata.deletionTimestamp,
     ).toBeTruthy();
-    await new Promise(r => setTimeout(r, 100));
-    expect(store.get('v1/pods', 'default', 'p')).toBeUndefined();
+    // removed after its grace period (2 simulated seconds, 20 ms at time scale 100)
+    await waitFor(
+      () => store.get('v1/pods', 'default', 'p') === undefined,
+      'the terminating pod to be removed',
+      { timeoutMs: 5000 },
+    );
 
     const owner2 = store.create('v1/configmaps', cm('owner2'));
     store.create('v1/configmaps', {
@@ -224,6 +238,32 @@ describe('MemoryClusterStore', () => {
       store.get('v1/configmaps', 'default', 'kept')?.metadata.ownerReferences,
     ).toBeUndefined();
     clock.dispose();
+  });
+
+  it('logs a failing change listener and still commits the write', () => {
+    const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
+    const store = new MemoryClusterStore(undefined, {
+      logger: {
+        info() {},
+        error() {},
+        warn: (m, meta) => warnings.push([m, meta]),
+      },
+    });
+    store.onChange(() => {
+      throw new Error('listener broke');
+    });
+    store.create('v1/configmaps', cm('logged'));
+    expect(store.get('v1/configmaps', 'default', 'logged')).toBeDefined();
+    // (the namespace `default` is created with it: that write is logged too)
+    expect(warnings).toContainEqual([
+      'cluster store: change listener failed',
+      expect.objectContaining({
+        resource: 'v1/configmaps',
+        type: 'ADDED',
+        object: 'default/logged',
+        error: expect.stringContaining('listener broke'),
+      }),
+    ]);
   });
 
   it('persists and restores its objects', () => {

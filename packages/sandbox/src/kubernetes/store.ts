@@ -8,6 +8,7 @@ import {
   type WatchEventType,
 } from '../core/cluster';
 import type { Clock } from '../core/clock';
+import type { SandboxLogger } from '../core/context';
 import {
   matchesFields,
   matchesLabels,
@@ -134,12 +135,14 @@ export class MemoryClusterStore implements ClusterStore {
   #pendingRemovals = new Map<string, NodeJS.Timeout>();
 
   readonly #historyLimit: number;
+  readonly #logger?: SandboxLogger;
 
   constructor(
     private readonly clock?: Clock,
-    options: { historyLimit?: number } = {},
+    options: { historyLimit?: number; logger?: SandboxLogger } = {},
   ) {
     this.#historyLimit = options.historyLimit ?? WATCH_HISTORY;
+    this.#logger = options.logger;
     for (const t of STORED_TYPES)
       this.#buckets.set(t.resource, {
         byNs: new Map(),
@@ -672,8 +675,14 @@ export class MemoryClusterStore implements ClusterStore {
     for (const l of this.#listeners) {
       try {
         l(resource, type, obj, prev);
-      } catch {
-        // listeners must not break writes
+      } catch (e) {
+        // listeners must not break writes, but their failures are worth knowing
+        this.#logger?.warn('cluster store: change listener failed', {
+          resource,
+          type,
+          object: `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`,
+          error: String((e as Error)?.stack ?? e),
+        });
       }
     }
   }

@@ -95,12 +95,17 @@ describe('chaos control route', () => {
   });
 
   it('missing-env and readiness chaos turn pods unhealthy with the cause in logs and events', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: 'acme-prod',
+      body: demoDeployment('payments', 'acme-prod') as any,
+    });
+    await healthy('payments');
     await request(c.srv.url)
       .post('/_sandbox/chaos')
-      .send({ service: 'checkout', env: 'prod', mode: 'missing-env' })
+      .send({ service: 'payments', env: 'prod', mode: 'missing-env' })
       .expect(201);
     const crashed = await waitFor(async () => {
-      const [p] = await podsOf('checkout');
+      const [p] = await podsOf('payments');
       const st = p?.status?.containerStatuses?.[0];
       return st?.state?.waiting?.reason === 'CrashLoopBackOff' &&
         st.lastState?.terminated?.reason === 'Error'
@@ -118,7 +123,7 @@ describe('chaos control route', () => {
 
     await request(c.srv.url)
       .post('/_sandbox/chaos')
-      .send({ service: 'checkout', env: 'prod', mode: 'readiness' })
+      .send({ service: 'payments', env: 'prod', mode: 'readiness' })
       .expect(201);
     await waitFor(async () => {
       const events = await c.core.listNamespacedEvent({
@@ -132,10 +137,10 @@ describe('chaos control route', () => {
     }, 'Unhealthy event');
     const d = await waitFor(async () => {
       const dep = await c.apps.readNamespacedDeployment({
-        name: 'checkout',
+        name: 'payments',
         namespace: 'acme-prod',
       });
-      const [p] = await podsOf('checkout');
+      const [p] = await podsOf('payments');
       const st = p?.status?.containerStatuses?.[0];
       return st?.state?.running && !st.ready && !dep.status?.readyReplicas
         ? dep
@@ -148,9 +153,9 @@ describe('chaos control route', () => {
 
     await request(c.srv.url)
       .post('/_sandbox/chaos')
-      .send({ service: 'checkout', env: 'prod', mode: 'none' })
+      .send({ service: 'payments', env: 'prod', mode: 'none' })
       .expect(200);
-    await healthy('checkout');
+    await healthy('payments');
   });
 
   it('rejects bad chaos requests', async () => {
@@ -233,9 +238,13 @@ describe('simulated behaviours', () => {
   });
 
   it('a rollout restart (template annotation patch) replaces the pods', async () => {
-    const before = await healthy('checkout');
+    await c.apps.createNamespacedDeployment({
+      namespace: 'acme-prod',
+      body: demoDeployment('restarter', 'acme-prod') as any,
+    });
+    const before = await healthy('restarter');
     await request(c.srv.url)
-      .patch('/apis/apps/v1/namespaces/acme-prod/deployments/checkout')
+      .patch('/apis/apps/v1/namespaces/acme-prod/deployments/restarter')
       .set(auth)
       .set('Content-Type', 'application/strategic-merge-patch+json')
       .send(
@@ -253,7 +262,7 @@ describe('simulated behaviours', () => {
       )
       .expect(200);
     const after = await waitFor(async () => {
-      const pods = await healthy('checkout');
+      const pods = await healthy('restarter');
       return pods[0].metadata!.name !== before[0].metadata!.name
         ? pods
         : undefined;

@@ -57,27 +57,8 @@ export function kubeConfig(server: string, token: string) {
   return kc;
 }
 
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 10000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
+/** The shared poller (src/testing/waitFor.ts), re-exported for the cluster tests. */
+export { waitFor } from '../../testing/waitFor';
 
 export function demoDeployment(
   name: string,
