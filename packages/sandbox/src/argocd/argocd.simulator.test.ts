@@ -8,7 +8,8 @@ import { setChaos, startSimulator } from '../simulator';
 import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
-import { silent, waiter } from './__testUtils__';
+import { silent } from './__testUtils__';
+import { waitFor as sharedWaitFor } from '../testing/waitFor';
 
 /**
  * End to end with the real cluster store and simulator: the seeded apps become Synced and
@@ -17,7 +18,8 @@ import { silent, waiter } from './__testUtils__';
  */
 jest.setTimeout(60_000);
 
-const waitFor = waiter({ timeoutMs: 30_000, intervalMs: 50 });
+const waitFor = <T>(fn: () => T | Promise<T>, what: string) =>
+  sharedWaitFor(fn, what, { timeoutMs: 30_000, intervalMs: 50 });
 
 describe('argocd with the cluster simulator', () => {
   let dir: string;

@@ -7,6 +7,7 @@ import type { FakeCluster } from './__testUtils__';
 import { BOT_AUTHOR } from '../seed';
 import { APPLICATIONS } from './controller';
 import { startSeededArgoContext } from './__testUtils__';
+import { waitFor } from '../testing/waitFor';
 
 const TOKEN = 'sandbox-argocd-token';
 // what Roadie's Argo CD backend sends (cross-fetch)
@@ -16,28 +17,6 @@ const HEADERS = {
   Accept: '*/*',
   'User-Agent': 'node-fetch/1.0',
 };
-
-async function waitFor<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${what}${last ? `: ${last}` : ''}`,
-      );
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
 
 jest.setTimeout(30_000);
 
@@ -729,13 +708,29 @@ describe('argocd family', () => {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const before = app('inventory-prod').status.reconciledAt;
-    await new Promise(r => setTimeout(r, 5));
+    await waitFor(() => syncedHealthy('inventory-prod'), 'inventory-prod synced');
+    const before = app('inventory-prod').status.reconciledAt as string;
+    // the simulated clock has to move past the last reconcile for a new one to show
+    await waitFor(
+      () => ctx.clock.now().toISOString() > before,
+      'simulated clock to move',
+    );
     expect((await post({ app: 'inventory-prod' })).status).toBe(202);
-    expect(app('inventory-prod').status.sync.status).toBe('Synced');
+    const after = app('inventory-prod').status;
+    expect(after.sync.status).toBe('Synced');
+    expect(after.reconciledAt > before).toBe(true);
     expect((await post({ app: 'nope' })).status).toBe(404);
     expect((await post({})).status).toBe(202);
-    expect(typeof before).toBe('string');
+
+    // GET ...?refresh=normal reconciles (and records it) before answering
+    await waitFor(
+      () => ctx.clock.now().toISOString() > after.reconciledAt,
+      'simulated clock to move',
+    );
+    const refreshed = await api(
+      '/api/v1/applications/inventory-prod?refresh=normal',
+    );
+    expect(refreshed.body.status.reconciledAt > after.reconciledAt).toBe(true);
   });
 
   it('patches an application (merge and json patch)', async () => {

@@ -3,9 +3,9 @@ import { BOT_AUTHOR } from '../seed';
 import { ArgoCdController, APPLICATIONS, isSubset } from './controller';
 import { parseRepoURL } from './source';
 import type { FakeCluster } from './__testUtils__';
-import { startSeededArgoContext, waiter } from './__testUtils__';
+import { startSeededArgoContext } from './__testUtils__';
+import { waitFor } from '../testing/waitFor';
 
-const waitFor = waiter({ timeoutMs: 10_000, intervalMs: 20 });
 
 describe('ArgoCdController', () => {
   let ctx: SandboxContext;
@@ -74,14 +74,6 @@ describe('ArgoCdController', () => {
   });
 
   it('notices commits that arrive without a push event on the poll', async () => {
-    controller = new ArgoCdController(ctx, { pollIntervalMs: 3_000 });
-    controller.start();
-    await waitFor(
-      () =>
-        cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!.status
-          ?.operationState?.phase === 'Succeeded',
-      'initial sync',
-    );
     const file = 'apps/checkout/dev/deployment.yaml';
     const text = (await ctx.git.readFile(
       'acme',
@@ -89,7 +81,8 @@ describe('ArgoCdController', () => {
       'main',
       file,
     ))!.toString();
-    // write the commit on a side branch, then move main with plain git: no push event for main
+    // the commit is written on a side branch before the controller listens (its push event
+    // reaches nobody); main is later moved with plain git, which sends no push event at all
     const sha = await ctx.git.commitFiles('acme', 'gitops', {
       branch: 'side',
       base: 'main',
@@ -97,7 +90,13 @@ describe('ArgoCdController', () => {
       author: BOT_AUTHOR,
       files: { [file]: text.replace('replicas: 1', 'replicas: 2') },
     });
-    await new Promise(r => setTimeout(r, 100));
+    controller = new ArgoCdController(ctx, { pollIntervalMs: 3_000 });
+    controller.start();
+    const first = await waitFor(() => {
+      const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
+      return a.status?.operationState?.phase === 'Succeeded' ? a : undefined;
+    }, 'initial sync');
+    expect(first.status.operationState.syncResult.revision).not.toBe(sha);
     await ctx.git.git('acme', 'gitops', ['update-ref', 'refs/heads/main', sha]);
     const synced = await waitFor(() => {
       const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;

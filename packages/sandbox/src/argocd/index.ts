@@ -23,7 +23,7 @@ export function createArgoCdFamily(
           return;
         }
         controller.refreshAll(true);
-        await controller.reconcile(app);
+        await controller.reconcile(app, { force: true });
       } else {
         controller.refreshAll(true);
       }

@@ -10,11 +10,13 @@ import { BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
 import { APPLICATIONS } from './controller';
 import type { FakeCluster } from './__testUtils__';
-import { startSeededArgoContext, waiter } from './__testUtils__';
+import { startSeededArgoContext } from './__testUtils__';
+import { waitFor as sharedWaitFor } from '../testing/waitFor';
 
 jest.setTimeout(30_000);
 
-const waitFor = waiter({ timeoutMs: 15_000, intervalMs: 25 });
+const waitFor = <T>(fn: () => T | Promise<T>, what: string) =>
+  sharedWaitFor(fn, what, { timeoutMs: 15_000 });
 
 describe("contract: Roadie's Argo CD backend service against the sandbox", () => {
   let ctx: SandboxContext;

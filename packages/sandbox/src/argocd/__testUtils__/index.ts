@@ -10,25 +10,6 @@ export { FakeCluster } from './fakeCluster';
 export const silent = { info() {}, warn() {}, error() {} };
 
 /**
- * A `waitFor(fn, what)` that polls `fn` every `intervalMs` until it returns something truthy
- * and fails with "timed out waiting for <what>" after `timeoutMs`. A throw from `fn` fails at once.
- */
-export function waiter(options: { timeoutMs: number; intervalMs: number }) {
-  return async function waitFor<T>(
-    fn: () => T | undefined | false,
-    what: string,
-  ): Promise<T> {
-    const end = Date.now() + options.timeoutMs;
-    for (;;) {
-      const v = fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise(r => setTimeout(r, options.intervalMs));
-    }
-  };
-}
-
-/**
  * A context in a fresh temp dir (`prefix`), time scale 50, over a {@link FakeCluster} whose
  * Deployments become ready at once, with the GitOps demo seeded. `dispose` stops the clock and
  * removes the dir (also done here when seeding fails).

@@ -147,7 +147,7 @@ export function applicationRoutes(
       getApp(name);
       if (req.query.refresh === 'normal' || req.query.refresh === 'hard') {
         if (req.query.refresh === 'hard') controller.invalidateGitCache();
-        await controller.reconcile(name);
+        await controller.reconcile(name, { force: true });
       }
       res.json(presentApp(getApp(name)));
     }),
