@@ -2,14 +2,25 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { readDurationFromConfig } from '@backstage/config';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { durationToMilliseconds } from '@backstage/types';
 import { luffyPermissions } from '@openluffy/plugin-luffy-common';
+import { luffyClientsServiceRef } from '@openluffy/plugin-luffy-node';
 import { DatabaseLuffyStore } from './database/DatabaseLuffyStore';
 import { createRouter } from './router';
 import { createAuditRouter } from './routes/audit';
 import { createEventsRouter } from './routes/events';
 import { createIncidentsRouter } from './routes/incidents';
+import { createDeploymentsRouter } from './routes/deployments';
+import { createPullRequestsRouter } from './routes/pullRequests';
+import { createWebhooksRouter } from './routes/webhooks';
 import { createAuditLog } from './services/AuditLog';
 import { createLuffyEvents } from './services/LuffyEvents';
+import {
+  createGithubDeliveryHandler,
+  createPullRequestService,
+} from './services/pullRequests';
 
 /**
  * The OpenLuffy backend plugin, served under /api/luffy.
@@ -30,6 +41,9 @@ export const luffyPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
+        clients: luffyClientsServiceRef,
       },
       async init({
         logger,
@@ -38,6 +52,11 @@ export const luffyPlugin = createBackendPlugin({
         httpRouter,
         database,
         permissionsRegistry,
+        config,
+        permissions,
+        auth,
+        catalog,
+        clients,
       }) {
         permissionsRegistry.addPermissions(luffyPermissions);
 
@@ -50,6 +69,30 @@ export const luffyPlugin = createBackendPlugin({
         // store, auditLog, events and the deps above.
         void auditLog; // (used by the feature services as they land)
 
+        const pullRequests = createPullRequestService({
+          logger,
+          auth,
+          catalog,
+          permissions,
+          github: clients.github,
+          argocd: clients.argocd,
+          auditLog,
+          events,
+          gitopsRepo: config.getOptionalString('luffy.gitops.repo'),
+          actAs:
+            config.getOptionalString('luffy.pullRequests.actAs') ===
+            'integration'
+              ? 'integration'
+              : 'user',
+          cacheTtlMs: config.has('luffy.pullRequests.cacheTtl')
+            ? durationToMilliseconds(
+                readDurationFromConfig(config, {
+                  key: 'luffy.pullRequests.cacheTtl',
+                }),
+              )
+            : undefined,
+        });
+
         httpRouter.use(
           await createRouter({
             // One line per feature router (see README "Adding a feature").
@@ -57,10 +100,26 @@ export const luffyPlugin = createBackendPlugin({
               createIncidentsRouter({ httpAuth, store }),
               createAuditRouter({ httpAuth, store }),
               createEventsRouter({ httpAuth, events, lifecycle }),
+              createPullRequestsRouter({ httpAuth, pullRequests }),
+              createDeploymentsRouter({ httpAuth, pullRequests }),
+              createWebhooksRouter({
+                logger,
+                secret: config.getOptionalString('luffy.github.webhookSecret'),
+                onDelivery: createGithubDeliveryHandler({
+                  pullRequests,
+                  events,
+                  logger,
+                }),
+              }),
             ],
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // GitHub signs its deliveries (X-Hub-Signature-256), it has no Backstage token.
+        httpRouter.addAuthPolicy({
+          path: '/webhooks/github',
+          allow: 'unauthenticated',
+        });
       },
     });
   },
