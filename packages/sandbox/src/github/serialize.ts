@@ -210,7 +210,7 @@ export function repository(
     size: counts.size ?? 0,
     default_branch: r.default_branch,
     open_issues_count: open,
-    is_template: false,
+    is_template: r.is_template ?? false,
     topics: r.topics,
     has_issues: r.has_issues,
     has_projects: r.has_projects,

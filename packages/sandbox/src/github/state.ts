@@ -42,6 +42,8 @@ export type RepoRecord = {
   pushed_at: string | null;
   /** Issue/PR number sequence. */
   next_number: number;
+  /** A template repository (`POST …/generate` copies it). */
+  is_template?: boolean;
 };
 
 export type PullRecord = {

@@ -24,6 +24,7 @@ import {
 import { environmentsRouter } from './environments';
 import { secretsRouter } from './secrets';
 import { deploymentsRouter } from './deployments';
+import { templatesRouter } from './templates';
 
 /**
  * A `created` filter of run listings (GitHub's search date syntax): `2026-01-01`, `>=…`, `>…`,
@@ -65,7 +66,10 @@ export function createdFilter(q: string): (iso: string) => boolean {
   };
 }
 
-/** Actions workflows, runs, jobs and logs; environments, secrets/variables and deployments. */
+/**
+ * Actions workflows, runs, jobs and logs; environments, secrets/variables, deployments and
+ * repositories from templates.
+ */
 export function actionsRouter(
   svc: GithubService,
   ci: CiSimulator,
@@ -632,5 +636,6 @@ export function actionsRouter(
   r.use(environmentsRouter(svc, ci));
   r.use(secretsRouter(svc));
   r.use(deploymentsRouter(svc, ci));
+  r.use(templatesRouter(svc));
   return r;
 }

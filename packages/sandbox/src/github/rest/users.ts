@@ -201,6 +201,7 @@ export function usersRouter(svc: GithubService): express.Router {
         allow_rebase_merge: b.allow_rebase_merge ?? true,
         allow_auto_merge: b.allow_auto_merge ?? false,
         delete_branch_on_merge: b.delete_branch_on_merge ?? false,
+        is_template: !!b.is_template,
         auto_init: !!b.auto_init,
       },
       v,
@@ -258,6 +259,7 @@ export function usersRouter(svc: GithubService): express.Router {
         'delete_branch_on_merge',
         'archived',
         'default_branch',
+        'is_template',
       ] as const) {
         if (b[k] !== undefined) (rec as any)[k] = b[k];
       }
