@@ -26,8 +26,6 @@ import type {
 
 /** Internal knobs for tests (not part of the public options). */
 type InternalOptions = GithubClientOptions & {
-  /** Base of plugin-retry's quadratic back-off in ms (default 1000). */
-  retryBaseDelayMs?: number;
   /** Sleep used for pacing and rate-limit waits (tests record the waits). */
   sleep?: (ms: number) => Promise<void>;
   /** fetch used by Octokit (tests observe concurrency). */
@@ -292,8 +290,9 @@ function luffyErrors(octokit: any, octokitOptions: any) {
 
 const LuffyOctokitClass = Octokit.plugin(
   luffyTransport,
-  retry,
-  throttling,
+  // the plugins are typed against another @octokit/core minor; they work with this one
+  retry as any,
+  throttling as any,
   luffyErrors,
 );
 

@@ -83,6 +83,8 @@ export type GithubClientOptions = {
   etagCacheSize?: number;
   /** Retries for 5xx / network errors (default 3). */
   retries?: number;
+  /** Base of the quadratic retry back-off in ms: 1×, 4×, 9× (default 1000). */
+  retryBaseDelayMs?: number;
   /**
    * How long a caller may wait for a rate limit to reset before getting a
    * `GithubRateLimitedError` instead (default 60 s).
