@@ -74,6 +74,21 @@ describe('podFindings', () => {
     expect(podFindings(last, now).map(f => f.reason)).toEqual(['OOMKilled']);
   });
 
+  it('ignores an OOMKilled last state older than the window when the pod runs fine since', () => {
+    const old = pod('p', [
+      {
+        name: 'app',
+        state: { running: { startedAt: ago(3600) } },
+        lastState: {
+          terminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: ago(3601) },
+        },
+        ready: true,
+        restartCount: 1,
+      },
+    ]);
+    expect(podFindings(old, now)).toEqual([]);
+  });
+
   it('finds CrashLoopBackOff and restart loops only inside the window', () => {
     const p = pod('p', [
       {

@@ -103,9 +103,13 @@ export function podFindings(
     const waiting = cs.state?.waiting;
     const terminated = cs.state?.terminated;
     const lastTerminated = cs.lastState?.terminated;
+    const lastEnd = ms(lastTerminated?.finishedAt);
+    // a pod OOMKilled long ago that runs fine since is not failing now
+    const recentLast =
+      lastEnd === undefined || now.getTime() - lastEnd <= windowMs;
     if (
       terminated?.reason === 'OOMKilled' ||
-      lastTerminated?.reason === 'OOMKilled'
+      (lastTerminated?.reason === 'OOMKilled' && recentLast)
     ) {
       out.push({
         reason: 'OOMKilled',
@@ -130,7 +134,6 @@ export function podFindings(
         container: c,
       });
     }
-    const lastEnd = ms(lastTerminated?.finishedAt);
     if (
       (cs.restartCount ?? 0) >= threshold &&
       lastEnd !== undefined &&
