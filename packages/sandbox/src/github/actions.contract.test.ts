@@ -16,6 +16,9 @@ let bot: Octokit;
 const owner = 'acme';
 
 beforeAll(async () => {
+  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
+  // connection kept alive across that pause gets reset
+  openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, {});
   env = await startGithubForTest();
   const baseUrl = `${env.url}/api/v3`;
   alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
@@ -153,7 +156,12 @@ describe('Actions: jobs, check runs, steps and logs', () => {
       job_id: test.id,
     });
     expect(
-      openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, one.data),
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+        'get',
+        200,
+        one.data,
+      ),
     ).toBeNull();
     expect(one.data).toMatchObject({
       run_id: run.id,
@@ -202,7 +210,10 @@ describe('Actions: jobs, check runs, steps and logs', () => {
     // plain HTTP: a redirect to a signed URL
     const raw = await fetch(
       `${env.url}/api/v3/repos/acme/jobs-wf/actions/jobs/${test.id}/logs`,
-      { headers: { authorization: 'token sandbox-bot-token' }, redirect: 'manual' },
+      {
+        headers: { authorization: 'token sandbox-bot-token' },
+        redirect: 'manual',
+      },
     );
     expect(raw.status).toBe(302);
     const location = raw.headers.get('location')!;
@@ -212,7 +223,9 @@ describe('Actions: jobs, check runs, steps and logs', () => {
     expect(text).toContain('##[error]Process completed with exit code 1.');
     expect(text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z /);
     // a tampered signature is refused
-    expect((await fetch(location.replace(/sig=[^&]+/, 'sig=x'))).status).toBe(403);
+    expect((await fetch(location.replace(/sig=[^&]+/, 'sig=x'))).status).toBe(
+      403,
+    );
 
     // Octokit follows the redirect
     const jobLog = await bot.rest.actions.downloadJobLogsForWorkflowRun({
@@ -274,11 +287,13 @@ describe('Actions: jobs, check runs, steps and logs', () => {
     expect(again.check_suite_id).not.toBe(run.check_suite_id);
     const latest = await jobsOf('flaky-wf', run.id);
     // only the failed job ran again; the others are those of attempt 1
-    expect(latest.jobs.map(j => [j.name, j.run_attempt, j.conclusion])).toEqual([
-      ['build', 1, 'success'],
-      ['Lint code', 1, 'success'],
-      ['test', 2, 'success'],
-    ]);
+    expect(latest.jobs.map(j => [j.name, j.run_attempt, j.conclusion])).toEqual(
+      [
+        ['build', 1, 'success'],
+        ['Lint code', 1, 'success'],
+        ['test', 2, 'success'],
+      ],
+    );
     expect(latest.jobs[0].id).toBe(first.jobs[0].id);
     expect((await jobsOf('flaky-wf', run.id, 'all')).total_count).toBe(4);
     const attempt1 = await bot.rest.actions.listJobsForWorkflowRunAttempt({
@@ -338,19 +353,29 @@ describe('Actions: workflow_dispatch', () => {
     const dispatch = (extra: Record<string, unknown>) =>
       bot.request(
         'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
-        { owner, repo: 'dispatch-wf', workflow_id: 'ci.yaml', ref: 'main', ...extra },
+        {
+          owner,
+          repo: 'dispatch-wf',
+          workflow_id: 'ci.yaml',
+          ref: 'main',
+          ...extra,
+        },
       );
     await expect(
       dispatch({ inputs: { target: 'dev', colour: 'red' } }),
     ).rejects.toMatchObject({
       status: 422,
-      message: expect.stringContaining('Unexpected inputs provided: ["colour"]'),
+      message: expect.stringContaining(
+        'Unexpected inputs provided: ["colour"]',
+      ),
     });
     await expect(dispatch({ inputs: { note: 'x' } })).rejects.toMatchObject({
       status: 422,
       message: expect.stringContaining("Required input 'target' not provided"),
     });
-    await expect(dispatch({ inputs: { target: 'moon' } })).rejects.toMatchObject({
+    await expect(
+      dispatch({ inputs: { target: 'moon' } }),
+    ).rejects.toMatchObject({
       status: 422,
       message: expect.stringContaining('not in the list of allowed values'),
     });
@@ -363,7 +388,9 @@ describe('Actions: workflow_dispatch', () => {
       }),
     ).rejects.toMatchObject({
       status: 422,
-      message: expect.stringContaining("does not have 'workflow_dispatch' trigger"),
+      message: expect.stringContaining(
+        "does not have 'workflow_dispatch' trigger",
+      ),
     });
 
     // without return_run_details: 204, and the run appears a moment later, not at once
@@ -408,7 +435,9 @@ describe('Actions: workflow_dispatch', () => {
     expect(run_url).toBe(
       `${env.url}/api/v3/repos/acme/dispatch-wf/actions/runs/${workflow_run_id}`,
     );
-    expect(html_url).toBe(`${env.url}/acme/dispatch-wf/actions/runs/${workflow_run_id}`);
+    expect(html_url).toBe(
+      `${env.url}/acme/dispatch-wf/actions/runs/${workflow_run_id}`,
+    );
     const run = await waitFor(async () => {
       const r = await bot.rest.actions.getWorkflowRun({
         owner,
@@ -417,7 +446,10 @@ describe('Actions: workflow_dispatch', () => {
       });
       return r.data;
     }, 'the run of return_run_details');
-    expect(run).toMatchObject({ event: 'workflow_dispatch', head_branch: 'main' });
+    expect(run).toMatchObject({
+      event: 'workflow_dispatch',
+      head_branch: 'main',
+    });
   });
 
   it('cancels and force-cancels runs in flight (409 once completed)', async () => {
@@ -437,7 +469,11 @@ describe('Actions: workflow_dispatch', () => {
       const run_id = (d.data as any).workflow_run_id as number;
       await waitFor(
         () =>
-          bot.rest.actions.getWorkflowRun({ owner, repo: 'dispatch-wf', run_id }),
+          bot.rest.actions.getWorkflowRun({
+            owner,
+            repo: 'dispatch-wf',
+            run_id,
+          }),
         'the run to exist',
       );
       const res = await bot.request(
@@ -450,13 +486,20 @@ describe('Actions: workflow_dispatch', () => {
         repo: 'dispatch-wf',
         run_id,
       });
-      expect(after.data).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+      expect(after.data).toMatchObject({
+        status: 'completed',
+        conclusion: 'cancelled',
+      });
       const jobs = await jobsOf('dispatch-wf', run_id);
       expect(new Set(jobs.jobs.map(j => j.conclusion))).toEqual(
         new Set(['cancelled']),
       );
       await expect(
-        bot.rest.actions.cancelWorkflowRun({ owner, repo: 'dispatch-wf', run_id }),
+        bot.rest.actions.cancelWorkflowRun({
+          owner,
+          repo: 'dispatch-wf',
+          run_id,
+        }),
       ).rejects.toMatchObject({ status: 409 });
     } finally {
       env.ctx.clock.setTimeScale(50);
@@ -475,7 +518,10 @@ describe('Actions: workflow_dispatch', () => {
         })
       ).data.total_count;
     const all = (
-      await bot.rest.actions.listWorkflowRunsForRepo({ owner, repo: 'dispatch-wf' })
+      await bot.rest.actions.listWorkflowRunsForRepo({
+        owner,
+        repo: 'dispatch-wf',
+      })
     ).data.total_count;
     expect(all).toBeGreaterThan(1);
     expect(await count(`>=${day(0)}`)).toBe(all);

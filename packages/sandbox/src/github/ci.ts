@@ -17,6 +17,7 @@ import {
   failingStep,
   failRules,
   parseWorkflow,
+  triggeredBy,
   type WorkflowFile,
 } from './workflow-file';
 
@@ -180,7 +181,13 @@ export class CiSimulator {
     }
     if (!files.some(f => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f))) return;
     await this.syncWorkflows(rec);
-    const workflows = await this.workflowsFor(rec, sha, event);
+    // branch filters of `push` apply to the pushed branch (those of pull_request, to the base: not checked)
+    const workflows = await this.workflowsFor(
+      rec,
+      sha,
+      event,
+      event === 'push' ? branch : null,
+    );
     for (const w of workflows) {
       if (
         this.svc.data.workflowRuns.some(
@@ -369,13 +376,14 @@ export class CiSimulator {
     rec: RepoRecord,
     sha: string,
     event: string,
+    branch: string | null,
   ): Promise<WorkflowRecord[]> {
     const out: WorkflowRecord[] = [];
     for (const w of this.svc.data.workflows.filter(
       x => x.owner === rec.owner && x.repo === rec.name && x.state === 'active',
     )) {
       const wf = await this.workflowFile(rec.owner, rec.name, sha, w);
-      if (wf && Object.hasOwn(wf.on, event)) out.push(w);
+      if (wf && triggeredBy(wf, event, branch)) out.push(w);
     }
     return out;
   }

@@ -18,6 +18,9 @@ let guest: Octokit;
 const owner = 'acme';
 
 beforeAll(async () => {
+  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
+  // connection kept alive across that pause gets reset
+  openapiErrors('/repos/{owner}/{repo}/actions/secrets/public-key', 'get', 200, {});
   env = await startGithubForTest();
   const baseUrl = `${env.url}/api/v3`;
   alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
@@ -87,7 +90,9 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
     // sealed with another key (of another scope)
     const other = await bot.rest.actions.getOrgPublicKey({ org: owner });
     expect(other.data.key).not.toBe(key.data.key);
-    await expect(put(await seal('s3cret', other.data.key))).rejects.toMatchObject({
+    await expect(
+      put(await seal('s3cret', other.data.key)),
+    ).rejects.toMatchObject({
       status: 422,
     });
 
@@ -103,7 +108,12 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
 
     const list = await bot.rest.actions.listRepoSecrets({ owner, repo: 'svc' });
     expect(
-      openapiErrors('/repos/{owner}/{repo}/actions/secrets', 'get', 200, list.data),
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/secrets',
+        'get',
+        200,
+        list.data,
+      ),
     ).toBeNull();
     expect(list.data.secrets.map(s => s.name)).toEqual(['DEPLOY_TOKEN']);
     const one = await bot.rest.actions.getRepoSecret({
@@ -111,7 +121,11 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
       repo: 'svc',
       secret_name: 'DEPLOY_TOKEN',
     });
-    expect(Object.keys(one.data).sort()).toEqual(['created_at', 'name', 'updated_at']);
+    expect(Object.keys(one.data).sort()).toEqual([
+      'created_at',
+      'name',
+      'updated_at',
+    ]);
     // guest has no access to the repo's secrets
     await expect(
       guest.rest.actions.listRepoSecrets({ owner, repo: 'svc' }),
@@ -127,7 +141,11 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
       ).status,
     ).toBe(204);
     await expect(
-      bot.rest.actions.getRepoSecret({ owner, repo: 'svc', secret_name: 'DEPLOY_TOKEN' }),
+      bot.rest.actions.getRepoSecret({
+        owner,
+        repo: 'svc',
+        secret_name: 'DEPLOY_TOKEN',
+      }),
     ).rejects.toMatchObject({ status: 404 });
   });
 
@@ -144,7 +162,10 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
       repo: 'svc',
       environment_name: 'staging',
     });
-    const repoKey = await bot.rest.actions.getRepoPublicKey({ owner, repo: 'svc' });
+    const repoKey = await bot.rest.actions.getRepoPublicKey({
+      owner,
+      repo: 'svc',
+    });
     expect(key.data.key).not.toBe(repoKey.data.key);
     const put = async (sealWith: string) =>
       bot.rest.actions.createOrUpdateEnvironmentSecret({
@@ -186,7 +207,12 @@ describe('Actions secrets (libsodium sealed boxes)', () => {
       secret_name: 'NPM_TOKEN',
     });
     expect(
-      openapiErrors('/orgs/{org}/actions/secrets/{secret_name}', 'get', 200, got.data),
+      openapiErrors(
+        '/orgs/{org}/actions/secrets/{secret_name}',
+        'get',
+        200,
+        got.data,
+      ),
     ).toBeNull();
     expect(got.data.visibility).toBe('private');
     // alice is a member, not an admin, of acme
@@ -227,7 +253,12 @@ describe('Actions variables', () => {
       name: 'REGION',
     });
     expect(
-      openapiErrors('/repos/{owner}/{repo}/actions/variables/{name}', 'get', 200, got.data),
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/variables/{name}',
+        'get',
+        200,
+        got.data,
+      ),
     ).toBeNull();
     expect(got.data).toMatchObject({ name: 'REGION', value: 'eu-west-1' });
     const upd = await bot.rest.actions.updateRepoVariable({
@@ -237,16 +268,29 @@ describe('Actions variables', () => {
       value: 'us-east-1',
     });
     expect(upd.status).toBe(204);
-    const list = await bot.rest.actions.listRepoVariables({ owner, repo: 'svc' });
+    const list = await bot.rest.actions.listRepoVariables({
+      owner,
+      repo: 'svc',
+    });
     expect(
-      openapiErrors('/repos/{owner}/{repo}/actions/variables', 'get', 200, list.data),
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/variables',
+        'get',
+        200,
+        list.data,
+      ),
     ).toBeNull();
     expect(list.data.variables.map(v => [v.name, v.value])).toEqual([
       ['REGION', 'us-east-1'],
     ]);
     expect(
-      (await bot.rest.actions.deleteRepoVariable({ owner, repo: 'svc', name: 'REGION' }))
-        .status,
+      (
+        await bot.rest.actions.deleteRepoVariable({
+          owner,
+          repo: 'svc',
+          name: 'REGION',
+        })
+      ).status,
     ).toBe(204);
     await expect(
       bot.rest.actions.getRepoVariable({ owner, repo: 'svc', name: 'REGION' }),
@@ -254,14 +298,27 @@ describe('Actions variables', () => {
 
     const e = { owner, repo: 'svc', environment_name: 'staging' };
     expect(
-      (await bot.rest.actions.createEnvironmentVariable({ ...e, name: 'URL', value: 'https://s' }))
-        .status,
+      (
+        await bot.rest.actions.createEnvironmentVariable({
+          ...e,
+          name: 'URL',
+          value: 'https://s',
+        })
+      ).status,
     ).toBe(201);
     expect(
-      (await bot.rest.actions.updateEnvironmentVariable({ ...e, name: 'URL', value: 'https://t' }))
-        .status,
+      (
+        await bot.rest.actions.updateEnvironmentVariable({
+          ...e,
+          name: 'URL',
+          value: 'https://t',
+        })
+      ).status,
     ).toBe(204);
-    const ev = await bot.rest.actions.getEnvironmentVariable({ ...e, name: 'URL' });
+    const ev = await bot.rest.actions.getEnvironmentVariable({
+      ...e,
+      name: 'URL',
+    });
     expect(ev.data.value).toBe('https://t');
     const el = await bot.rest.actions.listEnvironmentVariables(e);
     expect(
@@ -273,7 +330,8 @@ describe('Actions variables', () => {
       ),
     ).toBeNull();
     expect(
-      (await bot.rest.actions.deleteEnvironmentVariable({ ...e, name: 'URL' })).status,
+      (await bot.rest.actions.deleteEnvironmentVariable({ ...e, name: 'URL' }))
+        .status,
     ).toBe(204);
   });
 });
@@ -299,7 +357,11 @@ describe('Environments with required reviewers, and the Deployments API', () => 
     ).rejects.toMatchObject({ status: 422 });
     // nothing half-done: the environment was not created by the refused calls
     await expect(
-      bot.rest.repos.getEnvironment({ owner, repo: 'svc', environment_name: 'production' }),
+      bot.rest.repos.getEnvironment({
+        owner,
+        repo: 'svc',
+        environment_name: 'production',
+      }),
     ).rejects.toMatchObject({ status: 404 });
     const put = await bot.rest.repos.createOrUpdateEnvironment({
       owner,
@@ -324,7 +386,10 @@ describe('Environments with required reviewers, and the Deployments API', () => 
       r => r.type === 'required_reviewers',
     ) as any;
     expect(rule.reviewers).toEqual([
-      { type: 'User', reviewer: expect.objectContaining({ login: 'alice', id: aliceId }) },
+      {
+        type: 'User',
+        reviewer: expect.objectContaining({ login: 'alice', id: aliceId }),
+      },
     ]);
 
     await env.ctx.git.commitFiles(owner, 'svc', {
@@ -362,12 +427,20 @@ jobs:
     );
     const run_id = (d.data as any).workflow_run_id as number;
     const waiting = await waitFor(async () => {
-      const r = await bot.rest.actions.getWorkflowRun({ owner, repo: 'svc', run_id });
+      const r = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'svc',
+        run_id,
+      });
       return r.data.status === 'waiting' && r.data;
     }, 'the run to wait for a reviewer');
     expect(waiting.conclusion).toBeNull();
     const job = (
-      await bot.rest.actions.listJobsForWorkflowRun({ owner, repo: 'svc', run_id })
+      await bot.rest.actions.listJobsForWorkflowRun({
+        owner,
+        repo: 'svc',
+        run_id,
+      })
     ).data.jobs[0];
     expect(job.status).toBe('waiting');
 
@@ -432,7 +505,11 @@ jobs:
     ).toBeNull();
     expect(approved.data.map(x => x.environment)).toEqual(['production']);
     const done = await waitFor(async () => {
-      const r = await bot.rest.actions.getWorkflowRun({ owner, repo: 'svc', run_id });
+      const r = await bot.rest.actions.getWorkflowRun({
+        owner,
+        repo: 'svc',
+        run_id,
+      });
       return r.data.status === 'completed' && r.data;
     }, 'the approved run to complete');
     expect(done.conclusion).toBe('success');
@@ -441,7 +518,11 @@ jobs:
       repo: 'svc',
       deployment_id: deployments.data[0].id,
     });
-    expect(after.data.map(s => s.state)).toEqual(['success', 'in_progress', 'waiting']);
+    expect(after.data.map(s => s.state)).toEqual([
+      'success',
+      'in_progress',
+      'waiting',
+    ]);
   });
 
   it('creates deployments and statuses for a deploy workflow to report (409 while checks fail)', async () => {
@@ -454,7 +535,12 @@ jobs:
       context: 'lint',
     });
     await expect(
-      bot.rest.repos.createDeployment({ owner, repo: 'svc', ref: 'main', environment: 'qa' }),
+      bot.rest.repos.createDeployment({
+        owner,
+        repo: 'svc',
+        ref: 'main',
+        environment: 'qa',
+      }),
     ).rejects.toMatchObject({ status: 409 });
     const created = await bot.rest.repos.createDeployment({
       owner,
@@ -467,20 +553,37 @@ jobs:
     });
     expect(created.status).toBe(201);
     expect(
-      openapiErrors('/repos/{owner}/{repo}/deployments', 'post', 201, created.data),
+      openapiErrors(
+        '/repos/{owner}/{repo}/deployments',
+        'post',
+        201,
+        created.data,
+      ),
     ).toBeNull();
     const first = created.data as any;
-    expect(first).toMatchObject({ sha, ref: 'main', environment: 'qa', task: 'deploy' });
+    expect(first).toMatchObject({
+      sha,
+      ref: 'main',
+      environment: 'qa',
+      task: 'deploy',
+    });
     // the environment exists now, as on GitHub
-    await bot.rest.repos.getEnvironment({ owner, repo: 'svc', environment_name: 'qa' });
+    await bot.rest.repos.getEnvironment({
+      owner,
+      repo: 'svc',
+      environment_name: 'qa',
+    });
 
     await expect(
-      bot.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-        owner,
-        repo: 'svc',
-        deployment_id: first.id,
-        state: 'done',
-      }),
+      bot.request(
+        'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+        {
+          owner,
+          repo: 'svc',
+          deployment_id: first.id,
+          state: 'done' as any,
+        },
+      ),
     ).rejects.toMatchObject({ status: 422 });
     const st = await bot.rest.repos.createDeploymentStatus({
       owner,
@@ -505,7 +608,10 @@ jobs:
       deployment_id: first.id,
       status_id: st.data.id,
     });
-    expect(one.data).toMatchObject({ state: 'success', environment_url: 'https://qa.example' });
+    expect(one.data).toMatchObject({
+      state: 'success',
+      environment_url: 'https://qa.example',
+    });
 
     // a second successful deployment to qa makes the first inactive
     const second = (
@@ -536,7 +642,10 @@ jobs:
         firstStatuses.data,
       ),
     ).toBeNull();
-    expect(firstStatuses.data.map(s => s.state)).toEqual(['inactive', 'success']);
+    expect(firstStatuses.data.map(s => s.state)).toEqual([
+      'inactive',
+      'success',
+    ]);
     const list = await bot.rest.repos.listDeployments({
       owner,
       repo: 'svc',
@@ -548,11 +657,20 @@ jobs:
     expect(list.data.map(x => x.id)).toEqual([second.id, first.id]);
     // an active deployment cannot be deleted while others exist; an inactive one can
     await expect(
-      bot.rest.repos.deleteDeployment({ owner, repo: 'svc', deployment_id: second.id }),
+      bot.rest.repos.deleteDeployment({
+        owner,
+        repo: 'svc',
+        deployment_id: second.id,
+      }),
     ).rejects.toMatchObject({ status: 422 });
     expect(
-      (await bot.rest.repos.deleteDeployment({ owner, repo: 'svc', deployment_id: first.id }))
-        .status,
+      (
+        await bot.rest.repos.deleteDeployment({
+          owner,
+          repo: 'svc',
+          deployment_id: first.id,
+        })
+      ).status,
     ).toBe(204);
   });
 });

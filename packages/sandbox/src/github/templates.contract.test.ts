@@ -15,6 +15,9 @@ const owner = 'acme';
 const author = { name: 'Alice', email: 'alice@acme.example' };
 
 beforeAll(async () => {
+  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
+  // connection kept alive across that pause gets reset
+  openapiErrors('/orgs/{org}/repos', 'post', 201, {});
   env = await startGithubForTest();
   alice = new Octokit({
     log: quiet,
@@ -47,14 +50,17 @@ describe('repositories from templates', () => {
       branch: 'main',
       message: 'first',
       author,
-      files: { 'README.md': '# skeleton\n', 'src/app.js': 'module.exports = 1;\n' },
+      files: {
+        'README.md': '# skeleton\n',
+        'src/app.js': 'module.exports = 1;\n',
+      },
       pusher: 'alice',
     });
     await env.ctx.git.commitFiles(owner, 'skeleton', {
       branch: 'main',
       message: 'second',
       author,
-      files: { 'Dockerfile': 'FROM node:22\n' },
+      files: { Dockerfile: 'FROM node:22\n' },
       pusher: 'alice',
     });
     await env.ctx.git.commitFiles(owner, 'skeleton', {
@@ -66,7 +72,8 @@ describe('repositories from templates', () => {
       pusher: 'alice',
     });
     expect(
-      (await alice.rest.repos.get({ owner, repo: 'skeleton' })).data.is_template,
+      (await alice.rest.repos.get({ owner, repo: 'skeleton' })).data
+        .is_template,
     ).toBe(true);
 
     const gen = await alice.rest.repos.createUsingTemplate({
@@ -122,7 +129,14 @@ describe('repositories from templates', () => {
     });
     expect(allBranches.data.map(b => b.name).sort()).toEqual(['docs', 'main']);
     expect(
-      (await env.ctx.git.readFile(owner, 'from-skeleton-all', 'docs', 'docs/index.md'))?.toString(),
+      (
+        await env.ctx.git.readFile(
+          owner,
+          'from-skeleton-all',
+          'docs',
+          'docs/index.md',
+        )
+      )?.toString(),
     ).toBe('# docs\n');
 
     // not a template (any more): 422 (updating needs admin rights: the bot)
@@ -140,7 +154,9 @@ describe('repositories from templates', () => {
         name: 'nope',
       }),
     ).rejects.toMatchObject({ status: 422 });
-    await expect(alice.rest.repos.get({ owner, repo: 'nope' })).rejects.toMatchObject({
+    await expect(
+      alice.rest.repos.get({ owner, repo: 'nope' }),
+    ).rejects.toMatchObject({
       status: 404,
     });
   });

@@ -1,5 +1,31 @@
 import YAML from 'yaml';
 
+/** A failure the commit asks for: every job (job null), one job, or one step of one job. */
+export type FailRule = { job: string | null; step: string | null; flaky: boolean };
+
+const stepName = (s: any): string => {
+  if (typeof s?.name === 'string') return s.name;
+  if (s?.uses) return `Run ${s.uses}`;
+  return `Run ${String(s?.run ?? '').split('\n')[0]}`;
+};
+
+const envOf = (e: unknown): string | null => {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as any).name === 'string')
+    return (e as any).name;
+  return null;
+};
+
+const rule = (spec: string, flaky: boolean): FailRule => {
+  const s = spec.trim();
+  if (!s) return { job: null, step: null, flaky };
+  const i = s.indexOf('/');
+  return i < 0
+    ? { job: s, step: null, flaky }
+    : { job: s.slice(0, i).trim(), step: s.slice(i + 1).trim(), flaky };
+};
+
+
 /** What the simulated Actions runner reads from a workflow file. */
 export type WorkflowInput = {
   name: string;
@@ -51,12 +77,7 @@ export function parseWorkflow(text: string): WorkflowFile | undefined {
         needs: ([] as string[]).concat(j?.needs ?? []).map(String),
         environment: envOf(j?.environment),
         steps: (Array.isArray(j?.steps) ? j.steps : []).map((s: any) => ({
-          name:
-            typeof s?.name === 'string'
-              ? s.name
-              : s?.uses
-              ? `Run ${s.uses}`
-              : `Run ${String(s?.run ?? '').split('\n')[0]}`,
+          name: stepName(s),
           run: typeof s?.run === 'string' ? s.run : undefined,
         })),
       }))
@@ -74,12 +95,36 @@ export function parseWorkflow(text: string): WorkflowFile | undefined {
   return { name: typeof doc.name === 'string' ? doc.name : undefined, on, jobs };
 }
 
-const envOf = (e: unknown): string | null => {
-  if (typeof e === 'string') return e;
-  if (e && typeof e === 'object' && typeof (e as any).name === 'string')
-    return (e as any).name;
-  return null;
-};
+const globRe = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*/g, '<<globstar>>')
+      .replace(/\*/g, '[^/]*')
+      .replace(/<<globstar>>/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+/**
+ * Whether `event` on `branch` triggers the workflow: the event is under `on:` and the branch
+ * passes its `branches` / `branches-ignore` filters (globs with `*` and `**`). A null branch
+ * skips the filters.
+ */
+export function triggeredBy(
+  wf: WorkflowFile,
+  event: string,
+  branch: string | null,
+): boolean {
+  if (!Object.hasOwn(wf.on, event)) return false;
+  const cfg = wf.on[event];
+  if (branch === null || !cfg || typeof cfg !== 'object') return true;
+  const match = (patterns: unknown[]) =>
+    patterns.some(p => globRe(String(p)).test(branch));
+  if (Array.isArray(cfg.branches)) return match(cfg.branches);
+  if (Array.isArray(cfg['branches-ignore']))
+    return !match(cfg['branches-ignore']);
+  return true;
+}
 
 /** `on.workflow_dispatch.inputs`, or undefined when the workflow has no workflow_dispatch trigger. */
 export function dispatchInputs(wf: WorkflowFile): WorkflowInput[] | undefined {
@@ -117,9 +162,6 @@ export function evalEnvironment(
   return out.trim() || null;
 }
 
-/** A failure the commit asks for: every job (job null), one job, or one step of one job. */
-export type FailRule = { job: string | null; step: string | null; flaky: boolean };
-
 /**
  * The failures a commit asks the simulated CI for. In the commit message: `[ci fail]` (every
  * job fails), `[ci fail: <job>]`, `[ci fail: <job>/<step name>]`, and `[ci flaky: …]` (the same,
@@ -142,15 +184,6 @@ export function failRules(message: string, marker: string | null): FailRule[] {
   }
   return rules;
 }
-
-const rule = (spec: string, flaky: boolean): FailRule => {
-  const s = spec.trim();
-  if (!s) return { job: null, step: null, flaky };
-  const i = s.indexOf('/');
-  return i < 0
-    ? { job: s, step: null, flaky }
-    : { job: s.slice(0, i).trim(), step: s.slice(i + 1).trim(), flaky };
-};
 
 /** The name of the step where `job` fails on `attempt`, or null when it passes. */
 export function failingStep(

@@ -61,15 +61,13 @@ export function deploymentsRouter(
       const { runs, statuses } = svc.rollup(rec.owner, rec.name, sha);
       const contexts = [
         ...statuses.map(s => ({ context: s.context, state: s.state })),
-        ...runs.map(x => ({
-          context: x.name,
-          state:
-            x.status !== 'completed'
-              ? 'pending'
-              : ['success', 'neutral', 'skipped'].includes(x.conclusion ?? '')
-              ? 'success'
-              : 'failure',
-        })),
+        ...runs.map(x => {
+          let state = 'failure';
+          if (x.status !== 'completed') state = 'pending';
+          else if (['success', 'neutral', 'skipped'].includes(x.conclusion ?? ''))
+            state = 'success';
+          return { context: x.name, state };
+        }),
       ];
       const considered =
         required === undefined
