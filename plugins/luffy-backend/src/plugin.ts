@@ -12,6 +12,9 @@ import { createRouter } from './router';
 import { createAuditRouter } from './routes/audit';
 import { createEventsRouter } from './routes/events';
 import { createIncidentsRouter } from './routes/incidents';
+import { createIncidentsHealingRouter } from './routes/incidentsHealing';
+import { createHealing } from './services/healing/createHealing';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { createDeploymentsRouter } from './routes/deployments';
 import { createPullRequestsRouter } from './routes/pullRequests';
 import { createWebhooksRouter } from './routes/webhooks';
@@ -44,6 +47,7 @@ export const luffyPlugin = createBackendPlugin({
         auth: coreServices.auth,
         catalog: catalogServiceRef,
         clients: luffyClientsServiceRef,
+        notifications: notificationService,
       },
       async init({
         logger,
@@ -57,6 +61,8 @@ export const luffyPlugin = createBackendPlugin({
         auth,
         catalog,
         clients,
+        scheduler,
+        notifications,
       }) {
         permissionsRegistry.addPermissions(luffyPermissions);
 
@@ -93,11 +99,33 @@ export const luffyPlugin = createBackendPlugin({
             : undefined,
         });
 
+        const healing = await createHealing({
+          config,
+          logger,
+          database,
+          scheduler,
+          auth,
+          catalog,
+          clients,
+          auditLog,
+          events,
+          notifications,
+        });
+
         httpRouter.use(
           await createRouter({
             // One line per feature router (see README "Adding a feature").
             routers: [
               createIncidentsRouter({ httpAuth, store }),
+              createIncidentsHealingRouter({
+                httpAuth,
+                permissions,
+                auditLog,
+                engine: healing.engine,
+                store: healing.store,
+                enabled: healing.enabled,
+                diagnoser: healing.diagnoserId,
+              }),
               createAuditRouter({ httpAuth, store }),
               createEventsRouter({ httpAuth, events, lifecycle }),
               createPullRequestsRouter({ httpAuth, pullRequests }),

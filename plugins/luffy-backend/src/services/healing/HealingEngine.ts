@@ -1150,4 +1150,3 @@ export class HealingEngine {
     return d;
   }
 }
-
