@@ -16,28 +16,69 @@ export interface Config {
       writerGroups?: string[];
     };
     healing?: {
-      /** Watch services and open incidents. Default: false. */
+      /** Watch services and open incidents (a sweep under the scheduler, global scope). Default: false. */
       enabled?: boolean;
       /** Default autonomy when an entity has no `openluffy.io/autonomy`: observe | propose | auto. Default: propose. */
       autonomy?: 'observe' | 'propose' | 'auto';
-      /** How often the detectors sweep. Default: every 30 seconds. */
+      /** How often the detectors sweep. Default: every 10 seconds, timeout 2 minutes. */
       schedule?: {
         frequency: HumanDuration | string;
         timeout?: HumanDuration | string;
         initialDelay?: HumanDuration | string;
       };
-      /** Fix attempts per workload within `window`. Default: 3. */
+      /** Fix attempts (pull requests) per workload within `window`, then `escalated`. Default: 3. */
       maxAttempts?: number;
-      /** The window of `maxAttempts`. Default: 1 hour. */
+      /** The window of `maxAttempts`. Default: 24 hours. */
       window?: HumanDuration | string;
       /** Global cap on healing pull requests per hour. Default: 10. */
       maxPullRequestsPerHour?: number;
+      /** How long to follow Argo CD after a merge before the heal is `failed` (a revert PR is offered). Default: 10 minutes. */
+      verifyTimeout?: HumanDuration | string;
+      /** `auto` autonomy merges by itself when the runbook healed at least `minHeals` times with at least `minSuccessRate`. */
+      autoMerge?: {
+        /** Default: 3. */
+        minHeals?: number;
+        /** 0..1. Default: 0.8. */
+        minSuccessRate?: number;
+      };
+      /** Detector tuning. */
+      detection?: {
+        /** Restarts of one container that make a restart loop. Default: 5. */
+        restartThreshold?: number;
+        /** Window of `restartThreshold` (and of a past OOMKilled state). Default: 10 minutes. */
+        restartWindow?: HumanDuration | string;
+        /** How long a running container may stay unready before readiness counts as failing. Default: 60 seconds. */
+        readinessGrace?: HumanDuration | string;
+      };
+      /** Bounds of what a fix may set (the patch policy clamps into them). */
+      bounds?: {
+        /** Highest memory limit. Default: 4Gi. */
+        maxMemory?: string;
+        /** Highest CPU limit. Default: 4. */
+        maxCpu?: string;
+        /** A fix multiplies a resource by at most this. Default: 4. */
+        maxFactor?: number;
+        /** Default: 20. */
+        maxReplicas?: number;
+      };
+      /** Optional Prometheus for CPU/memory figures in the context; skipped when absent. */
+      prometheus?: {
+        /** Base URL, e.g. http://prometheus:9090. */
+        url: string;
+      };
     };
     diagnoser?: {
-      /** `anthropic` (needs luffy.anthropic.apiKey) or `rules` (offline). Default: rules without a key. */
+      /** `anthropic` (needs luffy.anthropic.apiKey) or `rules` (offline). Default: anthropic with a key, else rules. */
       provider?: 'anthropic' | 'rules';
-      /** Claude model id. */
+      /** Claude model id. Default: claude-sonnet-4-5. */
       model?: string;
+      /** Per-incident budget of the anthropic diagnoser. */
+      budget?: {
+        /** Model calls per incident (a repair turn counts). Default: 4. */
+        maxCalls?: number;
+        /** Input + output tokens per incident. Default: 60000. */
+        maxTokens?: number;
+      };
     };
     anthropic?: {
       /**
