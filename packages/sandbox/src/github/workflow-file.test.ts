@@ -87,6 +87,13 @@ jobs:
     expect(failingStep(failRules('[ci flaky: build]', null), job, names, 1)).toBe('Compile');
     expect(failingStep(failRules('[ci flaky: build]', null), job, names, 2)).toBeNull();
     expect(failingStep(failRules('', ''), job, names, 1)).toBe('Compile');
-    expect(failingStep(failRules('', '# comment\ntest\n'), job, names, 1)).toBeNull();
+    // any content fails every job, unless it has `job:` lines
+    expect(
+      failingStep(failRules('', 'The sandbox CI fails commits containing this file.\n'), job, names, 1),
+    ).toBe('Compile');
+    expect(failingStep(failRules('', '# only the tests\njob: test\n'), job, names, 1)).toBeNull();
+    expect(
+      failingStep(failRules('', 'job: build/Run actions/checkout@v4\n'), job, names, 1),
+    ).toBe('Run actions/checkout@v4');
   });
 });

@@ -166,7 +166,7 @@ export function evalEnvironment(
  * The failures a commit asks the simulated CI for. In the commit message: `[ci fail]` (every
  * job fails), `[ci fail: <job>]`, `[ci fail: <job>/<step name>]`, and `[ci flaky: …]` (the same,
  * but only on the first attempt, so that a re-run passes). The file `.sandbox/ci-fail` in the
- * commit's tree: empty fails every job, otherwise one `<job>[/<step name>]` per line.
+ * commit's tree fails every job, unless it has `job: <job>[/<step name>]` lines: then only those.
  */
 export function failRules(message: string, marker: string | null): FailRule[] {
   const rules: FailRule[] = [];
@@ -175,12 +175,13 @@ export function failRules(message: string, marker: string | null): FailRule[] {
     rules.push(rule(m[2] ?? '', m[1].toLowerCase() === 'flaky'));
   }
   if (marker !== null) {
-    const lines = marker
+    // `job: <job>[/<step>]` lines target jobs; a file without such lines fails every job
+    const targeted = marker
       .split('\n')
-      .map(l => l.trim())
-      .filter(l => l && !l.startsWith('#'));
-    if (!lines.length) rules.push(rule('', false));
-    for (const l of lines) rules.push(rule(l, false));
+      .map(l => /^\s*job:\s*(.+?)\s*$/i.exec(l)?.[1])
+      .filter((l): l is string => !!l);
+    if (!targeted.length) rules.push(rule('', false));
+    for (const l of targeted) rules.push(rule(l, false));
   }
   return rules;
 }
