@@ -320,12 +320,15 @@ export class GitData {
           const ls = await this.run(owner, repo, ['ls-files', '-z', '--', p], {
             env,
           });
-          for (const f of ls.stdout.split('\0').filter(Boolean)) {
+          // `--force-remove` needs a work tree; mode 0 through --index-info works in a bare repo
+          const files = ls.stdout.split('\0').filter(Boolean);
+          if (files.length) {
             await this.mustRun(
               owner,
               repo,
-              ['update-index', '--force-remove', '--', f],
+              ['update-index', '-z', '--index-info'],
               env,
+              files.map(f => `0 ${'0'.repeat(40)}\t${f}\0`).join(''),
             );
           }
         } else if (c.type === 'tree') {
