@@ -1,2 +1,3 @@
 export * from './types';
 export { createArgoCdClient } from './createArgoCdClient';
+export { ArgoCdWaitError } from './createArgoCdClient';
