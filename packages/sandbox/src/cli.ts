@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from './sandbox';
-import { DEFAULT_PORTS } from './core/context';
+import {
+  DEFAULT_KUBERNETES_HTTPS_PORT,
+  DEFAULT_PORTS,
+} from './core/context';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +20,10 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.SANDBOX_KUBERNETES_PORT,
     },
+    'kubernetes-https-port': {
+      type: 'string',
+      default: process.env.SANDBOX_KUBERNETES_HTTPS_PORT,
+    },
     'argocd-port': { type: 'string', default: process.env.SANDBOX_ARGOCD_PORT },
     'anthropic-port': {
       type: 'string',
@@ -30,11 +37,13 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`Usage: yarn sandbox [--reset] [--data-dir DIR] [--time-scale N] [--host H]
        [--github-port ${DEFAULT_PORTS.github}] [--kubernetes-port ${DEFAULT_PORTS.kubernetes}]
+       [--kubernetes-https-port ${DEFAULT_KUBERNETES_HTTPS_PORT}]
        [--argocd-port ${DEFAULT_PORTS.argocd}] [--anthropic-port ${DEFAULT_PORTS.anthropic}]
        [--unsafe-control-api-on-all-interfaces]
 The control API (/_sandbox/*: tokens, faults, chaos) answers loopback clients only, also with
 --host 0.0.0.0, unless --unsafe-control-api-on-all-interfaces is given.
-Environment: SANDBOX_DATA_DIR, SANDBOX_TIME_SCALE, SANDBOX_HOST, SANDBOX_<FAMILY>_PORT.`);
+Environment: SANDBOX_DATA_DIR, SANDBOX_TIME_SCALE, SANDBOX_HOST, SANDBOX_<FAMILY>_PORT,
+SANDBOX_KUBERNETES_HTTPS_PORT. kubectl: kubectl --kubeconfig <data-dir>/kubeconfig get pods -A`);
   process.exit(0);
 }
 
@@ -46,12 +55,13 @@ const repoRoot = path.resolve(
 const port = (v: string | undefined, d: number) => (v ? Number(v) : d);
 
 async function main() {
+  const dataDir = path.resolve(
+    values['data-dir'] ??
+      process.env.SANDBOX_DATA_DIR ??
+      path.join(repoRoot, 'data/sandbox'),
+  );
   const sandbox = await startSandbox({
-    dataDir: path.resolve(
-      values['data-dir'] ??
-        process.env.SANDBOX_DATA_DIR ??
-        path.join(repoRoot, 'data/sandbox'),
-    ),
+    dataDir,
     reset: values.reset,
     host: values.host,
     timeScale: Number(values['time-scale']),
@@ -63,10 +73,23 @@ async function main() {
       argocd: port(values['argocd-port'], DEFAULT_PORTS.argocd),
       anthropic: port(values['anthropic-port'], DEFAULT_PORTS.anthropic),
     },
+    kubernetesHttpsPort: port(
+      values['kubernetes-https-port'],
+      DEFAULT_KUBERNETES_HTTPS_PORT,
+    ),
   });
   for (const [family, url] of Object.entries(sandbox.urls)) {
     console.log(`sandbox ${family.padEnd(10)} ${url}`);
   }
+  if (sandbox.httpsUrls.kubernetes)
+    console.log(
+      `sandbox ${'kubernetes'.padEnd(10)} ${
+        sandbox.httpsUrls.kubernetes
+      } (kubectl --kubeconfig ${path.relative(
+        process.cwd(),
+        path.join(dataDir, 'kubeconfig'),
+      )})`,
+    );
   console.log('sandbox ready (GET /_sandbox/ready on any port)');
   let stopping = false;
   const stop = async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Family } from './core/faults';
 import {
+  DEFAULT_KUBERNETES_HTTPS_PORT,
   DEFAULT_PORTS,
   SandboxContext,
   type SandboxOptions,
@@ -15,6 +16,8 @@ import { createFamilies } from './families';
 export type Sandbox = {
   ctx: SandboxContext;
   urls: Record<Family, string>;
+  /** The Kubernetes API over HTTPS (`kubernetes`); `data/sandbox/kubeconfig` points there. */
+  httpsUrls: Partial<Record<Family, string>>;
   stop(): Promise<void>;
 };
 
@@ -31,12 +34,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
 
   const { modules, afterListen } = await createFamilies(ctx);
+  const httpsPorts: Partial<Record<Family, number>> = {
+    kubernetes:
+      options.kubernetesHttpsPort ??
+      (ports.kubernetes === 0 ? 0 : DEFAULT_KUBERNETES_HTTPS_PORT),
+  };
   const servers: FamilyServer[] = [];
   try {
     for (const mod of modules) {
-      const s = await startFamilyServer(ctx, mod, ports[mod.family], host);
+      const s = await startFamilyServer(ctx, mod, ports[mod.family], host, {
+        httpsPort: httpsPorts[mod.family],
+      });
       servers.push(s);
       ctx.urls[mod.family] = s.url;
+      if (s.httpsUrl) ctx.httpsUrls[mod.family] = s.httpsUrl;
     }
     await afterListen();
   } catch (e) {
@@ -48,6 +59,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   return {
     ctx,
     urls: ctx.urls,
+    httpsUrls: ctx.httpsUrls,
     async stop() {
       ctx.ready = false;
       ctx.events.emit('stop');

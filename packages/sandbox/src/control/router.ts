@@ -15,7 +15,7 @@ export function createControlRouter(ctx: SandboxContext): express.Router {
   router.get('/ready', (_req, res) => {
     res
       .status(ctx.ready ? 200 : 503)
-      .json({ ready: ctx.ready, urls: ctx.urls });
+      .json({ ready: ctx.ready, urls: ctx.urls, httpsUrls: ctx.httpsUrls });
   });
 
   // Everything else mints tokens, injects faults or flips chaos: loopback clients only, unless

@@ -20,6 +20,12 @@ export const DEFAULT_PORTS: Record<Family, number> = {
   anthropic: 18084,
 };
 
+/**
+ * The Kubernetes API over HTTPS (for kubectl, which sends no token over plain HTTP); the
+ * plain-HTTP port stays for the clients configured with it.
+ */
+export const DEFAULT_KUBERNETES_HTTPS_PORT = 18443;
+
 /** Credentials the sandbox accepts; the same values are in app-config.yaml. Not secrets. */
 export const DEFAULT_TOKENS = {
   /** The GitHub bot user `luffy-bot`'s token (integrations.github[].token). */
@@ -41,6 +47,11 @@ export type SandboxOptions = {
   host?: string;
   /** Per-family ports; 0 picks a free port (tests). */
   ports?: Partial<Record<Family, number>>;
+  /**
+   * HTTPS port of the Kubernetes API (default 18443, or 0 — a free port — when
+   * `ports.kubernetes` is 0). Its CA, certificate and a kubeconfig are kept in `dataDir`.
+   */
+  kubernetesHttpsPort?: number;
   /** Simulated time runs this many times faster (default 1; tests use 20–100). */
   timeScale?: number;
   /** Drop saved state and start from the seed. */
@@ -71,6 +82,8 @@ export class SandboxContext {
   readonly tokens = DEFAULT_TOKENS;
   /** Filled in by startSandbox once each family listens. */
   readonly urls = {} as Record<Family, string>;
+  /** The families also served over HTTPS (kubernetes), filled in by startSandbox. */
+  readonly httpsUrls: Partial<Record<Family, string>> = {};
   /** Extra control-API routes (mounted under /_sandbox on every port). */
   readonly controlRoutes: Array<(router: express.Router) => void> = [];
   cluster!: ClusterStore;

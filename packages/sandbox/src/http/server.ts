@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { SandboxContext } from '../core/context';
@@ -11,14 +12,21 @@ export type FamilyModule = {
   family: Family;
   /** Routes of the real API (mounted at /). */
   router: express.Router;
-  /** Optional raw handler tried before express (git smart HTTP, watch streams). */
-  start?(): Promise<void>;
+  /**
+   * Also serve the same routes over HTTPS with this key and certificate (when the sandbox gives
+   * the family an HTTPS port; the Kubernetes API, for kubectl).
+   */
+  tls?(): Promise<{ key: string; cert: string }>;
+  /** Runs once the family listens (with its URLs). */
+  start?(urls: { url: string; httpsUrl?: string }): Promise<void>;
   stop?(): Promise<void>;
 };
 
 export type FamilyServer = {
   family: Family;
   url: string;
+  /** Set when the family is also served over HTTPS. */
+  httpsUrl?: string;
   server: http.Server;
   close(): Promise<void>;
 };
@@ -33,6 +41,7 @@ export async function startFamilyServer(
   mod: FamilyModule,
   port: number,
   host: string,
+  options: { httpsPort?: number } = {},
 ): Promise<FamilyServer> {
   const app = express();
   app.disable('x-powered-by');
@@ -110,24 +119,50 @@ export async function startFamilyServer(
   );
 
   const server = http.createServer(app);
+  const listening: Array<http.Server | https.Server> = [server];
+  const close = async () => {
+    await mod.stop?.();
+    await Promise.all(
+      listening.map(s => {
+        s.closeAllConnections?.();
+        return new Promise<void>(resolve => s.close(() => resolve()));
+      }),
+    );
+  };
+  const url = `http://${host}:${await listen(server, port, host)}`;
+  let httpsUrl: string | undefined;
+  try {
+    if (mod.tls && options.httpsPort !== undefined) {
+      const secure = https.createServer(await mod.tls(), app);
+      listening.push(secure);
+      const securePort = await listen(secure, options.httpsPort, host);
+      // a wildcard bind is reached (and certified) as 127.0.0.1
+      const reachable = ['0.0.0.0', '::', ''].includes(host)
+        ? '127.0.0.1'
+        : host;
+      httpsUrl = `https://${
+        reachable.includes(':') ? `[${reachable}]` : reachable
+      }:${securePort}`;
+    }
+    await mod.start?.({ url, httpsUrl });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { family: mod.family, url, httpsUrl, server, close };
+}
+
+async function listen(
+  server: http.Server | https.Server,
+  port: number,
+  host: string,
+): Promise<number> {
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host}:${address.port}`;
-  await mod.start?.();
-  return {
-    family: mod.family,
-    url,
-    server,
-    async close() {
-      await mod.stop?.();
-      server.closeAllConnections?.();
-      await new Promise<void>(resolve => server.close(() => resolve()));
-    },
-  };
+  return (server.address() as AddressInfo).port;
 }
 
 function routeKey(req: express.Request): string {

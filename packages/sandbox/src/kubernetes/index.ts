@@ -5,6 +5,8 @@ import { simulatorState } from '../simulator/state';
 import { NODE_NAME } from '../simulator/events';
 import { createApiRouter } from './api';
 import { MemoryClusterStore } from './store';
+import { writeSandboxKubeconfig } from './kubeconfig';
+import { ensureServingCertificates, servingHosts } from './tls';
 
 export { MemoryClusterStore } from './store';
 export { KUBE_VERSION } from './api';
@@ -46,9 +48,27 @@ export function createKubernetesFamily(
   if (!store.getRaw('v1/nodes', undefined, NODE_NAME))
     store.create('v1/nodes', sandboxNode(), { validate: false });
   registerControlRoutes(ctx);
+  let caCert: string | undefined;
   return {
     family: 'kubernetes',
     router: createApiRouter(ctx, store),
+    async tls() {
+      const certs = await ensureServingCertificates(
+        ctx.options.dataDir,
+        servingHosts(ctx.options.host),
+      );
+      caCert = certs.caCert;
+      return certs;
+    },
+    async start({ httpsUrl }) {
+      // a ready kubeconfig for kubectl: HTTPS, the sandbox CA, the token
+      if (httpsUrl && caCert)
+        writeSandboxKubeconfig(ctx.options.dataDir, {
+          server: httpsUrl,
+          caCert,
+          token: ctx.tokens.kubernetes,
+        });
+    },
     async stop() {
       store.dispose();
     },

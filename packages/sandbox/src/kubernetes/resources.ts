@@ -16,7 +16,15 @@ export type ResourceType = {
   subresources?: string[];
   /** Served read-only from the simulator (metrics). */
   virtual?: boolean;
+  /**
+   * Served as another API version's view of this stored resource (events.k8s.io/v1 events are
+   * the core/v1 events, converted); not stored itself.
+   */
+  view?: string;
 };
+
+/** What a view (events.k8s.io/v1 events) serves. */
+const VIEW_VERBS = ['create', 'delete', 'get', 'list', 'watch'];
 
 const VERBS = [
   'create',
@@ -146,13 +154,17 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ['argoproj'],
     subresources: ['status', 'scale'],
   }),
+  t('events.k8s.io/v1', 'events', 'Event', true, {
+    shortNames: ['ev'],
+    view: 'v1/events',
+  }),
   t('metrics.k8s.io/v1beta1', 'pods', 'PodMetrics', true, { virtual: true }),
   t('metrics.k8s.io/v1beta1', 'nodes', 'NodeMetrics', false, {
     virtual: true,
   }),
 ];
 
-export const STORED_TYPES = RESOURCE_TYPES.filter(r => !r.virtual);
+export const STORED_TYPES = RESOURCE_TYPES.filter(r => !r.virtual && !r.view);
 
 const byResource = new Map(RESOURCE_TYPES.map(r => [r.resource, r]));
 const byKind = new Map(STORED_TYPES.map(r => [`${r.apiVersion}|${r.kind}`, r]));
@@ -187,7 +199,9 @@ export function groupVersions(): Array<{
 export function apiResourceList(apiVersion: string) {
   const resources: any[] = [];
   for (const r of RESOURCE_TYPES.filter(x => x.apiVersion === apiVersion)) {
-    const verbs = r.virtual ? ['get', 'list'] : VERBS;
+    let verbs = VERBS;
+    if (r.virtual) verbs = ['get', 'list'];
+    else if (r.view) verbs = VIEW_VERBS;
     resources.push({
       name: r.plural,
       singularName: r.singular,

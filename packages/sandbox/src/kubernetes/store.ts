@@ -157,7 +157,7 @@ export class MemoryClusterStore implements ClusterStore {
 
   resourceType(resource: string) {
     const t = resourceType(resource);
-    return t && !t.virtual
+    return t && !t.virtual && !t.view
       ? {
           resource: t.resource,
           apiVersion: t.apiVersion,
@@ -173,7 +173,7 @@ export class MemoryClusterStore implements ClusterStore {
 
   #type(resource: string): ResourceType {
     const t = resourceType(resource);
-    if (!t || t.virtual)
+    if (!t || t.virtual || t.view)
       throw new ClusterError(
         404,
         'NotFound',
@@ -542,19 +542,39 @@ export class MemoryClusterStore implements ClusterStore {
         return clone(obj);
       }
     }
+    if (resource === 'v1/namespaces') return this.#deleteNamespace(existing);
     this.#remove(t, existing);
     if (policy === 'Orphan') this.#orphan(existing);
     else this.#cascade(existing);
-    if (resource === 'v1/namespaces') {
-      for (const other of STORED_TYPES) {
-        if (!other.namespaced) continue;
-        for (const o of [
-          ...(this.#bucket(other.resource).byNs.get(name)?.values() ?? []),
-        ])
-          this.#remove(other, o);
-      }
-    }
     return clone(existing);
+  }
+
+  /**
+   * A namespace goes Terminating (deletionTimestamp, status.phase), its contents are deleted,
+   * then it is removed; the Terminating namespace is returned, as the API server's DELETE does.
+   * (The namespace controller's work happens at once here: a GET right after is a 404.)
+   */
+  #deleteNamespace(existing: KubeObject): KubeObject {
+    const name = existing.metadata.name;
+    const terminating: KubeObject = existing.metadata.deletionTimestamp
+      ? existing
+      : {
+          ...existing,
+          metadata: { ...existing.metadata, deletionTimestamp: isoNow(this.clock) },
+          spec: { finalizers: ['kubernetes'], ...existing.spec },
+          status: { ...existing.status, phase: 'Terminating' },
+        };
+    if (terminating !== existing)
+      this.#commit('v1/namespaces', 'MODIFIED', terminating, existing);
+    for (const other of STORED_TYPES) {
+      if (!other.namespaced) continue;
+      for (const o of [
+        ...(this.#bucket(other.resource).byNs.get(name)?.values() ?? []),
+      ])
+        this.#remove(other, o);
+    }
+    this.#remove(this.#type('v1/namespaces'), terminating);
+    return clone(terminating);
   }
 
   #cascade(owner: KubeObject) {

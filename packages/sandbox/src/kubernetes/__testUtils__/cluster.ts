@@ -25,6 +25,7 @@ export async function startTestCluster(
     createKubernetesFamily(ctx, { watchHistory: options.watchHistory }),
     0,
     '127.0.0.1',
+    { httpsPort: 0 },
   );
   const sim = startSimulator(ctx);
   const kc = kubeConfig(srv.url, ctx.tokens.kubernetes);
@@ -34,6 +35,8 @@ export async function startTestCluster(
     srv,
     sim,
     kc,
+    /** The kubeconfig the family wrote for kubectl (HTTPS, the sandbox CA, the token). */
+    kubeconfigPath: path.join(dataDir, 'kubeconfig'),
     core: kc.makeApiClient(k8s.CoreV1Api),
     apps: kc.makeApiClient(k8s.AppsV1Api),
     async stop() {

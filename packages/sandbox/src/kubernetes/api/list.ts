@@ -18,16 +18,20 @@ export function listOf(
   };
 }
 
+/** Where a view (events.k8s.io/v1) reads from: the stored resource and its field selector. */
+export type StoredSource = { resource: string; fieldSelector?: string };
+
 /** The objects a list request selects (namespace, label and field selectors). */
 export function selectedObjects(
   { store }: ApiDeps,
   req: express.Request,
   t: Target,
+  source?: StoredSource,
 ): KubeObject[] {
-  return store.listRaw(t.type.resource, {
+  return store.listRaw(source?.resource ?? t.type.resource, {
     namespace: t.type.namespaced ? t.namespace : undefined,
     labelSelector: q(req, 'labelSelector'),
-    fieldSelector: q(req, 'fieldSelector'),
+    fieldSelector: source ? source.fieldSelector : q(req, 'fieldSelector'),
   });
 }
 
@@ -36,8 +40,9 @@ export function listPage(
   deps: ApiDeps,
   req: express.Request,
   t: Target,
+  source?: StoredSource,
 ): { items: KubeObject[]; metadata: Record<string, unknown> } {
-  const items = selectedObjects(deps, req, t);
+  const items = selectedObjects(deps, req, t, source);
   const limit = Number(q(req, 'limit') ?? 0);
   let start = 0;
   const cont = q(req, 'continue');

@@ -1,6 +1,8 @@
 import type express from 'express';
 import { applyPatch, patchTypeOf } from '../patch';
+import { serveEventsV1 } from './eventsV1';
 import { listOf, listPage, selectedObjects } from './list';
+import { presenter } from './presentation';
 import { serveMetrics } from './metrics';
 import {
   badRequest,
@@ -19,6 +21,8 @@ import {
 import { serveSubresource } from './subresources';
 import { serveWatch } from './watch';
 
+const RETURNS_OBJECT_ON_DELETE = new Set(['v1/pods', 'v1/namespaces']);
+
 /**
  * One resource path: metrics (read-only), subresources, then the verbs on a collection
  * (list, watch, create, deletecollection) or on one object (get, replace, patch, delete).
@@ -33,6 +37,10 @@ export async function dispatch(
   if (t.type.virtual) {
     if (method !== 'GET') throw methodNotAllowed();
     serveMetrics(deps, req, res, t);
+    return;
+  }
+  if (t.type.view) {
+    serveEventsV1(deps, req, res, t);
     return;
   }
   if (t.sub) {
@@ -57,12 +65,13 @@ function serveCollection(
   const ns = type.namespaced ? t.namespace : undefined;
   switch (req.method.toUpperCase()) {
     case 'GET': {
+      const out = presenter(deps, req, t);
       if (t.watchPath || truthy(q(req, 'watch'))) {
-        serveWatch(deps, req, res, t);
+        serveWatch(deps, req, res, t, { encode: out.watch });
         return;
       }
       const page = listPage(deps, req, t);
-      res.json(listOf(deps, type, page.items, page.metadata));
+      res.json(out.list(page.items, page.metadata));
       return;
     }
     case 'POST': {
@@ -111,7 +120,7 @@ function serveObject(
     case 'GET': {
       const o = store.getRaw(type.resource, ns, name);
       if (!o) throw notFound(type, name);
-      res.json(o);
+      res.json(presenter(deps, req, t).one(o));
       return;
     }
     case 'PUT': {
@@ -153,7 +162,9 @@ function serveObject(
       const existing = store.getRaw(type.resource, ns, name);
       if (!existing) throw notFound(type, name);
       const result = store.delete(type.resource, ns, name, deleteOptions(req));
-      if (type.resource === 'v1/pods' && result) res.json(result);
+      // pods (graceful termination) and namespaces (Terminating) answer the object itself
+      if (RETURNS_OBJECT_ON_DELETE.has(type.resource) && result)
+        res.json(result);
       else res.json(statusSuccess(type, existing));
       return;
     }

@@ -1,5 +1,6 @@
 import type express from 'express';
 import { ClusterError, type KubeObject } from '../../core/cluster';
+import type { StoredSource } from './list';
 import { q, truthy, type ApiDeps, type Target } from './request';
 
 /** How a watch stream sends an object (as is, or converted: a Table row, another API version). */
@@ -16,17 +17,19 @@ export function serveWatch(
   res: express.Response,
   t: Target,
   options: {
-    /** The stored resource to watch (default t.type.resource). */
-    resource?: string;
+    /** The stored resource to watch (default t.type.resource) and its field selector. */
+    source?: StoredSource;
     encode?: WatchObjectEncoder;
     contentType?: string;
   } = {},
 ) {
-  const resource = options.resource ?? t.type.resource;
+  const resource = options.source?.resource ?? t.type.resource;
   const opts = {
     namespace: t.type.namespaced ? t.namespace : undefined,
     labelSelector: q(req, 'labelSelector'),
-    fieldSelector: q(req, 'fieldSelector'),
+    fieldSelector: options.source
+      ? options.source.fieldSelector
+      : q(req, 'fieldSelector'),
   };
   if (t.name)
     opts.fieldSelector = [opts.fieldSelector, `metadata.name=${t.name}`]
