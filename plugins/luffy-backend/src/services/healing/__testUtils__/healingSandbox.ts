@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockServices } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import {
+  createLuffyClients,
+  type LuffyClients,
+} from '@openluffy/plugin-luffy-node';
+import {
+  DEFAULT_TOKENS,
+  startSandbox,
+  waitFor,
+  type Sandbox,
+} from '@openluffy/sandbox';
+import type { Knex } from 'knex';
+import { parseAllDocuments } from 'yaml';
+import { DatabaseLuffyStore } from '../../../database/DatabaseLuffyStore';
+import { createAuditLog } from '../../AuditLog';
+import { createLuffyEvents } from '../../LuffyEvents';
+import {
+  createDiagnoserFromConfig,
+  readHealingSettings,
+} from '../createHealing';
+import { HealingEngine } from '../HealingEngine';
+import { HealingStore } from '../HealingStore';
+import {
+  createGitopsRepo,
+  type HealingDiagnoser,
+} from '@openluffy/plugin-luffy-node';
+
+/** The demo catalog's entities (catalog/acme.yaml), optionally with other autonomy annotations. */
+export function demoEntities(autonomy: Record<string, string> = {}): Entity[] {
+  const file = path.resolve(__dirname, '../../../../../../catalog/acme.yaml');
+  return parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map(d => d.toJS() as Entity)
+    .filter(e => e?.kind === 'Component')
+    .map(e =>
+      autonomy[e.metadata.name]
+        ? {
+            ...e,
+            metadata: {
+              ...e.metadata,
+              annotations: {
+                ...e.metadata.annotations,
+                'openluffy.io/autonomy': autonomy[e.metadata.name],
+              },
+            },
+          }
+        : e,
+    );
+}
+
+export type HealingSandbox = {
+  sandbox: Sandbox;
+  config: ConfigReader;
+  clients: LuffyClients;
+  store: HealingStore;
+  engine: HealingEngine;
+  octokit: Awaited<ReturnType<LuffyClients['github']['forHost']>>['octokit'];
+  auditStore: DatabaseLuffyStore;
+  logger: ReturnType<typeof mockServices.logger.mock>;
+  control<T = any>(
+    p: string,
+    init?: { method?: string; body?: unknown; family?: keyof Sandbox['urls'] },
+  ): Promise<T>;
+  stop(): Promise<void>;
+};
+
+/** A sandbox on ephemeral ports plus a healing engine over the real shared clients. */
+export async function startHealingSandbox(options: {
+  knex: Knex;
+  entities?: () => Promise<Entity[]>;
+  luffy?: Record<string, unknown>;
+  diagnoser?: HealingDiagnoser;
+  timeScale?: number;
+}): Promise<HealingSandbox> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-healing-sbx-'));
+  const sandbox = await startSandbox({
+    dataDir,
+    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
+    timeScale: options.timeScale ?? 20,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const urls = sandbox.urls;
+  const githubHost = new URL(urls.github).host;
+  const config = new ConfigReader({
+    app: { baseUrl: 'http://localhost:3000' },
+    integrations: {
+      github: [
+        {
+          host: githubHost,
+          apiBaseUrl: `${urls.github}/api/v3`,
+          token: DEFAULT_TOKENS.githubBot,
+        },
+      ],
+    },
+    argocd: {
+      appLocatorMethods: [
+        {
+          type: 'config',
+          instances: [
+            { name: 'sandbox', url: urls.argocd, token: DEFAULT_TOKENS.argocd },
+          ],
+        },
+      ],
+    },
+    kubernetes: {
+      serviceLocatorMethod: { type: 'multiTenant' },
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: 'sandbox',
+              url: urls.kubernetes,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: DEFAULT_TOKENS.kubernetes,
+              skipTLSVerify: true,
+            },
+          ],
+        },
+      ],
+    },
+    luffy: {
+      gitops: { repo: 'acme/gitops' },
+      anthropic: { apiKey: 'sandbox-anthropic-key', baseUrl: urls.anthropic },
+      ...options.luffy,
+      healing: {
+        enabled: true,
+        verifyTimeout: { minutes: 2 },
+        detection: { readinessGrace: { seconds: 3 } },
+        ...(options.luffy?.healing as object),
+      },
+    },
+  });
+  const logger = mockServices.logger.mock();
+  const clients = createLuffyClients({ config, logger });
+  await options.knex.migrate.latest({
+    directory: path.resolve(__dirname, '../../../../migrations'),
+  });
+  const database = {
+    getClient: async () => options.knex,
+    migrations: { skip: true },
+  } as any;
+  const auditStore = await DatabaseLuffyStore.create({ database });
+  const auditLog = createAuditLog({ store: auditStore, logger });
+  const events = createLuffyEvents({ logger });
+  const store = HealingStore.fromKnex(options.knex);
+  const engine = new HealingEngine({
+    store,
+    auditLog,
+    events,
+    clients,
+    gitopsRepo: async repo => {
+      const [owner, name] = repo.split('/');
+      return createGitopsRepo({
+        github: await clients.github.forRepo({ owner, repo: name }),
+        owner,
+        repo: name,
+      });
+    },
+    entities: options.entities ?? (async () => demoEntities()),
+    diagnoser:
+      options.diagnoser ??
+      createDiagnoserFromConfig(config, {
+        onRequest: async ({ incidentId, body }) => {
+          await auditLog.record({
+            actor: 'luffy',
+            action: 'incident.prompt',
+            target: incidentId,
+            input: body,
+            outcome: 'succeeded',
+          });
+        },
+      }),
+    settings: readHealingSettings(config),
+    logger,
+  });
+  const control = async (
+    p: string,
+    init: {
+      method?: string;
+      body?: unknown;
+      family?: keyof Sandbox['urls'];
+    } = {},
+  ) => {
+    const res = await fetch(
+      `${urls[init.family ?? 'kubernetes']}/_sandbox/${p}`,
+      {
+        method: init.method ?? 'GET',
+        headers: init.body ? { 'content-type': 'application/json' } : undefined,
+        body: init.body ? JSON.stringify(init.body) : undefined,
+      },
+    );
+    if (!res.ok)
+      throw new Error(`control ${p}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? undefined : res.json();
+  };
+  const octokit = (await clients.github.forHost()).octokit;
+  // every demo app Synced and Healthy before a test breaks one
+  await waitFor(
+    async () => {
+      const apps = await clients.argocd.listApplications();
+      return (
+        apps.length >= 9 &&
+        apps.every(
+          a =>
+            a.status?.health?.status === 'Healthy' &&
+            a.status?.sync?.status === 'Synced',
+        )
+      );
+    },
+    'the demo apps to be Synced and Healthy',
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return {
+    sandbox,
+    config,
+    clients,
+    store,
+    engine,
+    octokit,
+    auditStore,
+    logger,
+    control,
+    async stop() {
+      await sandbox.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
