@@ -4,11 +4,11 @@ import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import {
   startGithubForTest,
-  eventually,
   quiet,
   openapiErrors,
   type GithubTestEnv,
 } from './__testUtils__';
+import { waitFor } from '../testing/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -375,14 +375,42 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     ).toEqual([]);
 
     // strict status checks: a PR behind its base must be updated first
-    await env.ctx.git.commitFiles('acme', 'guarded', { branch: 'main', message: 'moves on', author: { name: 'x', email: 'x@x' }, files: { 'later.txt': 'l\n' } });
-    await bot.rest.pulls.createReview({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number, event: 'APPROVE' });
-    const behind = await bot.rest.pulls.merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number }).catch((e: any) => e);
+    await env.ctx.git.commitFiles('acme', 'guarded', {
+      branch: 'main',
+      message: 'moves on',
+      author: { name: 'x', email: 'x@x' },
+      files: { 'later.txt': 'l\n' },
+    });
+    await bot.rest.pulls.createReview({
+      owner: 'acme',
+      repo: 'guarded',
+      pull_number: pr.data.number,
+      event: 'APPROVE',
+    });
+    const behind = await bot.rest.pulls
+      .merge({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number })
+      .catch((e: any) => e);
     expect(behind.status).toBe(405);
     expect(behind.response.data.message).toMatch(/out of date/);
-    expect((await alice.rest.pulls.get({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number })).data.mergeable_state).toBe('behind');
-    await alice.rest.pulls.updateBranch({ owner: 'acme', repo: 'guarded', pull_number: pr.data.number });
-    expect((await env.ctx.git.readFile('acme', 'guarded', 'feature', 'later.txt'))?.toString()).toBe('l\n');
+    expect(
+      (
+        await alice.rest.pulls.get({
+          owner: 'acme',
+          repo: 'guarded',
+          pull_number: pr.data.number,
+        })
+      ).data.mergeable_state,
+    ).toBe('behind');
+    await alice.rest.pulls.updateBranch({
+      owner: 'acme',
+      repo: 'guarded',
+      pull_number: pr.data.number,
+    });
+    expect(
+      (
+        await env.ctx.git.readFile('acme', 'guarded', 'feature', 'later.txt')
+      )?.toString(),
+    ).toBe('l\n');
     await bot.rest.pulls.createReview({
       owner: 'acme',
       repo: 'guarded',
@@ -421,7 +449,11 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     await expect(
       guest.rest.repos.get({ owner: 'acme', repo: 'demo' }),
     ).rejects.toMatchObject({ status: 404 });
-    const bad = new Octokit({ log: quiet, auth: 'wrong', baseUrl: `${env.url}/api/v3` });
+    const bad = new Octokit({
+      log: quiet,
+      auth: 'wrong',
+      baseUrl: `${env.url}/api/v3`,
+    });
     const e401 = await bad.rest.users.getAuthenticated().catch(e => e);
     expect(e401.status).toBe(401);
     expect(e401.response.data.message).toBe('Bad credentials');
@@ -729,41 +761,85 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     ).rejects.toMatchObject({ status: 404 });
   });
 
-  it('serves what Backstage\'s GitHub URL reader needs: raw contents, combined status with archive_url, tarball', async () => {
-    const status = await fetch(`${env.url}/api/v3/repos/acme/demo/commits/main/status?per_page=0`, {
+  it("serves what Backstage's GitHub URL reader needs: raw contents, combined status with archive_url, tarball", async () => {
+    const status = await fetch(
+      `${env.url}/api/v3/repos/acme/demo/commits/main/status?per_page=0`,
+      {
+        headers: { authorization: 'token sandbox-bot-token' },
+      },
+    );
+    const body = await status.json();
+    expect(body.repository.archive_url).toBe(
+      `${env.url}/api/v3/repos/acme/demo/{archive_format}{/ref}`,
+    );
+    const tarUrl = body.repository.archive_url
+      .replace('{archive_format}', 'tarball')
+      .replace('{/ref}', `/${body.sha}`);
+    const tar = await fetch(tarUrl, {
       headers: { authorization: 'token sandbox-bot-token' },
     });
-    const body = await status.json();
-    expect(body.repository.archive_url).toBe(`${env.url}/api/v3/repos/acme/demo/{archive_format}{/ref}`);
-    const tarUrl = body.repository.archive_url.replace('{archive_format}', 'tarball').replace('{/ref}', `/${body.sha}`);
-    const tar = await fetch(tarUrl, { headers: { authorization: 'token sandbox-bot-token' } });
     expect(tar.status).toBe(200);
     const file = path.join(env.dir, 'demo.tar.gz');
     fs.writeFileSync(file, Buffer.from(await tar.arrayBuffer()));
     const list = await new Promise<string>((resolve, reject) =>
-      execFile('tar', ['-tzf', file], (err, out) => (err ? reject(err) : resolve(out))),
+      execFile('tar', ['-tzf', file], (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
     );
-    expect(list.split('\n')).toContain(`acme-demo-${body.sha.slice(0, 7)}/app.txt`);
-    const raw = await fetch(`${env.url}/api/v3/repos/acme/demo/contents/app.txt?ref=main`, {
-      headers: { authorization: 'token sandbox-bot-token', accept: 'application/vnd.github.v3.raw' },
-    });
+    expect(list.split('\n')).toContain(
+      `acme-demo-${body.sha.slice(0, 7)}/app.txt`,
+    );
+    const raw = await fetch(
+      `${env.url}/api/v3/repos/acme/demo/contents/app.txt?ref=main`,
+      {
+        headers: {
+          authorization: 'token sandbox-bot-token',
+          accept: 'application/vnd.github.v3.raw',
+        },
+      },
+    );
     expect(await raw.text()).toBe('v2\n');
     expect(raw.headers.get('etag')).toBeTruthy();
   });
 
   it('finds PRs with search qualifiers and shows them as issues', async () => {
-    const open = await alice.rest.search.issuesAndPullRequests({ q: 'is:pr is:open repo:acme/guarded' });
+    const open = await alice.rest.search.issuesAndPullRequests({
+      q: 'is:pr is:open repo:acme/guarded',
+    });
     expect(open.data.total_count).toBe(0);
-    const merged = await alice.rest.search.issuesAndPullRequests({ q: 'is:pr is:merged org:acme author:alice Feature' });
-    expect(merged.data.items.map(i => i.repository_url.split('/').slice(-1)[0]).sort()).toEqual(['guarded', 'merges', 'rebases']);
+    const merged = await alice.rest.search.issuesAndPullRequests({
+      q: 'is:pr is:merged org:acme author:alice Feature',
+    });
+    expect(
+      merged.data.items
+        .map(i => i.repository_url.split('/').slice(-1)[0])
+        .sort(),
+    ).toEqual(['guarded', 'merges', 'rebases']);
     expect(openapiErrors('/search/issues', 'get', 200, merged.data)).toBeNull();
-    const approved = await alice.rest.search.issuesAndPullRequests({ q: 'repo:acme/guarded review:approved' });
+    const approved = await alice.rest.search.issuesAndPullRequests({
+      q: 'repo:acme/guarded review:approved',
+    });
     expect(approved.data.items).toHaveLength(1);
-    const issue = await alice.rest.issues.get({ owner: 'acme', repo: 'demo', issue_number: 1 });
+    const issue = await alice.rest.issues.get({
+      owner: 'acme',
+      repo: 'demo',
+      issue_number: 1,
+    });
     expect(issue.data.pull_request?.merged_at).toBeTruthy();
-    expect(openapiErrors('/repos/{owner}/{repo}/issues/{issue_number}', 'get', 200, issue.data)).toBeNull();
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/issues/{issue_number}',
+        'get',
+        200,
+        issue.data,
+      ),
+    ).toBeNull();
     // guest cannot find private repos' PRs
-    expect((await guest.rest.search.issuesAndPullRequests({ q: 'org:acme is:pr' })).data.items.filter(i => i.repository_url.endsWith('/demo'))).toEqual([]);
+    expect(
+      (
+        await guest.rest.search.issuesAndPullRequests({ q: 'org:acme is:pr' })
+      ).data.items.filter(i => i.repository_url.endsWith('/demo')),
+    ).toEqual([]);
   });
 
   it('delivers injected faults the way GitHub sends them', async () => {
@@ -863,13 +939,23 @@ describe('GitHub family with @octokit/rest and the git CLI', () => {
     env.ctx.counters.reset();
     await alice.rest.pulls.list({ owner: 'acme', repo: 'demo' });
     await alice.rest.pulls.list({ owner: 'acme', repo: 'merges' });
-    const counts = await eventually(async () => {
+    const counts = await waitFor(async () => {
       const snap = env.ctx.counters.snapshot();
       return snap['github GET /api/v3/repos/:owner/:repo/pulls'] === 2 && snap;
-    });
+    }, 'two pull-list requests counted');
     expect(counts['github GET /api/v3/repos/:owner/:repo/pulls']).toBe(2);
     await alice.rest.pulls.get({ owner: 'acme', repo: 'demo', pull_number: 1 });
-    await eventually(async () => env.ctx.counters.snapshot()['github GET /api/v3/repos/:owner/:repo/pulls/:number'] === 1);
-    expect(env.ctx.counters.snapshot()['github GET /api/v3/repos/:owner/:repo/pulls/:number']).toBe(1);
+    await waitFor(
+      async () =>
+        env.ctx.counters.snapshot()[
+          'github GET /api/v3/repos/:owner/:repo/pulls/:number'
+        ] === 1,
+      'one pull-get request counted',
+    );
+    expect(
+      env.ctx.counters.snapshot()[
+        'github GET /api/v3/repos/:owner/:repo/pulls/:number'
+      ],
+    ).toBe(1);
   });
 });

@@ -7,13 +7,13 @@ import git from 'isomorphic-git';
 import gitHttp from 'isomorphic-git/http/node';
 import {
   startGithubForTest,
-  eventually,
   quiet,
   openapiErrors,
   webhookErrors,
   type GithubTestEnv,
 } from './__testUtils__';
 import { CI_FAIL_MARKER } from './ci';
+import { waitFor } from '../testing/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -206,14 +206,22 @@ describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)
     await git.init({ fs, dir, defaultBranch: 'main' });
     fs.writeFileSync(path.join(dir, 'catalog-info.yaml'), 'kind: Component\n');
     await git.add({ fs, dir, filepath: 'catalog-info.yaml' });
-    await git.commit({ fs, dir, message: 'initial commit', author: { name: 'Sandbox Bot', email: 'bot@example.com' } });
+    await git.commit({
+      fs,
+      dir,
+      message: 'initial commit',
+      author: { name: 'Sandbox Bot', email: 'bot@example.com' },
+    });
     await git.push({
       fs,
       http: gitHttp,
       dir,
       url: repo.clone_url,
       ref: 'main',
-      onAuth: () => ({ username: 'x-access-token', password: 'sandbox-alice-token' }),
+      onAuth: () => ({
+        username: 'x-access-token',
+        password: 'sandbox-alice-token',
+      }),
     });
     return { type, repo };
   }
@@ -221,33 +229,62 @@ describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)
   it('works for an organization owner and a user owner', async () => {
     const org = await publish('acme', '/orgs/acme/repos', 'scaffolded');
     expect(org.type).toBe('Organization');
-    expect(org.repo).toMatchObject({ clone_url: `${env.url}/acme/scaffolded.git`, html_url: `${env.url}/acme/scaffolded`, private: true, visibility: 'private' });
-    const prot = await fetch(`${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify(protectionBody),
+    expect(org.repo).toMatchObject({
+      clone_url: `${env.url}/acme/scaffolded.git`,
+      html_url: `${env.url}/acme/scaffolded`,
+      private: true,
+      visibility: 'private',
     });
+    const prot = await fetch(
+      `${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`,
+      {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(protectionBody),
+      },
+    );
     // alice is a member, not an admin of acme: GitHub refuses (publish:github only warns)
     expect(prot.status).toBe(403);
-    const botProt = await fetch(`${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`, {
-      method: 'PUT',
-      headers: { ...headers, authorization: 'token sandbox-bot-token' },
-      body: JSON.stringify(protectionBody),
-    });
+    const botProt = await fetch(
+      `${env.url}/api/v3/repos/acme/scaffolded/branches/main/protection`,
+      {
+        method: 'PUT',
+        headers: { ...headers, authorization: 'token sandbox-bot-token' },
+        body: JSON.stringify(protectionBody),
+      },
+    );
     expect(botProt.status).toBe(200);
-    expect(openapiErrors('/repos/{owner}/{repo}/branches/{branch}/protection', 'put', 200, await botProt.json())).toBeNull();
-    expect(await env.ctx.git.git('acme', 'scaffolded', ['log', '--format=%s|%an', 'main'])).toBe('initial commit|Sandbox Bot\n');
+    expect(
+      openapiErrors(
+        '/repos/{owner}/{repo}/branches/{branch}/protection',
+        'put',
+        200,
+        await botProt.json(),
+      ),
+    ).toBeNull();
+    expect(
+      await env.ctx.git.git('acme', 'scaffolded', [
+        'log',
+        '--format=%s|%an',
+        'main',
+      ]),
+    ).toBe('initial commit|Sandbox Bot\n');
 
     const mine = await publish('alice', '/user/repos', 'personal');
     expect(mine.type).toBe('User');
     expect(mine.repo.owner.login).toBe('alice');
-    const own = await fetch(`${env.url}/api/v3/repos/alice/personal/branches/main/protection`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify(protectionBody),
-    });
+    const own = await fetch(
+      `${env.url}/api/v3/repos/alice/personal/branches/main/protection`,
+      {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(protectionBody),
+      },
+    );
     expect(own.status).toBe(200);
-    expect(await env.ctx.git.resolve('alice', 'personal', 'refs/heads/main')).toMatch(/^[0-9a-f]{40}$/);
+    expect(
+      await env.ctx.git.resolve('alice', 'personal', 'refs/heads/main'),
+    ).toMatch(/^[0-9a-f]{40}$/);
   });
 });
 
@@ -255,20 +292,50 @@ describe('publish:github:pull-request (octokit-plugin-create-pull-request)', () 
   it('creates a branch, commit and PR through REST + GraphQL, and updates it', async () => {
     const { createPullRequest } = require('octokit-plugin-create-pull-request');
     const OctokitPR = Octokit.plugin(createPullRequest);
-    const client = new OctokitPR({ log: quiet, auth: 'sandbox-bot-token', baseUrl: `${env.url}/api/v3` });
-    await makeRepo('pr-plugin', { 'README.md': '# pr-plugin\n', 'config/app.yaml': 'replicas: 1\n' });
+    const client = new OctokitPR({
+      log: quiet,
+      auth: 'sandbox-bot-token',
+      baseUrl: `${env.url}/api/v3`,
+    });
+    await makeRepo('pr-plugin', {
+      'README.md': '# pr-plugin\n',
+      'config/app.yaml': 'replicas: 1\n',
+    });
     const created = await (client as any).createPullRequest({
       owner: 'acme',
       repo: 'pr-plugin',
       title: 'Scale up',
       body: 'More replicas',
       head: 'luffy/scale-up',
-      changes: [{ files: { 'config/app.yaml': 'replicas: 3\n', 'NOTES.md': 'scaled\n' }, commit: 'Scale up to 3' }],
+      changes: [
+        {
+          files: { 'config/app.yaml': 'replicas: 3\n', 'NOTES.md': 'scaled\n' },
+          commit: 'Scale up to 3',
+        },
+      ],
     });
     expect(created.status).toBe(201);
     expect(created.data.head.ref).toBe('luffy/scale-up');
-    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'config/app.yaml'))?.toString()).toBe('replicas: 3\n');
-    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'README.md'))?.toString()).toBe('# pr-plugin\n');
+    expect(
+      (
+        await env.ctx.git.readFile(
+          'acme',
+          'pr-plugin',
+          'luffy/scale-up',
+          'config/app.yaml',
+        )
+      )?.toString(),
+    ).toBe('replicas: 3\n');
+    expect(
+      (
+        await env.ctx.git.readFile(
+          'acme',
+          'pr-plugin',
+          'luffy/scale-up',
+          'README.md',
+        )
+      )?.toString(),
+    ).toBe('# pr-plugin\n');
     // a second run with update=true finds the open PR through GraphQL (ref.associatedPullRequests)
     const updated = await (client as any).createPullRequest({
       owner: 'acme',
@@ -277,10 +344,24 @@ describe('publish:github:pull-request (octokit-plugin-create-pull-request)', () 
       body: 'More replicas',
       head: 'luffy/scale-up',
       update: true,
-      changes: [{ files: { 'config/app.yaml': 'replicas: 4\n' }, commit: 'Scale up to 4' }],
+      changes: [
+        {
+          files: { 'config/app.yaml': 'replicas: 4\n' },
+          commit: 'Scale up to 4',
+        },
+      ],
     });
     expect(updated.data.number).toBe(created.data.number);
-    expect((await env.ctx.git.readFile('acme', 'pr-plugin', 'luffy/scale-up', 'config/app.yaml'))?.toString()).toBe('replicas: 4\n');
+    expect(
+      (
+        await env.ctx.git.readFile(
+          'acme',
+          'pr-plugin',
+          'luffy/scale-up',
+          'config/app.yaml',
+        )
+      )?.toString(),
+    ).toBe('replicas: 4\n');
     await expect(
       (client as any).createPullRequest({
         owner: 'acme',
@@ -298,7 +379,7 @@ describe('simulated CI, statuses and checks', () => {
   it('runs ci/build and ci/test on pushes: success, and failure when the tree has the marker', async () => {
     await makeRepo('ci-ok');
     const ok = (await env.ctx.git.resolve('acme', 'ci-ok', 'main'))!;
-    const runs = await eventually(async () => {
+    const runs = await waitFor(async () => {
       const r = await alice.rest.checks.listForRef({
         owner: 'acme',
         repo: 'ci-ok',
@@ -309,7 +390,7 @@ describe('simulated CI, statuses and checks', () => {
         r.data.check_runs.every(c => c.status === 'completed') &&
         r.data
       );
-    });
+    }, 'CI check runs on ci-ok main');
     expect(runs.check_runs.map(c => [c.name, c.conclusion]).sort()).toEqual([
       ['ci/build', 'success'],
       ['ci/test', 'success'],
@@ -322,14 +403,14 @@ describe('simulated CI, statuses and checks', () => {
         runs,
       ),
     ).toBeNull();
-    const combined = await eventually(async () => {
+    const combined = await waitFor(async () => {
       const s = await alice.rest.repos.getCombinedStatusForRef({
         owner: 'acme',
         repo: 'ci-ok',
         ref: ok,
       });
       return s.data.state === 'success' && s.data;
-    });
+    }, 'combined status of ci-ok main');
     expect(combined.statuses[0].context).toBe('ci');
     expect(
       openapiErrors(
@@ -365,7 +446,7 @@ describe('simulated CI, statuses and checks', () => {
       files: { [CI_FAIL_MARKER]: 'x\n' },
       pusher: 'alice',
     });
-    const failed = await eventually(async () => {
+    const failed = await waitFor(async () => {
       const r = await alice.rest.checks.listForRef({
         owner: 'acme',
         repo: 'ci-ok',
@@ -376,9 +457,9 @@ describe('simulated CI, statuses and checks', () => {
         r.data.check_runs.every(c => c.status === 'completed') &&
         r.data
       );
-    });
+    }, 'two failed check runs on ci-ok broken');
     expect(failed.check_runs.every(c => c.conclusion === 'failure')).toBe(true);
-    await eventually(
+    await waitFor(
       async () =>
         (
           await alice.rest.repos.getCombinedStatusForRef({
@@ -387,6 +468,7 @@ describe('simulated CI, statuses and checks', () => {
             ref: 'broken',
           })
         ).data.state === 'failure',
+      'combined status failure on ci-ok broken',
     );
 
     // [ci fail] in the message fails too
@@ -398,7 +480,7 @@ describe('simulated CI, statuses and checks', () => {
       files: { 'a.txt': 'a' },
       pusher: 'alice',
     });
-    await eventually(async () => {
+    await waitFor(async () => {
       const r = await alice.rest.checks.listForRef({
         owner: 'acme',
         repo: 'ci-ok',
@@ -406,7 +488,7 @@ describe('simulated CI, statuses and checks', () => {
         check_name: 'ci/build',
       });
       return r.data.check_runs[0]?.conclusion === 'failure';
-    });
+    }, 'ci/build failing on a [ci fail] commit');
   });
 
   it('lets an app create and complete its own check runs and statuses', async () => {
@@ -507,7 +589,7 @@ describe('simulated CI, statuses and checks', () => {
         ref: 'main',
       }),
     ).rejects.toMatchObject({ status: 422 });
-    const run = await eventually(async () => {
+    const run = await waitFor(async () => {
       const r = await bot.rest.actions.listWorkflowRuns({
         owner: 'acme',
         repo: 'wf',
@@ -515,7 +597,7 @@ describe('simulated CI, statuses and checks', () => {
         event: 'workflow_dispatch',
       });
       return r.data.workflow_runs[0]?.status === 'completed' && r.data;
-    });
+    }, 'the dispatched workflow run');
     expect(run.workflow_runs[0].conclusion).toBe('success');
     expect(
       openapiErrors('/repos/{owner}/{repo}/actions/runs', 'get', 200, run),
@@ -634,7 +716,7 @@ describe('webhooks', () => {
       });
       const byEvent = (e: string) =>
         received.filter(r => r.headers['x-github-event'] === e);
-      await eventually(
+      await waitFor(
         async () =>
           byEvent('ping').length >= 1 &&
           byEvent('push').length >= 1 &&
@@ -642,6 +724,7 @@ describe('webhooks', () => {
           byEvent('pull_request_review').length >= 1 &&
           byEvent('check_run').length >= 4 &&
           byEvent('check_suite').length >= 1,
+        'ping, push, pull_request, review, check_run and check_suite deliveries',
       );
       for (const r of received) {
         expect(r.headers['user-agent']).toBe('GitHub-Hookshot/sandbox');
@@ -683,10 +766,16 @@ describe('webhooks', () => {
       await env.parts.webhooks.idle();
       expect(webhookErrors('webhook-push', push)).toBeNull();
       expect(webhookErrors('webhook-pull-request-opened', opened)).toBeNull();
-      expect(webhookErrors('webhook-pull-request-review-submitted', review)).toBeNull();
-      const checkRun = byEvent('check_run').map(r => JSON.parse(r.body)).find(b => b.action === 'created');
+      expect(
+        webhookErrors('webhook-pull-request-review-submitted', review),
+      ).toBeNull();
+      const checkRun = byEvent('check_run')
+        .map(r => JSON.parse(r.body))
+        .find(b => b.action === 'created');
       expect(webhookErrors('webhook-check-run-created', checkRun)).toBeNull();
-      expect(webhookErrors('webhook-ping', JSON.parse(byEvent('ping')[0].body))).toBeNull();
+      expect(
+        webhookErrors('webhook-ping', JSON.parse(byEvent('ping')[0].body)),
+      ).toBeNull();
       const suite = JSON.parse(byEvent('check_suite')[0].body);
       expect(webhookErrors('webhook-check-suite-completed', suite)).toBeNull();
       const deliveries = await bot.rest.repos.listWebhookDeliveries({
@@ -750,24 +839,28 @@ describe('GraphQL', () => {
       pull_number: green.data.number,
       event: 'APPROVE',
     });
-    await eventually(async () =>
-      (
+    await waitFor(async () => {
+      const runs = (
         await alice.rest.checks.listForRef({
           owner: 'acme',
           repo: 'gql',
           ref: 'red',
         })
-      ).data.check_runs.every(c => c.status === 'completed'),
-    );
-    await eventually(async () =>
-      (
+      ).data.check_runs;
+      // the sandbox CI's two checks, both finished
+      return runs.length >= 2 && runs.every(c => c.status === 'completed');
+    }, 'check runs completed on gql red');
+    await waitFor(async () => {
+      const runs = (
         await alice.rest.checks.listForRef({
           owner: 'acme',
           repo: 'gql',
           ref: 'green',
         })
-      ).data.check_runs.every(c => c.status === 'completed'),
-    );
+      ).data.check_runs;
+      // the sandbox CI's two checks, both finished
+      return runs.length >= 2 && runs.every(c => c.status === 'completed');
+    }, 'check runs completed on gql green');
     const query = `query($owner: String!, $name: String!) {
       repository(owner: $owner, name: $name) {
         pullRequests(states: [OPEN], first: 20, orderBy: {field: CREATED_AT, direction: ASC}) {
@@ -870,7 +963,7 @@ describe('OAuth app flow', () => {
     const token = form.get('access_token')!;
     expect(token).toMatch(/^gho_/);
     const me = await new Octokit({
-    log: quiet,
+      log: quiet,
       auth: token,
       baseUrl: `${env.url}/api/v3`,
     }).rest.users.getAuthenticated();
@@ -936,7 +1029,7 @@ describe('OAuth app flow', () => {
     );
     expect(wrongClient.status).toBe(404);
   });
-  it('works with passport-github2, the strategy behind Backstage\'s GitHub provider', async () => {
+  it("works with passport-github2, the strategy behind Backstage's GitHub provider", async () => {
     const { Strategy } = require('passport-github2');
     const redirect = 'http://localhost:7007/api/auth/github/handler/frame';
     const strategy = new Strategy(
@@ -951,10 +1044,16 @@ describe('OAuth app flow', () => {
       () => {},
     );
     const auth = await fetch(
-      `${env.url}/login/oauth/authorize?response_type=code&client_id=sandbox-client-id&redirect_uri=${encodeURIComponent(redirect)}&scope=read%3Auser&login=alice`,
+      `${
+        env.url
+      }/login/oauth/authorize?response_type=code&client_id=sandbox-client-id&redirect_uri=${encodeURIComponent(
+        redirect,
+      )}&scope=read%3Auser&login=alice`,
       { redirect: 'manual' },
     );
-    const code = new URL(auth.headers.get('location')!).searchParams.get('code');
+    const code = new URL(auth.headers.get('location')!).searchParams.get(
+      'code',
+    );
     const accessToken = await new Promise<string>((resolve, reject) =>
       strategy._oauth2.getOAuthAccessToken(
         code,
@@ -964,9 +1063,15 @@ describe('OAuth app flow', () => {
     );
     expect(accessToken).toMatch(/^gho_/);
     const profile = await new Promise<any>((resolve, reject) =>
-      strategy.userProfile(accessToken, (err: unknown, p: unknown) => (err ? reject(err) : resolve(p))),
+      strategy.userProfile(accessToken, (err: unknown, p: unknown) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
-    expect(profile).toMatchObject({ provider: 'github', username: 'alice', displayName: 'Alice Martin' });
+    expect(profile).toMatchObject({
+      provider: 'github',
+      username: 'alice',
+      displayName: 'Alice Martin',
+    });
     expect(profile.photos[0].value).toBe(`${env.url}/avatars/alice`);
   });
 });

@@ -1,16 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
-import { signPayload } from './webhooks';
+import { verifyPayload } from './signature';
 import { SandboxContext } from '../core/context';
 import { startFamilyServer } from '../http/server';
 import { createGithubFamily, getGithubService, seedGithubDemo } from './index';
-import {
-  startGithubForTest,
-  eventually,
-  quiet,
-  type GithubTestEnv,
-} from './__testUtils__';
+import { startGithubForTest, quiet, type GithubTestEnv } from './__testUtils__';
+import { waitFor } from '../testing/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -117,14 +113,16 @@ describe('seedGithubDemo', () => {
           ref,
         })
       ).data.state;
-    await eventually(
+    await waitFor(
       async () =>
         (await state('checkout', checkout.data[0].head.sha)) === 'success',
+      'checkout PR checks green',
     );
-    await eventually(
+    await waitFor(
       async () =>
         (await state('recommender', recommender.data[0].head.sha)) ===
         'failure',
+      'recommender PR checks red',
     );
   });
 
@@ -146,10 +144,10 @@ describe('seedGithubDemo', () => {
           'apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 2 # two pods\n',
       },
     });
-    const prs = await eventually(async () => {
+    const prs = await waitFor(async () => {
       const list = await bot.rest.pulls.list({ owner: 'acme', repo: 'gitops' });
       return list.data.length === 1 && list.data;
-    });
+    }, 'the seeded GitOps pull request');
     expect(prs[0].user?.login).toBe('luffy-bot');
     const files = await bot.rest.pulls.listFiles({
       owner: 'acme',
@@ -166,9 +164,14 @@ describe('seedGithubDemo', () => {
   });
 
   it('registers an org webhook for the OpenLuffy backend, signed with the sandbox secret', async () => {
-    await eventually(async () => received.some(r => r.event === 'check_run'));
+    await waitFor(
+      async () => received.some(r => r.event === 'check_run'),
+      'a check_run delivery',
+    );
     const r = received.find(x => x.event === 'check_run')!;
-    expect(r.signature).toBe(signPayload('sandbox-webhook-secret', r.body));
+    expect(
+      await verifyPayload('sandbox-webhook-secret', r.body, r.signature),
+    ).toBe(true);
     expect(JSON.parse(r.body).organization.login).toBe('acme');
   });
 
@@ -183,7 +186,7 @@ describe('seedGithubDemo', () => {
     const srv = await startFamilyServer(ctx2, mod, 0, '127.0.0.1');
     try {
       const o = new Octokit({
-    log: quiet,
+        log: quiet,
         auth: 'sandbox-alice-token',
         baseUrl: `${srv.url}/api/v3`,
       });

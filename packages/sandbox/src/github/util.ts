@@ -1,3 +1,5 @@
+import pLimit from 'p-limit';
+
 /** The value of the first pair whose condition holds, else `fallback` (flat alternative to nested ternaries). */
 export function firstOf<T>(
   pairs: Array<[boolean | undefined | null | number, T]>,
@@ -7,30 +9,19 @@ export function firstOf<T>(
   return fallback;
 }
 
-/** Runs at most `concurrency` tasks at a time (git-heavy background work: CI, webhook payloads). */
+/** Runs at most `concurrency` tasks at a time (git-heavy background work: CI, webhook payloads); p-limit underneath. */
 export class Limiter {
-  #active = 0;
-  #queue: Array<() => void> = [];
+  readonly #limit: pLimit.Limit;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(concurrency: number) {
+    this.#limit = pLimit(concurrency);
+  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const start = () => {
-        this.#active += 1;
-        task()
-          .then(resolve, reject)
-          .finally(() => {
-            this.#active -= 1;
-            this.#queue.shift()?.();
-          });
-      };
-      if (this.#active < this.concurrency) start();
-      else this.#queue.push(start);
-    });
+    return this.#limit(task);
   }
 
   get pending(): number {
-    return this.#active + this.#queue.length;
+    return this.#limit.activeCount + this.#limit.pendingCount;
   }
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Limiter } from './util';
+import pLimit from 'p-limit';
 import express from 'express';
 import type { GithubService } from './service';
 import type { PushEvent } from '../core/git';
@@ -15,14 +15,9 @@ import type {
   ReviewRecord,
 } from './state';
 import { pullFullJson } from './rest/pulls';
+import { signPayload, signPayloadSha1 } from './signature';
 
-/** `sha256=<hex HMAC>`, the X-Hub-Signature-256 value (same algorithm as @octokit/webhooks-methods `sign`). */
-export function signPayload(secret: string, payload: string): string {
-  return `sha256=${crypto
-    .createHmac('sha256', secret)
-    .update(payload)
-    .digest('hex')}`;
-}
+export { signPayload } from './signature';
 
 const MAX_DELIVERIES = 200;
 
@@ -34,7 +29,8 @@ const MAX_DELIVERIES = 200;
  */
 export class WebhookDispatcher {
   pending = new Set<Promise<unknown>>();
-  #limiter = new Limiter(3);
+  /** At most three payloads built at once (git-heavy). */
+  #limit = pLimit(3);
 
   constructor(private readonly svc: GithubService) {}
 
@@ -55,12 +51,11 @@ export class WebhookDispatcher {
     this.svc.events.on('push', (e: PushEvent, rec: RepoRecord) => {
       const hooks = this.hooksFor(rec.owner, rec.name, 'push');
       if (!hooks.length) return;
-      this.#limiter
-        .run(() => this.pushPayload(e, rec))
+      this.#limit(() => this.pushPayload(e, rec))
         .then(payload =>
           this.dispatch(rec.owner, rec.name, 'push', payload, e.pusher, hooks),
         )
-        .catch(() => {});
+        .catch(err => this.#failed('push', rec.owner, rec.name, err));
     });
     this.svc.events.on(
       'pull',
@@ -79,7 +74,7 @@ export class WebhookDispatcher {
               hooks,
             ),
           )
-          .catch(() => {});
+          .catch(err => this.#failed('pull_request', p.owner, p.repo, err));
       },
     );
     this.svc.events.on(
@@ -109,9 +104,20 @@ export class WebhookDispatcher {
               hooks,
             ),
           )
-          .catch(() => {});
+          .catch(err =>
+            this.#failed('pull_request_review', p.owner, p.repo, err),
+          );
       },
     );
+  }
+
+  /** A payload that could not be built: logged, no delivery (GitHub drops such events too). */
+  #failed(event: string, owner: string, repo: string, err: unknown) {
+    this.svc.ctx.logger.warn('github webhook payload failed', {
+      event,
+      repository: `${owner}/${repo}`,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 
   async pushPayload(e: PushEvent, rec: RepoRecord) {
@@ -275,14 +281,14 @@ export class WebhookDispatcher {
         ? new URLSearchParams({ payload: json }).toString()
         : json;
     if (hook.config.secret) {
-      headers['x-hub-signature-256'] = signPayload(
+      headers['x-hub-signature-256'] = await signPayload(
         hook.config.secret,
         bodyText,
       );
-      headers['x-hub-signature'] = `sha1=${crypto
-        .createHmac('sha1', hook.config.secret)
-        .update(bodyText)
-        .digest('hex')}`;
+      headers['x-hub-signature'] = signPayloadSha1(
+        hook.config.secret,
+        bodyText,
+      );
     }
     const started = Date.now();
     let status = 0;

@@ -71,28 +71,6 @@ export async function startGithubForTest(
   };
 }
 
-type Truthy<T> = Exclude<T, false | null | undefined | '' | 0>;
-
-/** Polls `fn` until it returns a truthy value (real time). */
-export async function eventually<T>(
-  fn: () => Promise<T>,
-  timeoutMs = 10_000,
-): Promise<Truthy<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as Truthy<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`condition not met in time${last ? `: ${last}` : ''}`);
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
-
 let api: any;
 let ajv: any;
 
@@ -151,7 +129,10 @@ export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let webhooksAjv: any;
 
 /** Validates a webhook payload against @octokit/openapi-webhooks (`webhook-push`, `webhook-pull-request-opened`, …). */
-export function webhookErrors(schemaName: string, body: unknown): string[] | null {
+export function webhookErrors(
+  schemaName: string,
+  body: unknown,
+): string[] | null {
   if (!webhooksAjv) {
     const doc = require('@octokit/openapi-webhooks/generated/api.github.com.json');
     const Ajv = require('ajv');
@@ -160,8 +141,14 @@ export function webhookErrors(schemaName: string, body: unknown): string[] | nul
     addFormats(webhooksAjv);
     webhooksAjv.addSchema(fixNullable(JSON.parse(JSON.stringify(doc))), 'wh');
   }
-  const validate = webhooksAjv.getSchema(`wh#/components/schemas/${schemaName}`);
+  const validate = webhooksAjv.getSchema(
+    `wh#/components/schemas/${schemaName}`,
+  );
   if (!validate) throw new Error(`no webhook schema ${schemaName}`);
   if (validate(body)) return null;
-  return (validate.errors ?? []).slice(0, 15).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? [])
+    .slice(0, 15)
+    .map(
+      (e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
+    );
 }

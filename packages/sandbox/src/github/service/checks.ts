@@ -40,7 +40,13 @@ export class ChecksService extends PullsService {
             committer: { name: c.committer.name, email: c.committer.email },
           };
       })
-      .catch(() => undefined);
+      .catch(err =>
+        this.ctx.logger.warn('github check suite head commit unreadable', {
+          repository: `${owner}/${repo}`,
+          sha,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
     return s;
   }
 
