@@ -70,7 +70,7 @@ export interface Config {
     diagnoser?: {
       /** `anthropic` (needs luffy.anthropic.apiKey) or `rules` (offline). Default: anthropic with a key, else rules. */
       provider?: 'anthropic' | 'rules';
-      /** Claude model id. Default: claude-sonnet-4-5. */
+      /** Claude model id. Default: claude-sonnet-5-5 (a current Sonnet). */
       model?: string;
       /** Per-incident budget of the anthropic diagnoser. */
       budget?: {

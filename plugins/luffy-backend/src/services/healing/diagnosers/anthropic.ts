@@ -8,7 +8,7 @@ import type {
 import { z } from 'zod/v3';
 
 /** Default model: a current Sonnet. */
-export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 
 const TOOL_NAME = 'report_diagnosis';
 
