@@ -551,44 +551,48 @@ export function graphqlRouter(svc: GithubService): express.Router {
   };
 
   const pullConnection = (rec: RepoRecord, all: PullRecord[], a: any) => {
-        let list = all;
-        if (a.states?.length)
-          list = list.filter(p =>
-            a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()),
-          );
-        if (a.headRefName) list = list.filter(p => p.head === a.headRefName);
-        if (a.baseRefName) list = list.filter(p => p.base === a.baseRefName);
-        if (a.labels?.length)
-          list = list.filter(p =>
-            a.labels.some((l: string) => p.labels.includes(l)),
-          );
-        const field =
-          a.orderBy?.field === 'UPDATED_AT' ? 'updated_at' : 'created_at';
-        const dir = a.orderBy?.direction ?? 'ASC';
-        list = [...list].sort(
-          (x, y) =>
-            (x[field] + String(x.number).padStart(8, '0')).localeCompare(
-              y[field] + String(y.number).padStart(8, '0'),
-            ) * (dir === 'DESC' ? -1 : 1),
-        );
-        const { start, end, page } = slice(list, a);
-        const nodes = page.map(p => pullNode(rec, p));
-        return {
-          totalCount: list.length,
-          nodes,
-          edges: nodes.map((n, i) => ({ cursor: cursor(start + i), node: n })),
-          pageInfo: {
-            hasNextPage: end < list.length,
-            hasPreviousPage: start > 0,
-            startCursor: page.length ? cursor(start) : null,
-            endCursor: page.length ? cursor(end - 1) : null,
-          },
-        };
-      };
+    let list = all;
+    if (a.states?.length)
+      list = list.filter(p =>
+        a.states.includes(p.merged_at ? 'MERGED' : p.state.toUpperCase()),
+      );
+    if (a.headRefName) list = list.filter(p => p.head === a.headRefName);
+    if (a.baseRefName) list = list.filter(p => p.base === a.baseRefName);
+    if (a.labels?.length)
+      list = list.filter(p =>
+        a.labels.some((l: string) => p.labels.includes(l)),
+      );
+    const field =
+      a.orderBy?.field === 'UPDATED_AT' ? 'updated_at' : 'created_at';
+    const dir = a.orderBy?.direction ?? 'ASC';
+    list = [...list].sort(
+      (x, y) =>
+        (x[field] + String(x.number).padStart(8, '0')).localeCompare(
+          y[field] + String(y.number).padStart(8, '0'),
+        ) * (dir === 'DESC' ? -1 : 1),
+    );
+    const { start, end, page } = slice(list, a);
+    const nodes = page.map(p => pullNode(rec, p));
+    return {
+      totalCount: list.length,
+      nodes,
+      edges: nodes.map((n, i) => ({ cursor: cursor(start + i), node: n })),
+      pageInfo: {
+        hasNextPage: end < list.length,
+        hasPreviousPage: start > 0,
+        startCursor: page.length ? cursor(start) : null,
+        endCursor: page.length ? cursor(end - 1) : null,
+      },
+    };
+  };
 
   const refNode = async (rec: RepoRecord, name: string) => {
     const u = svc.urls();
-    const sha = await svc.ctx.git.resolve(rec.owner, rec.name, `refs/heads/${name}`);
+    const sha = await svc.ctx.git.resolve(
+      rec.owner,
+      rec.name,
+      `refs/heads/${name}`,
+    );
     if (!sha) return null;
     const c = (await svc.commitInfo(rec.owner, rec.name, sha))!;
     return {
@@ -640,7 +644,7 @@ export function graphqlRouter(svc: GithubService): express.Router {
 
   r.post(
     '/api/graphql',
-    express.json({ limit: '5mb' }),
+    express.json({ limit: '5mb', type: () => true }),
     async (req, res, next) => {
       try {
         const token = tokenFrom(req.headers.authorization);
@@ -727,6 +731,41 @@ export function graphqlRouter(svc: GithubService): express.Router {
       } catch (e) {
         next(e);
       }
+    },
+  );
+  // GraphQL answers in its own shape: a body that is not JSON is GitHub's 400, anything else
+  // that goes wrong is a 200 with `errors` (never a 500 with a REST body).
+  r.use(
+    '/api/graphql',
+    (
+      err: any,
+      _req: express.Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (res.headersSent) {
+        next(err);
+        return;
+      }
+      if (err?.type === 'entity.parse.failed') {
+        res.status(400).json({
+          message: 'Problems parsing JSON',
+          documentation_url: 'https://docs.github.com/graphql',
+        });
+        return;
+      }
+      svc.ctx.logger.warn('github graphql request failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      res.status(200).json({
+        data: null,
+        errors: [
+          {
+            message: err instanceof Error ? err.message : String(err),
+            locations: [],
+          },
+        ],
+      });
     },
   );
   return r;

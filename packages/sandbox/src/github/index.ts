@@ -68,10 +68,9 @@ export function createGithubFamily(
 
   const api = express.Router();
   api.use(
-    express.json({
-      limit: '100mb',
-      type: ['application/json', 'application/*+json', 'text/plain'],
-    }),
+    // GitHub reads every request body as JSON, whatever its Content-Type (`curl -d '{…}'` sends
+    // application/x-www-form-urlencoded); a body that is not JSON is a 400 "Problems parsing JSON".
+    express.json({ limit: '100mb', type: () => true }),
   );
   api.use(apiMiddleware(svc));
   api.use(usersRouter(svc));
