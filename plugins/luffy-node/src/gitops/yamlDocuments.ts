@@ -1,26 +1,30 @@
-import { Document, isMap, parseAllDocuments, type ParsedNode } from 'yaml';
+import {
+  CST,
+  Composer,
+  Document,
+  Parser,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  parse,
+  visit,
+  type ParsedNode,
+  type Scalar,
+} from 'yaml';
 import { InputError } from '@backstage/errors';
 
-/**
- * Edits a (multi-document) YAML text with the `yaml` Document API, keeping comments, key order
- * and formatting of everything the edit does not touch. `edit` receives every document and
- * changes them in place (doc.setIn, doc.getIn, …). Returns the new text.
- * @public
- */
-export function editYamlDocuments(
-  text: string,
-  edit: (docs: Document.Parsed<ParsedNode>[]) => void,
-): string {
-  const docs = parseYamlDocuments(text);
-  edit(docs);
-  return stringifyYamlDocuments(docs);
-}
+type Parsed = {
+  docs: Document.Parsed<ParsedNode>[];
+  tokens: CST.Token[];
+};
 
-/** Parses YAML into Documents; a syntax error is an `InputError` naming line and column. @public */
-export function parseYamlDocuments(text: string, path?: string): Document.Parsed<ParsedNode>[] {
-  const docs = parseAllDocuments(text, { keepSourceTokens: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
+function parseWithTokens(text: string, path?: string): Parsed {
+  const tokens = Array.from(new Parser().parse(text));
+  const docs = Array.from(
+    new Composer({ keepSourceTokens: true }).compose(tokens, true, text.length),
+  ) as Document.Parsed<ParsedNode>[];
+  for (const doc of docs) {
     if (doc.errors.length) {
       const e = doc.errors[0];
       throw new InputError(
@@ -28,18 +32,88 @@ export function parseYamlDocuments(text: string, path?: string): Document.Parsed
       );
     }
   }
-  return list as Document.Parsed<ParsedNode>[];
+  return { docs, tokens };
+}
+
+function nodesWithSource(docs: Document[]) {
+  const scalars = new Map<Scalar, unknown>();
+  let sourced = 0;
+  let unsourced = 0;
+  for (const doc of docs) {
+    visit(doc, (_key, node) => {
+      if (isPair(node)) {
+        // a plain JS value set through the Document API (not yet a node)
+        if (node.value !== null && !isNode(node.value)) unsourced++;
+        return;
+      }
+      if (!isNode(node)) return;
+      if ((node as { srcToken?: unknown }).srcToken) sourced++;
+      else unsourced++;
+      if (isScalar(node)) scalars.set(node, node.value);
+    });
+  }
+  return { scalars, sourced, unsourced };
+}
+
+/**
+ * Edits a (multi-document) YAML text with the `yaml` Document API. When the edit only changes
+ * values of existing scalars (the usual patch: a memory limit, replicas, an image tag), the
+ * rest of the text is kept byte for byte (comments, spacing, quoting); otherwise the Documents
+ * are re-serialised, which keeps comments and key order. `edit` receives every document and
+ * changes them in place (`doc.setIn`, `doc.getIn`, …). Returns the new text.
+ * @public
+ */
+export function editYamlDocuments(
+  text: string,
+  edit: (docs: Document.Parsed<ParsedNode>[]) => void,
+  path?: string,
+): string {
+  const { docs, tokens } = parseWithTokens(text, path);
+  const before = nodesWithSource(docs);
+  edit(docs);
+  const after = nodesWithSource(docs);
+  if (after.unsourced > 0 || after.sourced !== before.sourced) {
+    return stringifyYamlDocuments(docs);
+  }
+  for (const [node, original] of before.scalars) {
+    if (node.value === original) continue;
+    const token = (node as { srcToken?: CST.Token }).srcToken;
+    if (!token) return stringifyYamlDocuments(docs);
+    const value = node.value;
+    const str =
+      value === null ? 'null' : typeof value === 'string' ? value : String(value);
+    // a string that would read back as another type (or not at all) gets quotes
+    let plainSafe = false;
+    if (typeof value === 'string') {
+      try {
+        plainSafe = !/[\n]/.test(str) && parse(`k: ${str}`)?.k === value;
+      } catch {
+        plainSafe = false;
+      }
+    }
+    CST.setScalarValue(token, str, {
+      type:
+        typeof value !== 'string' ? 'PLAIN' : plainSafe ? undefined : 'QUOTE_DOUBLE',
+    });
+  }
+  return tokens.map(t => CST.stringify(t)).join('');
+}
+
+/** Parses YAML into Documents; a syntax error is an `InputError` naming the file. @public */
+export function parseYamlDocuments(
+  text: string,
+  path?: string,
+): Document.Parsed<ParsedNode>[] {
+  return parseWithTokens(text, path).docs;
 }
 
 /** Serialises Documents back, separated by `---` as in the input. @public */
 export function stringifyYamlDocuments(docs: Document[]): string {
-  if (docs.length === 1 && !docs[0].directives?.docStart) {
-    return docs[0].toString({ lineWidth: 0 });
-  }
   return docs
     .map((d, i) => {
       const s = d.toString({ lineWidth: 0 });
-      return i === 0 && !d.directives?.docStart ? s : s.startsWith('---') ? s : `---\n${s}`;
+      if (i === 0 && !d.directives?.docStart) return s;
+      return s.startsWith('---') ? s : `---\n${s}`;
     })
     .join('');
 }
