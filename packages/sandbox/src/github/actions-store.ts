@@ -45,6 +45,8 @@ export type JobRecord = {
   head_branch: string;
   workflow_name: string;
   deployment_id?: number | null;
+  /** Raw `if:` of the job. */
+  if_expr?: string;
 };
 
 export type SecretRecord = {
@@ -129,6 +131,8 @@ export type ActionsData = {
   approvals: ApprovalRecord[];
   /** Secret used to sign log download URLs. */
   signingKey: string;
+  /** Event payload parts of runs, by run id (`workflow_run` of runs a workflow_run started). */
+  runEvents: Record<string, { workflow_run?: Record<string, unknown>; depth?: number }>;
 };
 
 export const emptyActionsData = (): ActionsData => ({
@@ -139,6 +143,7 @@ export const emptyActionsData = (): ActionsData => ({
   deployments: [],
   deploymentStatuses: [],
   approvals: [],
+  runEvents: {},
   signingKey: crypto.randomBytes(16).toString('hex'),
 });
 
@@ -165,6 +170,8 @@ export class ActionsStore {
     this.data.jobs = this.data.jobs.filter(
       j => liveRunIds.has(j.run_id) || j.status !== 'completed',
     );
+    for (const id of Object.keys(this.data.runEvents))
+      if (!liveRunIds.has(Number(id))) delete this.data.runEvents[id];
   }
 }
 

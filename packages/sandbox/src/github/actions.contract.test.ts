@@ -534,3 +534,75 @@ describe('Actions: workflow_dispatch', () => {
     await expect(count('yesterday')).rejects.toMatchObject({ status: 422 });
   });
 });
+
+describe('Actions: workflow_run triggers', () => {
+  it('starts a workflow_run workflow after the named workflow completes, skipping jobs whose if: is false', async () => {
+    await alice.rest.repos.createInOrg({ org: owner, name: 'chain-wf' });
+    const files = {
+      '.github/workflows/ci.yaml': `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+`,
+      '.github/workflows/deploy.yaml': `name: Deploy
+on:
+  workflow_run:
+    workflows: [CI]
+    types: [completed]
+    branches: [main]
+jobs:
+  bump:
+    runs-on: ubuntu-latest
+    if: \${{ github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success' }}
+    steps:
+      - name: Bump the image tag
+        run: ./bump.sh
+`,
+    };
+    const commit = (message: string, extra: Record<string, string> = {}) =>
+      env.ctx.git.commitFiles(owner, 'chain-wf', {
+        branch: 'main',
+        message,
+        author: { name: 'Alice', email: 'alice@acme.example' },
+        files: { ...files, ...extra },
+        pusher: 'alice',
+      });
+    const deployRuns = async () =>
+      (
+        await bot.rest.actions.listWorkflowRuns({
+          owner,
+          repo: 'chain-wf',
+          workflow_id: 'deploy.yaml',
+        })
+      ).data.workflow_runs;
+
+    const good = await commit('initial');
+    const deployed = await waitFor(async () => {
+      const [r] = await deployRuns();
+      return r?.status === 'completed' && r;
+    }, 'the Deploy run after CI');
+    expect(deployed).toMatchObject({
+      event: 'workflow_run',
+      head_sha: good,
+      head_branch: 'main',
+      conclusion: 'success',
+    });
+    const jobs = await jobsOf('chain-wf', deployed.id);
+    expect(jobs.jobs.map(j => [j.name, j.conclusion])).toEqual([['bump', 'success']]);
+
+    await commit('broken [ci fail]', { 'x.txt': 'x\n' });
+    const skipped = await waitFor(async () => {
+      const runs = await deployRuns();
+      return runs.length === 2 && runs[0].status === 'completed' && runs[0];
+    }, 'the Deploy run after the failed CI');
+    expect(skipped.conclusion).toBe('skipped');
+    expect((await jobsOf('chain-wf', skipped.id)).jobs[0]).toMatchObject({
+      name: 'bump',
+      conclusion: 'skipped',
+      steps: [],
+    });
+  });
+});

@@ -14,6 +14,7 @@ import { getActionsStore, type JobRecord } from './actions-store';
 import { Deployments } from './deployments';
 import {
   evalEnvironment,
+  evalIf,
   failingStep,
   failRules,
   parseWorkflow,
@@ -404,9 +405,11 @@ export class CiSimulator {
       inputs: Record<string, unknown>;
     },
     delay = 0,
+    event?: { workflow_run?: Record<string, unknown>; depth?: number },
   ): Promise<RunRecord> {
     const id = this.svc.nextId();
     const make = async () => {
+      if (event) this.store.data.runEvents[id] = event;
       const c = await this.svc.commitInfo(rec.owner, rec.name, o.sha);
       const now = this.svc.now();
       const number =
@@ -528,6 +531,7 @@ export class CiSimulator {
         })),
         environment: evalEnvironment(spec.environment, run.inputs ?? {}),
         fail_step: failingStep(rules, spec, stepNames, run.run_attempt),
+        ...(spec.if !== undefined ? { if_expr: spec.if } : {}),
         head_sha: run.head_sha,
         head_branch: run.head_branch,
         workflow_name: run.name,
@@ -652,7 +656,14 @@ export class CiSimulator {
       for (const j of latest.filter(x => x.status === 'queued')) {
         const needs = j.needs.map(k => byKey.get(k)).filter(Boolean) as JobRecord[];
         if (needs.some(n => n.status !== 'completed')) continue;
-        if (needs.some(n => n.conclusion !== 'success')) {
+        const go = evalIf(j.if_expr, {
+          event_name: run.event,
+          ref_name: run.head_branch,
+          inputs: run.inputs ?? {},
+          workflow_run: this.store.data.runEvents[run.id]?.workflow_run,
+          needs: needs.map(n => n.conclusion ?? ''),
+        });
+        if (!go) {
           this.completeJob(j, 'skipped');
           changed = true;
           continue;
@@ -664,10 +675,16 @@ export class CiSimulator {
       const cs = latest.map(j => j.conclusion);
       run.status = 'completed';
       run.conclusion =
-        ['failure', 'cancelled'].find(c => cs.includes(c)) ?? 'success';
+        ['failure', 'cancelled'].find(c => cs.includes(c)) ??
+        (cs.every(c => c === 'skipped') ? 'skipped' : 'success');
       run.updated_at = this.svc.now();
       this.clearTimers(run);
       this.emitRun(run, 'completed');
+      this.startWorkflowRunTriggered(run).catch(err =>
+        this.svc.ctx.logger.warn('github workflow_run trigger failed', {
+          error: String(err),
+        }),
+      );
     } else if (
       latest.some(j => j.status === 'waiting') &&
       !latest.some(j => j.status === 'in_progress')
@@ -679,6 +696,59 @@ export class CiSimulator {
     } else if ((run.status as string) === 'waiting') {
       run.status = 'in_progress';
       run.updated_at = this.svc.now();
+    }
+  }
+
+  /**
+   * Starts the workflows whose `on.workflow_run` names the completed run's workflow (types
+   * `completed`, `branches` filters on the run's branch), from the default branch's head as on
+   * GitHub, with the run as `github.event.workflow_run`. Chains stop at depth 3, as on GitHub.
+   */
+  private async startWorkflowRunTriggered(run: RunRecord) {
+    const depth = (this.store.data.runEvents[run.id]?.depth ?? 0) + 1;
+    if (depth > 3) return;
+    const rec = this.svc.repo(run.owner, run.repo);
+    if (!rec) return;
+    const sha = await this.svc.ctx.git.resolve(
+      rec.owner,
+      rec.name,
+      `refs/heads/${rec.default_branch}`,
+    );
+    if (!sha) return;
+    for (const w of await this.syncWorkflows(rec)) {
+      if (w.state !== 'active' || w.id === run.workflow_id) continue;
+      const wf = await this.workflowFile(rec.owner, rec.name, sha, w);
+      if (!wf || !Object.hasOwn(wf.on, 'workflow_run')) continue;
+      const cfg = wf.on.workflow_run ?? {};
+      const names = ([] as unknown[]).concat(cfg.workflows ?? []).map(String);
+      const types = ([] as unknown[])
+        .concat(cfg.types ?? ['completed', 'requested'])
+        .map(String);
+      if (!names.includes(run.name) || !types.includes('completed')) continue;
+      if (!triggeredBy(wf, 'workflow_run', run.head_branch)) continue;
+      await this.createWorkflowRun(
+        rec,
+        w,
+        {
+          branch: rec.default_branch,
+          sha,
+          event: 'workflow_run',
+          actor: run.actor,
+          inputs: {},
+        },
+        0,
+        {
+          depth,
+          workflow_run: {
+            id: run.id,
+            name: run.name,
+            conclusion: run.conclusion,
+            head_sha: run.head_sha,
+            head_branch: run.head_branch,
+            event: run.event,
+          },
+        },
+      );
     }
   }
 

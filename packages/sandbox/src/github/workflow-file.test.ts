@@ -1,6 +1,7 @@
 import {
   dispatchInputs,
   evalEnvironment,
+  evalIf,
   failingStep,
   failRules,
   parseWorkflow,
@@ -95,5 +96,30 @@ jobs:
     expect(
       failingStep(failRules('', 'job: build/Run actions/checkout@v4\n'), job, names, 1),
     ).toBe('Run actions/checkout@v4');
+  });
+
+  it('evaluates the job conditions the sandbox understands', () => {
+    const c = (over: Partial<Parameters<typeof evalIf>[1]> = {}) => ({
+      event_name: 'workflow_run',
+      ref_name: 'main',
+      inputs: {},
+      workflow_run: { conclusion: 'success' },
+      needs: [],
+      ...over,
+    });
+    const deployIf =
+      "${{ github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success' }}";
+    expect(evalIf(deployIf, c())).toBe(true);
+    expect(evalIf(deployIf, c({ workflow_run: { conclusion: 'failure' } }))).toBe(false);
+    expect(
+      evalIf(deployIf, c({ event_name: 'workflow_dispatch', workflow_run: undefined })),
+    ).toBe(true);
+    expect(evalIf("github.ref_name != 'main'", c())).toBe(false);
+    expect(evalIf(undefined, c({ needs: ['failure'] }))).toBe(false);
+    expect(evalIf('always()', c({ needs: ['failure'] }))).toBe(true);
+    expect(evalIf('failure()', c({ needs: ['success'] }))).toBe(false);
+    expect(evalIf("inputs.dry == 'true' && success()", c({ inputs: { dry: 'true' } }))).toBe(true);
+    // what the sandbox does not understand counts as true
+    expect(evalIf("contains(github.event.head_commit.message, 'x')", c())).toBe(true);
   });
 });

@@ -41,6 +41,8 @@ export type WorkflowJobSpec = {
   needs: string[];
   /** Raw `environment:` (a name, an expression, or `{ name, url }`). */
   environment: string | null;
+  /** Raw `if:` of the job, if any. */
+  if?: string;
   steps: Array<{ name: string; run?: string }>;
 };
 
@@ -76,6 +78,7 @@ export function parseWorkflow(text: string): WorkflowFile | undefined {
         name: typeof j?.name === 'string' ? j.name : key,
         needs: ([] as string[]).concat(j?.needs ?? []).map(String),
         environment: envOf(j?.environment),
+        ...(j?.if !== undefined ? { if: String(j.if) } : {}),
         steps: (Array.isArray(j?.steps) ? j.steps : []).map((s: any) => ({
           name: stepName(s),
           run: typeof s?.run === 'string' ? s.run : undefined,
@@ -204,4 +207,77 @@ export function failingStep(
     return named ?? user[user.length - 1] ?? stepNames[0];
   }
   return null;
+}
+
+/** What a job's `if:` can look at. */
+export type ExprContext = {
+  event_name: string;
+  ref_name: string;
+  inputs: Record<string, unknown>;
+  workflow_run?: Record<string, unknown>;
+  /** Conclusions of the jobs the job needs. */
+  needs: string[];
+};
+
+const lookup = (path: string, c: ExprContext): unknown => {
+  const inp = /^(?:github\.event\.)?inputs\.([\w-]+)$/.exec(path);
+  if (inp) return c.inputs[inp[1]] ?? '';
+  if (path === 'github.event_name') return c.event_name;
+  if (path === 'github.ref_name') return c.ref_name;
+  if (path === 'github.ref') return `refs/heads/${c.ref_name}`;
+  const wr = /^github\.event\.workflow_run\.([\w]+)$/.exec(path);
+  if (wr) return c.workflow_run?.[wr[1]] ?? '';
+  return undefined;
+};
+
+const operand = (t: string, c: ExprContext): unknown => {
+  const lit = /^'(.*)'$/.exec(t);
+  if (lit) return lit[1];
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  return lookup(t, c);
+};
+
+/** One comparison or status function; undefined when the sandbox does not understand it. */
+const atom = (raw: string, c: ExprContext): boolean | undefined => {
+  let t = raw.trim().replace(/^\((.*)\)$/, '$1').trim();
+  let negate = false;
+  if (t.startsWith('!')) {
+    negate = true;
+    t = t.slice(1).trim();
+  }
+  let v: boolean | undefined;
+  const cmp = /^(.+?)\s*(==|!=)\s*(.+)$/.exec(t);
+  if (cmp) {
+    const a = operand(cmp[1].trim(), c);
+    const b = operand(cmp[3].trim(), c);
+    if (a !== undefined && b !== undefined)
+      v = cmp[2] === '==' ? String(a).toLowerCase() === String(b).toLowerCase() : String(a).toLowerCase() !== String(b).toLowerCase();
+  } else if (t === 'always()') v = true;
+  else if (t === 'success()') v = c.needs.every(n => n === 'success' || n === 'skipped');
+  else if (t === 'failure()') v = c.needs.some(n => n === 'failure');
+  else if (t === 'cancelled()') v = false;
+  else {
+    const x = operand(t, c);
+    if (x !== undefined) v = !!x && x !== 'false';
+  }
+  return v === undefined ? undefined : v !== negate;
+};
+
+/**
+ * Evaluates a job's `if:` (with or without `${{ }}`): `||` of `&&` of comparisons (`==`, `!=`)
+ * between `github.event_name`, `github.ref_name`, `github.event.workflow_run.<field>`,
+ * `inputs.<name>` and quoted literals, `!`, and `success()`, `failure()`, `always()`,
+ * `cancelled()`. Parts it does not understand count as true. Without a status function the
+ * job also needs its `needs` to have succeeded, as on GitHub.
+ */
+export function evalIf(raw: string | undefined, c: ExprContext): boolean {
+  const base = c.needs.every(n => n === 'success' || n === 'skipped');
+  if (raw === undefined || !raw.trim()) return base;
+  const expr = raw.trim().replace(/^\$\{\{\s*([\s\S]*?)\s*\}\}$/, '$1');
+  const status = /\b(always|failure|cancelled|success)\(\)/.test(expr);
+  const value = expr
+    .split('||')
+    .some(or => or.split('&&').every(and => atom(and, c) ?? true));
+  return status ? value : base && value;
 }
