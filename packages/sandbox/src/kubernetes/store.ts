@@ -9,14 +9,8 @@ import {
 } from '../core/cluster';
 import type { Clock } from '../core/clock';
 import type { SandboxLogger } from '../core/context';
-import {
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
-  type FieldRequirement,
-  type LabelRequirement,
-} from './selectors';
+import { ObjectIndex } from './objectIndex';
+import { parseFieldSelector, parseLabelSelector } from './selectors';
 import {
   resourceForKind,
   resourceType,
@@ -24,26 +18,19 @@ import {
   type ResourceType,
 } from './resources';
 import { applyDefaults } from './defaults';
+import { WATCH_HISTORY, WatchHub, type Change } from './watchHub';
+import {
+  clone,
+  conflict,
+  isoNow,
+  jsonEqual,
+  notFound,
+  randomSuffix,
+} from './storeHelpers';
 import { validateObject } from './validate';
 
-/** Watch history kept for `resourceVersion` resumes; older versions answer 410 Expired. */
-export const WATCH_HISTORY = 20000;
-
-type Change = {
-  rv: number;
-  resource: string;
-  type: WatchEventType;
-  object: KubeObject;
-  prev?: KubeObject;
-};
-
-type Watcher = {
-  resource: string;
-  namespace?: string;
-  labels: LabelRequirement[];
-  fields: FieldRequirement[];
-  listener: (e: WatchEvent) => void;
-};
+export { isoNow, jsonEqual, randomSuffix } from './storeHelpers';
+export { WATCH_HISTORY } from './watchHub';
 
 export type ChangeListener = (
   resource: string,
@@ -69,49 +56,6 @@ export type DeleteOptions = {
   gracePeriodSeconds?: number;
 };
 
-type Bucket = {
-  /** namespace ('' for cluster-scoped) → name → object */
-  byNs: Map<string, Map<string, KubeObject>>;
-  /** label key → value → `ns/name` keys */
-  labels: Map<string, Map<string, Set<string>>>;
-  count: number;
-};
-
-const clone = <T>(o: T): T => structuredClone(o);
-
-export function isoNow(clock?: Clock): string {
-  return (clock?.now() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Deep equality of JSON values (key order insensitive). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (typeof a === 'object') {
-    const ka = Object.keys(a as object).filter(
-      k => (a as any)[k] !== undefined,
-    );
-    const kb = Object.keys(b as object).filter(
-      k => (b as any)[k] !== undefined,
-    );
-    if (ka.length !== kb.length) return false;
-    return ka.every(k => jsonEqual((a as any)[k], (b as any)[k]));
-  }
-  return false;
-}
-
-function notFound(t: ResourceType, name: string): ClusterError {
-  return new ClusterError(
-    404,
-    'NotFound',
-    `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`,
-    { name, group: t.group, kind: t.plural },
-  );
-}
 
 const SPEC_EXCLUDED = new Set(['metadata', 'status', 'apiVersion', 'kind']);
 
@@ -123,32 +67,20 @@ const SPEC_EXCLUDED = new Set(['metadata', 'status', 'apiVersion', 'kind']);
  */
 export class MemoryClusterStore implements ClusterStore {
   #rv = 0;
-  #buckets = new Map<string, Bucket>();
-  #history: Change[] = [];
-  #historyStart = 0;
-  #watchers = new Map<string, Set<Watcher>>();
+  readonly #objects = new ObjectIndex(STORED_TYPES.map(t => t.resource));
+  readonly #watch: WatchHub;
   #listeners = new Set<ChangeListener>();
-  /** owner uid → dependents */
-  #dependents = new Map<string, Set<string>>();
   #ipSeq = 10;
-  #uids = new Set<string>();
   #pendingRemovals = new Map<string, NodeJS.Timeout>();
 
-  readonly #historyLimit: number;
   readonly #logger?: SandboxLogger;
 
   constructor(
     private readonly clock?: Clock,
     options: { historyLimit?: number; logger?: SandboxLogger } = {},
   ) {
-    this.#historyLimit = options.historyLimit ?? WATCH_HISTORY;
+    this.#watch = new WatchHub(options.historyLimit ?? WATCH_HISTORY);
     this.#logger = options.logger;
-    for (const t of STORED_TYPES)
-      this.#buckets.set(t.resource, {
-        byNs: new Map(),
-        labels: new Map(),
-        count: 0,
-      });
   }
 
   get resourceVersion(): string {
@@ -182,9 +114,6 @@ export class MemoryClusterStore implements ClusterStore {
     return t;
   }
 
-  #bucket(resource: string): Bucket {
-    return this.#buckets.get(this.#type(resource).resource)!;
-  }
 
   /** Subscribes to every committed change (synchronously; do not write from the listener). */
   onChange(listener: ChangeListener): () => void {
@@ -198,9 +127,11 @@ export class MemoryClusterStore implements ClusterStore {
     name: string,
   ): KubeObject | undefined {
     const t = this.#type(resource);
-    return this.#bucket(resource)
-      .byNs.get(t.namespaced ? namespace ?? '' : '')
-      ?.get(name);
+    return this.#objects.get(
+      t.resource,
+      t.namespaced ? namespace ?? '' : '',
+      name,
+    );
   }
 
   get(resource: string, namespace: string | undefined, name: string) {
@@ -211,7 +142,7 @@ export class MemoryClusterStore implements ClusterStore {
   /** Objects whose ownerReferences name `uid` (by reference), optionally of one resource type. */
   ownedBy(uid: string, resource?: string): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const key of this.#dependents.get(uid) ?? []) {
+    for (const key of this.#objects.dependentsOf(uid)) {
       const [r, ns, name] = key.split('|');
       if (resource && r !== resource) continue;
       const o = this.getRaw(r, ns || undefined, name);
@@ -221,63 +152,22 @@ export class MemoryClusterStore implements ClusterStore {
   }
 
   count(resource: string): number {
-    return this.#bucket(resource).count;
+    return this.#objects.count(this.#type(resource).resource);
   }
 
   namespaces(resource: string): string[] {
-    return [...this.#bucket(resource).byNs.keys()];
+    return this.#objects.namespaces(this.#type(resource).resource);
   }
 
   /** Objects matching the options, by reference, sorted by namespace and name. */
   listRaw(resource: string, options: ListOptions = {}): KubeObject[] {
     const t = this.#type(resource);
-    const bucket = this.#bucket(resource);
-    const labels = parseLabelSelector(options.labelSelector);
-    const fields = parseFieldSelector(options.fieldSelector);
-    const ns = t.namespaced ? options.namespace || undefined : undefined;
-    let candidates: Iterable<KubeObject>;
-    // Use the label index for the most selective equality requirement.
-    let best: Set<string> | undefined;
-    for (const r of labels) {
-      if (r.op !== 'in' || r.values.length !== 1) continue;
-      const set = bucket.labels.get(r.key)?.get(r.values[0]);
-      if (!set) {
-        best = new Set();
-        break;
-      }
-      if (!best || set.size < best.size) best = set;
-    }
-    if (best) {
-      const out: KubeObject[] = [];
-      for (const key of best) {
-        const i = key.indexOf('/');
-        const kns = key.slice(0, i);
-        if (ns !== undefined && kns !== ns) continue;
-        const o = bucket.byNs.get(kns)?.get(key.slice(i + 1));
-        if (o) out.push(o);
-      }
-      candidates = out;
-    } else if (ns !== undefined) {
-      candidates = bucket.byNs.get(ns)?.values() ?? [];
-    } else {
-      candidates = (function* all() {
-        for (const m of bucket.byNs.values()) yield* m.values();
-      })();
-    }
-    const items: KubeObject[] = [];
-    for (const o of candidates) {
-      if (labels.length && !matchesLabels(o.metadata.labels, labels)) continue;
-      if (fields.length && !matchesFields(o, fields)) continue;
-      items.push(o);
-    }
-    items.sort((a, b) => {
-      const na = a.metadata.namespace ?? '';
-      const nb = b.metadata.namespace ?? '';
-      if (na !== nb) return na < nb ? -1 : 1;
-      if (a.metadata.name === b.metadata.name) return 0;
-      return a.metadata.name < b.metadata.name ? -1 : 1;
-    });
-    return items;
+    return this.#objects.select(
+      t.resource,
+      t.namespaced ? options.namespace || undefined : undefined,
+      parseLabelSelector(options.labelSelector),
+      parseFieldSelector(options.fieldSelector),
+    );
   }
 
   list(resource: string, options: ListOptions = {}) {
@@ -568,9 +458,7 @@ export class MemoryClusterStore implements ClusterStore {
       this.#commit('v1/namespaces', 'MODIFIED', terminating, existing);
     for (const other of STORED_TYPES) {
       if (!other.namespaced) continue;
-      for (const o of [
-        ...(this.#bucket(other.resource).byNs.get(name)?.values() ?? []),
-      ])
+      for (const o of this.#objects.objectsIn(other.resource, name))
         this.#remove(other, o);
     }
     this.#remove(this.#type('v1/namespaces'), terminating);
@@ -579,9 +467,7 @@ export class MemoryClusterStore implements ClusterStore {
 
   #cascade(owner: KubeObject) {
     const uid = owner.metadata.uid!;
-    const deps = this.#dependents.get(uid);
-    if (!deps) return;
-    for (const key of [...deps]) {
+    for (const key of this.#objects.dependentsOf(uid)) {
       const [resource, ns, name] = key.split('|');
       const dep = this.getRaw(resource, ns || undefined, name);
       if (!dep) continue;
@@ -597,12 +483,12 @@ export class MemoryClusterStore implements ClusterStore {
   }
 
   #uidExists(uid: string): boolean {
-    return this.#uids.has(uid);
+    return this.#objects.uidExists(uid);
   }
 
   #orphan(owner: KubeObject) {
     const uid = owner.metadata.uid!;
-    for (const key of [...(this.#dependents.get(uid) ?? [])]) {
+    for (const key of this.#objects.dependentsOf(uid)) {
       const [resource, ns, name] = key.split('|');
       const dep = this.getRaw(resource, ns || undefined, name);
       if (!dep) continue;
@@ -629,69 +515,18 @@ export class MemoryClusterStore implements ClusterStore {
     this.#commit(t.resource, 'DELETED', obj, existing);
   }
 
-  #index(resource: string, obj: KubeObject, add: boolean) {
-    const bucket = this.#bucket(resource);
-    const ns = obj.metadata.namespace ?? '';
-    const key = `${ns}/${obj.metadata.name}`;
-    for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
-      let byValue = bucket.labels.get(k);
-      if (!byValue) bucket.labels.set(k, (byValue = new Map()));
-      let set = byValue.get(v);
-      if (!set) byValue.set(v, (set = new Set()));
-      if (add) set.add(key);
-      else {
-        set.delete(key);
-        if (!set.size) byValue.delete(v);
-      }
-    }
-    const depKey = `${resource}|${ns}|${obj.metadata.name}`;
-    for (const ref of obj.metadata.ownerReferences ?? []) {
-      let deps = this.#dependents.get(ref.uid);
-      if (!deps) this.#dependents.set(ref.uid, (deps = new Set()));
-      if (add) deps.add(depKey);
-      else {
-        deps.delete(depKey);
-        if (!deps.size) this.#dependents.delete(ref.uid);
-      }
-    }
-    if (add) this.#uids.add(obj.metadata.uid!);
-    else this.#uids.delete(obj.metadata.uid!);
-  }
-
   #commit(
     resource: string,
     type: WatchEventType,
     obj: KubeObject,
     prev: KubeObject | undefined,
   ) {
-    const bucket = this.#bucket(resource);
-    const ns = obj.metadata.namespace ?? '';
     const rv = ++this.#rv;
     obj.metadata.resourceVersion = String(rv);
-    const reindex =
-      !prev ||
-      type === 'DELETED' ||
-      prev.metadata.labels !== obj.metadata.labels ||
-      prev.metadata.ownerReferences !== obj.metadata.ownerReferences;
-    if (prev && reindex) this.#index(resource, prev, false);
-    let nsMap = bucket.byNs.get(ns);
-    if (type === 'DELETED') {
-      if (nsMap?.delete(obj.metadata.name)) bucket.count--;
-      if (nsMap && !nsMap.size) bucket.byNs.delete(ns);
-    } else {
-      if (!nsMap) bucket.byNs.set(ns, (nsMap = new Map()));
-      if (!nsMap.has(obj.metadata.name)) bucket.count++;
-      nsMap.set(obj.metadata.name, obj);
-      if (reindex) this.#index(resource, obj, true);
-    }
+    if (type === 'DELETED') this.#objects.remove(resource, obj, prev);
+    else this.#objects.put(resource, obj, prev);
     const change: Change = { rv, resource, type, object: obj, prev };
-    this.#history.push(change);
-    if (this.#history.length > Math.ceil(this.#historyLimit * 1.25)) {
-      const drop = this.#history.length - this.#historyLimit;
-      this.#history.splice(0, drop);
-    }
-    this.#historyStart = this.#history[0]?.rv ?? rv + 1;
-    for (const w of this.#watchers.get(resource) ?? []) deliver(w, change);
+    this.#watch.publish(change);
     for (const l of this.#listeners) {
       try {
         l(resource, type, obj, prev);
@@ -717,35 +552,15 @@ export class MemoryClusterStore implements ClusterStore {
     listener: (e: WatchEvent) => void,
   ): () => void {
     const t = this.#type(resource);
-    const w: Watcher = {
-      resource: t.resource,
-      namespace: t.namespaced ? options.namespace || undefined : undefined,
-      labels: parseLabelSelector(options.labelSelector),
-      fields: parseFieldSelector(options.fieldSelector),
+    return this.#watch.watch(
+      t.resource,
+      {
+        ...options,
+        namespace: t.namespaced ? options.namespace || undefined : undefined,
+      },
+      this.#rv,
       listener,
-    };
-    const rvText = options.resourceVersion;
-    if (rvText && rvText !== '0') {
-      const from = Number(rvText);
-      if (!Number.isFinite(from) || from < 0)
-        throw new ClusterError(
-          400,
-          'BadRequest',
-          `invalid resource version "${rvText}"`,
-        );
-      if (from < this.#rv && from < this.#historyStart - 1)
-        throw new ClusterError(
-          410,
-          'Expired',
-          `too old resource version: ${from} (${this.#historyStart - 1})`,
-        );
-      for (const c of this.#history)
-        if (c.rv > from && c.resource === t.resource) deliver(w, c);
-    }
-    let set = this.#watchers.get(t.resource);
-    if (!set) this.#watchers.set(t.resource, (set = new Set()));
-    set.add(w);
-    return () => set!.delete(w);
+    );
   }
 
   watch(
@@ -760,9 +575,7 @@ export class MemoryClusterStore implements ClusterStore {
 
   /** Every stored object (persistence, tests). */
   *all(): Generator<[string, KubeObject]> {
-    for (const [resource, b] of this.#buckets)
-      for (const m of b.byNs.values())
-        for (const o of m.values()) yield [resource, o];
+    yield* this.#objects.all();
   }
 
   save(): unknown {
@@ -774,62 +587,22 @@ export class MemoryClusterStore implements ClusterStore {
   load(data: any) {
     if (!data || !Array.isArray(data.objects)) return;
     for (const [resource, obj] of data.objects as Array<[string, KubeObject]>) {
-      if (!this.#buckets.has(resource)) continue;
-      const bucket = this.#bucket(resource);
-      const ns = obj.metadata.namespace ?? '';
-      let m = bucket.byNs.get(ns);
-      if (!m) bucket.byNs.set(ns, (m = new Map()));
-      if (!m.has(obj.metadata.name)) bucket.count++;
-      m.set(obj.metadata.name, obj);
-      this.#index(resource, obj, true);
+      if (!this.#objects.has(resource)) continue;
+      this.#objects.put(
+        resource,
+        obj,
+        this.#objects.get(resource, obj.metadata.namespace ?? '', obj.metadata.name),
+      );
     }
     this.#rv = Math.max(this.#rv, Number(data.resourceVersion) || 0);
     this.#ipSeq = Math.max(this.#ipSeq, Number(data.ipSeq) || 10);
-    this.#history = [];
-    this.#historyStart = this.#rv + 1;
+    this.#watch.reset(this.#rv);
   }
 
   dispose() {
     for (const t of this.#pendingRemovals.values()) this.clock?.clear(t);
     this.#pendingRemovals.clear();
-    this.#watchers.clear();
+    this.#watch.clear();
     this.#listeners.clear();
   }
-}
-
-function conflict(t: ResourceType, name: string) {
-  return new ClusterError(
-    409,
-    'Conflict',
-    `Operation cannot be fulfilled on ${t.plural}${
-      t.group ? `.${t.group}` : ''
-    } "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: t.group, kind: t.plural },
-  );
-}
-
-function deliver(w: Watcher, c: Change) {
-  if (w.namespace !== undefined && c.object.metadata.namespace !== w.namespace)
-    return;
-  const match = (o: KubeObject | undefined) =>
-    !!o &&
-    (!w.labels.length || matchesLabels(o.metadata.labels, w.labels)) &&
-    (!w.fields.length || matchesFields(o, w.fields));
-  const now = match(c.object);
-  if (c.type === 'MODIFIED' && (w.labels.length || w.fields.length)) {
-    const before = match(c.prev);
-    if (now && !before) w.listener({ type: 'ADDED', object: c.object });
-    else if (!now && before) w.listener({ type: 'DELETED', object: c.object });
-    else if (now) w.listener({ type: 'MODIFIED', object: c.object });
-    return;
-  }
-  if (now) w.listener({ type: c.type, object: c.object });
-}
-
-const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
-export function randomSuffix(n = 5): string {
-  let s = '';
-  for (let i = 0; i < n; i++)
-    s += ALPHANUM[Math.floor(Math.random() * ALPHANUM.length)];
-  return s;
 }
