@@ -10,3 +10,11 @@ export {
   type LuffyApi,
   type EntityName,
 } from './api';
+export {
+  legacyLuffyPlugin,
+  legacyRootRouteRef,
+  LuffyPendingApprovalsPage,
+  EntityLuffyPullRequestsContent,
+  EntityLuffyHealingContent,
+  EntityLuffyOverviewCard,
+} from './legacy';

@@ -1,14 +1,15 @@
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { screen } from '@testing-library/react';
-import type { Incident, ListResponse } from '@openluffy/plugin-luffy-common';
+import type { Incident } from '@openluffy/plugin-luffy-common';
+import { fakeLuffyApi } from './testUtils/fakeLuffyApi';
 import {
   healingEntityContent,
   isServiceEntity,
   luffyPlugin,
   pullRequestsEntityContent,
 } from './plugin';
-import { luffyApiRef, type LuffyApi } from './api';
+import { luffyApiRef } from './api';
 
 const service = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -25,25 +26,18 @@ const service = {
   spec: { type: 'service', owner: 'platform-team' },
 };
 
-function fakeApi(incidents: Incident[]): LuffyApi & { calls: unknown[] } {
-  const calls: unknown[] = [];
-  const page: ListResponse<Incident> = {
-    items: incidents,
-    totalCount: incidents.length,
-  };
-  return {
-    calls,
-    getHealth: async () => ({ status: 'ok' }),
-    listIncidents: async options => {
-      calls.push(options);
-      return page;
-    },
-    listEntityIncidents: async (entity, options) => {
-      calls.push({ entity, options });
-      return page;
-    },
-  };
+function fakeApi(incidents: Incident[]) {
+  return fakeLuffyApi({ incidents });
 }
+
+const entityCalls = (api: ReturnType<typeof fakeApi>) =>
+  api.calls
+    .filter(c => c.method === 'listEntityIncidents')
+    .map(c => ({ entity: c.args[0], options: c.args[1] }));
+
+// Lazy tabs load heavy modules (material-table, the diff renderer) on a shared 2-core box.
+const slow = { timeout: 20_000 };
+jest.setTimeout(60_000);
 
 describe('luffy frontend plugin', () => {
   it('exports the plugin with its id', () => {
@@ -58,7 +52,7 @@ describe('luffy frontend plugin', () => {
     expect(isServiceEntity({ ...service, kind: 'API' } as any)).toBe(false);
   });
 
-  it('renders the Pull requests tab with the watched repositories', async () => {
+  it('renders the Pull requests tab with the open pull requests', async () => {
     renderTestApp({
       extensions: [
         createTestEntityPage({ entity: service }),
@@ -67,10 +61,12 @@ describe('luffy frontend plugin', () => {
       apis: [[luffyApiRef, fakeApi([])]],
     });
     expect(
-      await screen.findByTestId('luffy-pull-requests-content'),
+      await screen.findByTestId('luffy-pull-requests-content', {}, slow),
     ).toBeInTheDocument();
-    expect(screen.getByText('acme/checkout')).toBeInTheDocument();
-    expect(screen.getByText('acme/gitops')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No open pull requests', {}, slow),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/Watching acme\/checkout/)).toBeInTheDocument();
   });
 
   it('renders the Healing tab with the entity incidents from the API', async () => {
@@ -99,10 +95,12 @@ describe('luffy frontend plugin', () => {
     expect(
       await screen.findByText(
         'Memory limit 128Mi is below the 180Mi the process needs',
+        {},
+        slow,
       ),
     ).toBeInTheDocument();
     expect(screen.getByText(/a human approves it/)).toBeInTheDocument();
-    expect(api.calls).toEqual([
+    expect(entityCalls(api)).toEqual([
       {
         entity: { namespace: 'default', kind: 'Component', name: 'checkout' },
         options: undefined,

@@ -5,7 +5,10 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import type { Entity } from '@backstage/catalog-model';
 import HealingIcon from '@material-ui/icons/Healing';
 import { luffyApiRef, LuffyClient } from './api';
@@ -16,6 +19,14 @@ export function isServiceEntity(entity: Entity): boolean {
   return (
     entity.kind.toLocaleLowerCase('en-US') === 'component' &&
     (entity.spec as { type?: string } | undefined)?.type === 'service'
+  );
+}
+
+/** Services whose source repository is annotated get the Pull requests tab. */
+export function hasGithubSlug(entity: Entity): boolean {
+  return (
+    isServiceEntity(entity) &&
+    Boolean(entity.metadata.annotations?.['github.com/project-slug'])
   );
 }
 
@@ -34,7 +45,7 @@ export const pullRequestsEntityContent = EntityContentBlueprint.make({
   params: {
     path: '/pull-requests',
     title: 'Pull requests',
-    filter: isServiceEntity,
+    filter: hasGithubSlug,
     loader: () =>
       import('./components/PullRequestsContent').then(m => (
         <m.PullRequestsContent />
@@ -50,6 +61,18 @@ export const healingEntityContent = EntityContentBlueprint.make({
     filter: isServiceEntity,
     loader: () =>
       import('./components/HealingContent').then(m => <m.HealingContent />),
+  },
+});
+
+export const luffyOverviewCard = EntityCardBlueprint.make({
+  name: 'overview',
+  params: {
+    type: 'info',
+    filter: isServiceEntity,
+    loader: () =>
+      import('./components/LuffyOverviewCard').then(m => (
+        <m.LuffyOverviewCard />
+      )),
   },
 });
 
@@ -79,6 +102,7 @@ export const luffyPlugin = createFrontendPlugin({
     luffyApi,
     pullRequestsEntityContent,
     healingEntityContent,
+    luffyOverviewCard,
     pendingApprovalsPage,
   ],
   routes: {

@@ -1,2 +1,7 @@
-export { luffyApiRef, type LuffyApi, type EntityName } from './LuffyApi';
+export {
+  luffyApiRef,
+  type LuffyApi,
+  type EntityName,
+  type LuffyEventStream,
+} from './LuffyApi';
 export { LuffyClient } from './LuffyClient';

@@ -11,7 +11,11 @@ import {
 } from '@backstage/core-components';
 import type { Incident } from '@openluffy/plugin-luffy-common';
 
-function IncidentStatusLabel({ status }: { status: Incident['status'] }) {
+export function IncidentStatusLabel({
+  status,
+}: {
+  status: Incident['status'];
+}) {
   switch (status) {
     case 'healed':
       return <StatusOK>healed</StatusOK>;

@@ -1,0 +1,187 @@
+import { useEffect } from 'react';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusRunning,
+  StatusWarning,
+  Table,
+  type TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import Typography from '@material-ui/core/Typography';
+import type { DeploymentEnvironment } from '@openluffy/plugin-luffy-common';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { luffyApiRef, type EntityName } from '../../api';
+import { ErrorStatePanel } from '../ErrorStatePanel';
+
+export function HealthStatus({ env }: { env: DeploymentEnvironment }) {
+  switch (env.healthStatus) {
+    case 'Healthy':
+      return <StatusOK>Healthy</StatusOK>;
+    case 'Progressing':
+      return <StatusRunning>Progressing</StatusRunning>;
+    case 'Degraded':
+    case 'Missing':
+      return <StatusError>{env.healthStatus}</StatusError>;
+    case 'Suspended':
+      return <StatusWarning>Suspended</StatusWarning>;
+    default:
+      return <StatusPending>{env.healthStatus}</StatusPending>;
+  }
+}
+
+function SyncStatus({ env }: { env: DeploymentEnvironment }) {
+  if (env.operationPhase === 'Running') {
+    return <StatusRunning>Syncing</StatusRunning>;
+  }
+  if (env.syncStatus === 'Synced') return <StatusOK>Synced</StatusOK>;
+  if (env.syncStatus === 'OutOfSync') {
+    return <StatusWarning>OutOfSync</StatusWarning>;
+  }
+  return <StatusPending>{env.syncStatus}</StatusPending>;
+}
+
+function argoTabPath(): string {
+  const path = typeof window === 'undefined' ? '' : window.location.pathname;
+  return path.replace(/\/[^/]+\/?$/, '/argocd');
+}
+
+/**
+ * Argo CD per environment: sync, health, revision, unhealthy resources. After a merge
+ * (`revision`), it follows the rollout live until every environment the change touched is
+ * Synced and Healthy at that revision.
+ */
+export function DeploymentPanel(props: {
+  entity: EntityName;
+  /** The merge commit to follow. */
+  revision?: string;
+  /** Environments the merged change touched (all when absent). */
+  environments?: string[];
+  intervalMs?: number;
+}) {
+  const { entity, revision, environments } = props;
+  const luffyApi = useApi(luffyApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => luffyApi.getDeployments(entity, { revision }),
+    [luffyApi, entity.namespace, entity.kind, entity.name, revision],
+  );
+  const followed = (value?.environments ?? []).filter(
+    e => !environments?.length || environments.includes(e.environment),
+  );
+  const done =
+    !!revision && followed.length > 0 && followed.every(e => e.rolledOut);
+  const failed = followed.some(e => e.healthStatus === 'Degraded');
+
+  useEffect(() => {
+    if (!revision || done || loading) return undefined;
+    const t = setTimeout(retry, props.intervalMs ?? 2000);
+    return () => clearTimeout(t);
+  }, [revision, done, loading, retry, value, props.intervalMs]);
+
+  const columns: TableColumn<DeploymentEnvironment>[] = [
+    { title: 'Environment', field: 'environment' },
+    {
+      title: 'Application',
+      render: e => <Link to={argoTabPath()}>{e.application}</Link>,
+    },
+    { title: 'Sync', render: e => <SyncStatus env={e} /> },
+    { title: 'Health', render: e => <HealthStatus env={e} /> },
+    {
+      title: 'Revision',
+      render: e => <code>{e.revision?.slice(0, 7) ?? '—'}</code>,
+    },
+    ...(revision
+      ? [
+          {
+            title: 'Rollout',
+            render: (e: DeploymentEnvironment) =>
+              !environments?.length || environments.includes(e.environment) ? (
+                e.rolledOut ? (
+                  <StatusOK>rolled out</StatusOK>
+                ) : (
+                  <StatusRunning>rolling out</StatusRunning>
+                )
+              ) : (
+                '—'
+              ),
+          } as TableColumn<DeploymentEnvironment>,
+        ]
+      : []),
+    {
+      title: 'Problems',
+      render: e =>
+        e.unhealthyResources.length
+          ? e.unhealthyResources
+              .map(
+                r =>
+                  `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${
+                    r.name
+                  }: ${r.health}${r.message ? ` (${r.message})` : ''}`,
+              )
+              .join('; ')
+          : '—',
+    },
+  ];
+
+  return (
+    <InfoCard
+      title="Deployments"
+      subheader={
+        revision
+          ? done
+            ? `Revision ${revision.slice(
+                0,
+                7,
+              )} is Synced and Healthy in ${followed
+                .map(e => e.environment)
+                .join(', ')}.`
+            : failed
+            ? `Revision ${revision.slice(
+                0,
+                7,
+              )}: a resource is unhealthy (see Problems).`
+            : `Following revision ${revision.slice(
+                0,
+                7,
+              )} until it is Synced and Healthy…`
+          : 'Argo CD applications of this service.'
+      }
+    >
+      <div
+        data-testid="luffy-deployment-panel"
+        data-rolled-out={done ? 'true' : 'false'}
+      >
+        {loading && !value && <Progress />}
+        {error && !value && (
+          <ErrorStatePanel
+            error={error}
+            annotation="argocd/app-selector"
+            what="Argo CD"
+            onRetry={retry}
+          />
+        )}
+        {value && value.environments.length === 0 && (
+          <Typography variant="body2">
+            No Argo CD application found for this service.
+          </Typography>
+        )}
+        {value && value.environments.length > 0 && (
+          <Table<DeploymentEnvironment>
+            options={{
+              paging: false,
+              search: false,
+              toolbar: false,
+              padding: 'dense',
+            }}
+            columns={columns}
+            data={value.environments}
+          />
+        )}
+      </div>
+    </InfoCard>
+  );
+}

@@ -1,0 +1,1 @@
+export { DeploymentPanel, HealthStatus } from './DeploymentPanel';

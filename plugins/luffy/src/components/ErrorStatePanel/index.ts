@@ -1,0 +1,1 @@
+export { ErrorStatePanel } from './ErrorStatePanel';

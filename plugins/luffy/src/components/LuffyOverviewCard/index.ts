@@ -1,0 +1,1 @@
+export { LuffyOverviewCard } from './LuffyOverviewCard';
