@@ -446,25 +446,36 @@ export class HealingStore {
 
   // entity status ------------------------------------------------------------------------
 
-  /** Replaces the stored per-entity settings and errors with those of the last sweep. */
+  /**
+   * Replaces the stored per-entity settings and errors with those of the last sweep (upserts,
+   * then drops entities no longer seen; safe when two replicas sweep at once).
+   */
   async setEntityStatuses(statuses: HealingEntityStatus[]) {
     const now = new Date();
-    await this.db.transaction(async tx => {
-      await tx('luffy_healing_entities').delete();
-      for (let i = 0; i < statuses.length; i += 200) {
-        const chunk = statuses.slice(i, i + 200);
-        if (chunk.length) {
-          await tx('luffy_healing_entities').insert(
-            chunk.map(s => ({
-              entity_ref: s.entityRef,
-              autonomy: s.autonomy ?? null,
-              errors: JSON.stringify(s.errors),
-              updated_at: now,
-            })),
-          );
-        }
-      }
-    });
+    for (let i = 0; i < statuses.length; i += 200) {
+      const chunk = statuses.slice(i, i + 200);
+      await this.db('luffy_healing_entities')
+        .insert(
+          chunk.map(s => ({
+            entity_ref: s.entityRef,
+            autonomy: s.autonomy ?? null,
+            errors: JSON.stringify(s.errors),
+            updated_at: now,
+          })),
+        )
+        .onConflict('entity_ref')
+        .merge();
+    }
+    const seen = new Set(statuses.map(s => s.entityRef));
+    const stored: Array<{ entity_ref: string }> = await this.db(
+      'luffy_healing_entities',
+    ).select('entity_ref');
+    const gone = stored.map(r => r.entity_ref).filter(r => !seen.has(r));
+    for (let i = 0; i < gone.length; i += 200) {
+      await this.db('luffy_healing_entities')
+        .whereIn('entity_ref', gone.slice(i, i + 200))
+        .delete();
+    }
   }
 
   async entityStatuses(
