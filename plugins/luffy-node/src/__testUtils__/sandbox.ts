@@ -16,19 +16,25 @@ export type TestSandbox = {
   control<T = any>(path: string, init?: { method?: string; body?: unknown; family?: keyof Sandbox['urls'] }): Promise<T>;
   /** GitHub request counters (sum over keys matching `filter`). */
   githubCalls(filter?: (key: string) => boolean): Promise<{ total: number; counters: Record<string, number> }>;
+  /** Stops and starts the sandbox again on the same ports and data (like a restart). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 };
 
 /** A full sandbox on ephemeral ports with the demo seed, in a temp dir. */
 export async function startTestSandbox(options: { timeScale?: number } = {}): Promise<TestSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-node-sbx-'));
-  const sandbox = await startSandbox({
-    dataDir,
-    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
-    timeScale: options.timeScale ?? 20,
-    logger: { info() {}, warn() {}, error() {} },
-  });
-  const urls = sandbox.urls;
+  const start = (ports: Record<string, number>) =>
+    startSandbox({
+      dataDir,
+      ports,
+      timeScale: options.timeScale ?? 20,
+      logger: { info() {}, warn() {}, error() {} },
+      // never the dev stack's default HTTPS port (the option is newer than some sandboxes)
+      ...({ kubernetesHttpsPort: 0 } as {}),
+    });
+  let sandbox = await start({ github: 0, kubernetes: 0, argocd: 0, anthropic: 0 });
+  const urls = { ...sandbox.urls };
   const githubHost = new URL(urls.github).host;
   const config = new ConfigReader({
     integrations: {
@@ -76,7 +82,9 @@ export async function startTestSandbox(options: { timeScale?: number } = {}): Pr
     return res.status === 204 ? undefined : res.json();
   };
   return {
-    sandbox,
+    get sandbox() {
+      return sandbox;
+    },
     urls,
     config,
     githubHost,
@@ -88,6 +96,14 @@ export async function startTestSandbox(options: { timeScale?: number } = {}): Pr
         Object.entries(counters as Record<string, number>).filter(([k]) => !k.includes('/_sandbox') && filter(k)),
       );
       return { total: Object.values(picked).reduce((a, b) => a + b, 0), counters: picked };
+    },
+    async restart() {
+      await sandbox.stop();
+      sandbox = await start(
+        Object.fromEntries(
+          Object.entries(urls).map(([f, u]) => [f, Number(new URL(u).port)]),
+        ),
+      );
     },
     async stop() {
       await sandbox.stop();
