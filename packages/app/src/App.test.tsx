@@ -1,26 +1,12 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
+import { configure } from './testConfig';
 
 jest.setTimeout(60_000);
 
 describe('App', () => {
   it('boots to the sign-in page with Guest and GitHub', async () => {
-    process.env = {
-      NODE_ENV: 'test',
-      APP_CONFIG: [
-        {
-          data: {
-            app: { title: 'OpenLuffy' },
-            backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
-          },
-          context: 'test',
-        },
-      ] as any,
-    };
-
+    configure();
     render(App.createRoot());
 
     // The sign-in module's page, with both providers: the app's extension tree resolved
