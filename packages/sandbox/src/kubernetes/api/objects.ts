@@ -161,6 +161,20 @@ function serveObject(
     case 'DELETE': {
       const existing = store.getRaw(type.resource, ns, name);
       if (!existing) throw notFound(type, name);
+      if (dryRun) {
+        // validated, nothing deleted: the answer the real deletion would give
+        deleteOptions(req);
+        if (RETURNS_OBJECT_ON_DELETE.has(type.resource))
+          res.json({
+            ...existing,
+            metadata: {
+              ...existing.metadata,
+              deletionTimestamp: new Date().toISOString(),
+            },
+          });
+        else res.json(statusSuccess(type, existing));
+        return;
+      }
       const result = store.delete(type.resource, ns, name, deleteOptions(req));
       // pods (graceful termination) and namespaces (Terminating) answer the object itself
       if (RETURNS_OBJECT_ON_DELETE.has(type.resource) && result)

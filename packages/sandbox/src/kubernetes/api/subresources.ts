@@ -6,6 +6,7 @@ import {
   methodNotAllowed,
   notFound,
   putOrPatchBody,
+  q,
   type ApiDeps,
   type Req,
   type Target,
@@ -69,11 +70,15 @@ export async function serveSubresource(
       { name, group: 'autoscaling', kind: 'Scale' },
     );
   const rv = method === 'PUT' ? scale?.metadata?.resourceVersion : undefined;
-  const updated = store.update(type.resource, {
-    ...existing,
-    metadata: { ...existing.metadata, resourceVersion: rv },
-    spec: { ...existing.spec, replicas },
-  });
+  const updated = store.update(
+    type.resource,
+    {
+      ...existing,
+      metadata: { ...existing.metadata, resourceVersion: rv },
+      spec: { ...existing.spec, replicas },
+    },
+    { dryRun: q(req, 'dryRun') === 'All' },
+  );
   res.json(scaleOf(updated));
 }
 
