@@ -257,9 +257,11 @@ export class WebhookDispatcher {
     event: string,
     payload: Record<string, unknown>,
     repositoryId: number | null,
+    /** A delivery to send again: same X-GitHub-Delivery, recorded with `redelivery: true`. */
+    redeliveryOf?: DeliveryRecord,
   ): Promise<DeliveryRecord> {
     const json = JSON.stringify(payload);
-    const guid = crypto.randomUUID();
+    const guid = redeliveryOf?.guid ?? crypto.randomUUID();
     const headers: Record<string, string> = {
       'content-type':
         hook.config.content_type === 'form'
@@ -322,7 +324,7 @@ export class WebhookDispatcher {
       status: statusText,
       delivered_at: new Date(started).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       duration: (Date.now() - started) / 1000,
-      redelivery: false,
+      redelivery: !!redeliveryOf,
       repository_id: repositoryId,
       request: { headers, payload },
       response: { headers: responseHeaders, payload: responseText },
@@ -339,6 +341,19 @@ export class WebhookDispatcher {
         this.svc.data.deliveries.length - MAX_DELIVERIES,
       );
     return d;
+  }
+
+  /** Sends a recorded delivery again (POST …/deliveries/:id/attempts). */
+  redeliver(hook: HookRecord, d: DeliveryRecord) {
+    const p = this.deliver(
+      hook,
+      d.event,
+      d.request.payload as Record<string, unknown>,
+      d.repository_id,
+      d,
+    );
+    this.pending.add(p);
+    p.finally(() => this.pending.delete(p));
   }
 
   /** Resolves once every delivery in flight has finished (tests). */
@@ -384,6 +399,18 @@ export function hooksRouter(
       req.ghViewer?.login,
       hook,
     );
+  const configJson = (hook: HookRecord) => S.hook(svc.urls(), hook).config;
+  const deliveryById = (hook: HookRecord, id: string) => {
+    const d = svc.data.deliveries.find(
+      x => x.hook_id === hook.id && String(x.id) === id,
+    );
+    if (!d) throw notFound();
+    return d;
+  };
+  const hookUrl = (hook: HookRecord) =>
+    hook.repo
+      ? `${svc.urls().api}/repos/${hook.owner}/${hook.repo}/hooks/${hook.id}`
+      : `${svc.urls().api}/orgs/${hook.owner}/hooks/${hook.id}`;
   const deliveryJson = (d: DeliveryRecord, full = false) => ({
     id: d.id,
     guid: d.guid,
@@ -397,7 +424,15 @@ export function hooksRouter(
     installation_id: null,
     repository_id: d.repository_id,
     throttled_at: null,
-    ...(full ? { url: '', request: d.request, response: d.response } : {}),
+    ...(full
+      ? {
+          url: `${hookUrl(
+            svc.data.hooks.find(x => x.id === d.hook_id)!,
+          )}/deliveries/${d.id}`,
+          request: d.request,
+          response: d.response,
+        }
+      : {}),
   });
 
   for (const base of ['/repos/:owner/:repo/hooks', '/orgs/:org/hooks']) {
@@ -503,11 +538,92 @@ export function hooksRouter(
       `${base}/:id(\\d+)/deliveries/:delivery(\\d+)`,
       h((req, res) => {
         const hook = hookById(scope(req), req.params.id);
-        const d = svc.data.deliveries.find(
-          x => x.hook_id === hook.id && String(x.id) === req.params.delivery,
+        res.json(deliveryJson(deliveryById(hook, req.params.delivery), true));
+      }),
+    );
+    r.post(
+      `${base}/:id(\\d+)/deliveries/:delivery(\\d+)/attempts`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        dispatcher.redeliver(hook, deliveryById(hook, req.params.delivery));
+        res.status(202).json({});
+      }),
+    );
+    r.get(
+      `${base}/:id(\\d+)/config`,
+      h((req, res) => {
+        res.json(configJson(hookById(scope(req), req.params.id)));
+      }),
+    );
+    r.patch(
+      `${base}/:id(\\d+)/config`,
+      h((req, res) => {
+        const hook = hookById(scope(req), req.params.id);
+        const b = req.body ?? {};
+        if (b.url !== undefined) {
+          if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url))
+            throw new GhError(422, 'Validation Failed', {
+              errors: [
+                {
+                  resource: 'Hook',
+                  code: 'custom',
+                  field: 'url',
+                  message: 'url is not a valid URL',
+                },
+              ],
+            });
+          hook.config.url = b.url;
+        }
+        if (b.content_type !== undefined)
+          hook.config.content_type =
+            b.content_type === 'form' ? 'form' : 'json';
+        if (b.secret !== undefined) hook.config.secret = b.secret || undefined;
+        if (b.insecure_ssl !== undefined)
+          hook.config.insecure_ssl = String(b.insecure_ssl);
+        hook.updated_at = svc.now();
+        res.json(configJson(hook));
+      }),
+    );
+  }
+
+  /** GitHub's "test" of a push hook: the latest push on the default branch, to that hook only. */
+  for (const test of ['tests', 'test']) {
+    r.post(
+      `/repos/:owner/:repo/hooks/:id(\\d+)/${test}`,
+      h(async (req, res) => {
+        const s = scope(req);
+        const hook = hookById(s, req.params.id);
+        const rec = svc.repo(s.owner, s.repo!)!;
+        const after = await svc.ctx.git.resolve(
+          rec.owner,
+          rec.name,
+          `refs/heads/${rec.default_branch}`,
         );
-        if (!d) throw notFound();
-        res.json(deliveryJson(d, true));
+        if (
+          after &&
+          (hook.events.includes('push') || hook.events.includes('*'))
+        ) {
+          const parent = (await svc.git.commit(rec.owner, rec.name, after))
+            ?.parents[0];
+          const e: PushEvent = {
+            owner: rec.owner,
+            repo: rec.name,
+            ref: `refs/heads/${rec.default_branch}`,
+            before: parent ?? ZERO_SHA,
+            after,
+            pusher: req.ghViewer?.login ?? 'luffy-bot',
+          };
+          const payload = await dispatcher.pushPayload(e, rec);
+          dispatcher.dispatch(
+            rec.owner,
+            rec.name,
+            'push',
+            payload,
+            e.pusher,
+            hook,
+          );
+        }
+        res.status(204).end();
       }),
     );
   }
