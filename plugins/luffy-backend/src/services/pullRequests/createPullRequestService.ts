@@ -45,12 +45,14 @@ import { toHttpError } from './errors';
 import { mapFile, unifiedDiff, type GithubPullFile } from './files';
 import {
   allowedMergeMethods,
-  LIST_QUERY,
+  isMissingFieldError,
+  listQuery,
   mapPullRequest,
-  ONE_QUERY,
+  oneQuery,
   pathMatcher,
   PULL_REQUEST_PAGE,
   type GqlPullRequest,
+  type GqlRepository,
   type ListQueryResult,
   type OneQueryResult,
 } from './graphql';
@@ -105,6 +107,90 @@ export function createPullRequestService(
   >();
   /** repo (lower case) → entity refs seen watching it. */
   const watchers = new Map<string, Set<string>>();
+  /** Hosts whose GraphQL lacks the merge settings / files fields (older GHE, the sandbox). */
+  const basicHosts = new Set<string>();
+  const mergeSettings = new Map<
+    string,
+    { at: number; value: Promise<Partial<GqlRepository>> }
+  >();
+
+  /** GraphQL with the full query, or the basic one where the server lacks fields. */
+  async function query<T>(
+    client: GithubClient,
+    build: (full: boolean) => string,
+    variables: Record<string, unknown>,
+  ): Promise<{ data: T; full: boolean }> {
+    if (!basicHosts.has(client.host)) {
+      try {
+        return {
+          data: await client.graphql<T>(build(true), variables),
+          full: true,
+        };
+      } catch (e) {
+        if (!isMissingFieldError(e)) throw e;
+        basicHosts.add(client.host);
+        logger.info(
+          'GitHub GraphQL lacks merge settings or pull request files; reading them through REST',
+          { host: client.host },
+        );
+      }
+    }
+    return {
+      data: await client.graphql<T>(build(false), variables),
+      full: false,
+    };
+  }
+
+  /** Merge settings through REST (ETag-cached by the shared client; memoised 5 minutes). */
+  function restMergeSettings(
+    client: GithubClient,
+    repo: string,
+  ): Promise<Partial<GqlRepository>> {
+    const key = repo.toLocaleLowerCase('en-US');
+    const hit = mergeSettings.get(key);
+    if (hit && now() - hit.at < 5 * 60_000) return hit.value;
+    const [owner, name] = repo.split('/');
+    const value = client.octokit.rest.repos
+      .get({ owner, repo: name })
+      .then(r => ({
+        mergeCommitAllowed: r.data.allow_merge_commit ?? true,
+        squashMergeAllowed: r.data.allow_squash_merge ?? true,
+        rebaseMergeAllowed: r.data.allow_rebase_merge ?? true,
+      }));
+    mergeSettings.set(key, { at: now(), value });
+    value.catch(() => mergeSettings.delete(key));
+    return value;
+  }
+
+  /** File paths of a pull request through REST (ETag-cached by the shared client). */
+  async function restFiles(
+    client: GithubClient,
+    repo: string,
+    number: number,
+  ): Promise<Array<{ path: string }>> {
+    const [owner, name] = repo.split('/');
+    const files = await client.octokit.paginate(
+      client.octokit.rest.pulls.listFiles,
+      { owner, repo: name, pull_number: number, per_page: 100 },
+    );
+    return files.map(f => ({ path: f.filename }));
+  }
+
+  /** Fills in what the basic query left out. */
+  async function complete(
+    client: GithubClient,
+    repo: GqlRepository & { pullRequests?: { nodes: GqlPullRequest[] } },
+    withFiles: GqlPullRequest[],
+  ) {
+    Object.assign(repo, await restMergeSettings(client, repo.nameWithOwner));
+    await Promise.all(
+      withFiles.map(async pr => {
+        pr.files = {
+          nodes: await restFiles(client, repo.nameWithOwner, pr.number),
+        };
+      }),
+    );
+  }
 
   async function loadEntity(
     ref: CompoundEntityRef,
@@ -194,7 +280,7 @@ export function createPullRequestService(
       .join(' and ');
     let data: ListQueryResult;
     try {
-      data = await client.graphql<ListQueryResult>(LIST_QUERY, {
+      const result = await query<ListQueryResult>(client, listQuery, {
         sourceOwner: watched.source!.owner,
         sourceName: watched.source!.repo,
         withSource: true,
@@ -203,6 +289,13 @@ export function createPullRequestService(
         withGitops: !!watched.gitops,
         first: PULL_REQUEST_PAGE,
       });
+      data = result.data;
+      if (!result.full) {
+        if (data.source) await complete(client, data.source, []);
+        if (data.gitops) {
+          await complete(client, data.gitops, data.gitops.pullRequests.nodes);
+        }
+      }
     } catch (e) {
       throw toHttpError(e, what);
     }
@@ -270,11 +363,21 @@ export function createPullRequestService(
   ): Promise<{ summary: PullRequestSummary; pr: GqlPullRequest }> {
     let data: OneQueryResult;
     try {
-      data = await client.graphql<OneQueryResult>(ONE_QUERY, {
+      const result = await query<OneQueryResult>(client, oneQuery, {
         owner: repo.owner,
         name: repo.repo,
         number,
       });
+      data = result.data;
+      if (!result.full && data.repository) {
+        await complete(
+          client,
+          data.repository,
+          data.repository.pullRequest && repo.role === 'gitops'
+            ? [data.repository.pullRequest]
+            : [],
+        );
+      }
     } catch (e) {
       throw toHttpError(e, `${slug(repo)}#${number}`);
     }

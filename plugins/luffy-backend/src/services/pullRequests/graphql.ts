@@ -68,21 +68,23 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
   }
 `;
 
-const REPOSITORY_FIELDS = /* GraphQL */ `
+const repositoryFields = (full: boolean) => /* GraphQL */ `
   fragment LuffyRepository on Repository {
     nameWithOwner
-    mergeCommitAllowed
-    squashMergeAllowed
-    rebaseMergeAllowed
+    ${full ? 'mergeCommitAllowed squashMergeAllowed rebaseMergeAllowed' : ''}
   }
 `;
+
+const FILES = 'files(first: 100) { nodes { path } }';
 
 /**
  * The Pull requests tab in ONE GitHub request: the open pull requests of the source repo and
  * (when the entity has one) of the GitOps repo with their files, so only those touching the
- * entity's folder are kept, plus the query's rate-limit cost.
+ * entity's folder are kept, plus the query's rate-limit cost. `full: false` leaves out the
+ * fields older GitHub Enterprise servers (and the sandbox) lack: the repository's merge
+ * settings and the pull request files, then read through REST.
  */
-export const LIST_QUERY = /* GraphQL */ `
+export const listQuery = (full: boolean) => /* GraphQL */ `
   query LuffyPullRequests(
     $sourceOwner: String!
     $sourceName: String!
@@ -92,68 +94,52 @@ export const LIST_QUERY = /* GraphQL */ `
     $withGitops: Boolean!
     $first: Int!
   ) {
-    source: repository(owner: $sourceOwner, name: $sourceName)
-      @include(if: $withSource) {
+    source: repository(owner: $sourceOwner, name: $sourceName) @include(if: $withSource) {
       ...LuffyRepository
-      pullRequests(
-        states: OPEN
-        first: $first
-        orderBy: { field: UPDATED_AT, direction: DESC }
-      ) {
+      pullRequests(states: OPEN, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
         totalCount
-        nodes {
-          ...LuffyPullRequest
-        }
+        nodes { ...LuffyPullRequest }
       }
     }
-    gitops: repository(owner: $gitopsOwner, name: $gitopsName)
-      @include(if: $withGitops) {
+    gitops: repository(owner: $gitopsOwner, name: $gitopsName) @include(if: $withGitops) {
       ...LuffyRepository
-      pullRequests(
-        states: OPEN
-        first: $first
-        orderBy: { field: UPDATED_AT, direction: DESC }
-      ) {
+      pullRequests(states: OPEN, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
         totalCount
-        nodes {
-          ...LuffyPullRequest
-          files(first: 100) {
-            nodes {
-              path
-            }
-          }
-        }
+        nodes { ...LuffyPullRequest ${full ? FILES : ''} }
       }
     }
-    rateLimit {
-      cost
-      remaining
-      resetAt
-    }
+    rateLimit { cost remaining resetAt }
   }
   ${PULL_REQUEST_FIELDS}
-  ${REPOSITORY_FIELDS}
+  ${repositoryFields(full)}
 `;
 
 /** One pull request with its repository's merge settings (detail view and merge checks). */
-export const ONE_QUERY = /* GraphQL */ `
+export const oneQuery = (full: boolean) => /* GraphQL */ `
   query LuffyPullRequest($owner: String!, $name: String!, $number: Int!) {
     repository(owner: $owner, name: $name) {
       ...LuffyRepository
       pullRequest(number: $number) {
         ...LuffyPullRequest
         state
-        files(first: 100) {
-          nodes {
-            path
-          }
-        }
+        ${full ? FILES : ''}
       }
     }
   }
   ${PULL_REQUEST_FIELDS}
-  ${REPOSITORY_FIELDS}
+  ${repositoryFields(full)}
 `;
+
+/** A GraphQL schema error: the server lacks a field the full query asks for. */
+export function isMissingFieldError(e: unknown): boolean {
+  const errors = (e as { errors?: Array<{ message?: string }> })?.errors;
+  const messages = Array.isArray(errors)
+    ? errors.map(x => x.message ?? '')
+    : [(e as Error)?.message ?? ''];
+  return messages.some(m =>
+    /Cannot query field|doesn't exist on type|undefinedField/i.test(m),
+  );
+}
 
 export type GqlRepository = {
   nameWithOwner: string;

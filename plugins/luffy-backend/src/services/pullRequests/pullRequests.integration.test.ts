@@ -1,0 +1,354 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { AuditEvent } from '@openluffy/plugin-luffy-common';
+import {
+  createLuffyClients,
+  type LuffyClients,
+} from '@openluffy/plugin-luffy-node';
+import {
+  DEFAULT_TOKENS,
+  startSandbox,
+  waitFor,
+  type Sandbox,
+} from '@openluffy/sandbox';
+import { parseAllDocuments } from 'yaml';
+import { createAuditLog } from '../AuditLog';
+import { createLuffyEvents } from '../LuffyEvents';
+import { createPullRequestService } from './createPullRequestService';
+import type { PullRequestService } from './types';
+
+jest.setTimeout(120_000);
+
+const entities = parseAllDocuments(
+  fs.readFileSync(
+    path.resolve(__dirname, '../../../../../catalog/acme.yaml'),
+    'utf8',
+  ),
+)
+  .map(d => d.toJS() as Entity)
+  .filter(e => e?.kind === 'Component');
+entities.push({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'bare', namespace: 'default', annotations: {} },
+  spec: { type: 'service' },
+});
+
+const checkout = { namespace: 'default', kind: 'Component', name: 'checkout' };
+const alice = mockCredentials.user('user:default/alice');
+
+let sandbox: Sandbox;
+let clients: LuffyClients;
+let audit: AuditEvent[];
+let service: PullRequestService;
+let allow = true;
+
+async function github(p: string, init: RequestInit = {}) {
+  const res = await fetch(`${sandbox.urls.github}/api/v3${p}`, {
+    ...init,
+    headers: {
+      authorization: `token ${DEFAULT_TOKENS.githubBot}`,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string>),
+    },
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+async function graphqlCalls(): Promise<number> {
+  const res = await fetch(
+    `${sandbox.urls.github}/_sandbox/counters?family=github`,
+  );
+  const body = (await res.json()) as any;
+  const counters: Record<string, number> = body.counters ?? body;
+  return Object.entries(counters)
+    .filter(([k]) => k.includes('/api/graphql'))
+    .reduce((n, [, v]) => n + (v as number), 0);
+}
+
+beforeAll(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-prs-'));
+  sandbox = await startSandbox({
+    dataDir,
+    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
+    timeScale: 20,
+    logger: { info() {}, warn() {}, error() {} },
+    ...({ kubernetesHttpsPort: 0 } as {}),
+  });
+  const config = new ConfigReader({
+    integrations: {
+      github: [
+        {
+          host: new URL(sandbox.urls.github).host,
+          apiBaseUrl: `${sandbox.urls.github}/api/v3`,
+          token: DEFAULT_TOKENS.githubBot,
+        },
+      ],
+    },
+    argocd: {
+      appLocatorMethods: [
+        {
+          type: 'config',
+          instances: [
+            {
+              name: 'sandbox',
+              url: sandbox.urls.argocd,
+              token: DEFAULT_TOKENS.argocd,
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const logger = mockServices.logger.mock();
+  clients = createLuffyClients({ config, logger });
+  audit = [];
+  let id = 0;
+  service = createPullRequestService({
+    logger,
+    auth: mockServices.auth(),
+    catalog: catalogServiceMock({ entities }),
+    permissions: {
+      authorize: async (requests: unknown[]) =>
+        requests.map(() => ({
+          result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        })),
+      authorizeConditional: async () => [],
+    } as any,
+    github: clients.github,
+    argocd: clients.argocd,
+    auditLog: createAuditLog({
+      logger,
+      store: {
+        appendAudit: async e => {
+          const stored = {
+            ...e,
+            id: String(++id),
+            createdAt: new Date().toISOString(),
+          } as AuditEvent;
+          audit.push(stored);
+          return stored;
+        },
+      },
+    }),
+    events: createLuffyEvents({ logger }),
+    gitopsRepo: 'acme/gitops',
+  });
+  // The seed opens the GitOps pull request once acme/gitops has content; wait for its checks.
+  await waitFor(
+    async () => {
+      const list = await service.list(checkout, { credentials: alice });
+      service.invalidate('acme/gitops');
+      return list.items.some(
+        i => i.role === 'gitops' && i.checks.state === 'success',
+      );
+    },
+    'the seeded GitOps pull request with passing checks',
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('pull request service against the sandbox', () => {
+  it('lists source PRs and the GitOps PRs touching the entity folder, with checks', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const source = list.items.find(i => i.role === 'source');
+    expect(source).toMatchObject({
+      repo: 'acme/checkout',
+      title: expect.stringMatching(/Bump express/),
+      author: { login: 'alice' },
+      headSha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      allowedMergeMethods: expect.arrayContaining([
+        'squash',
+        'merge',
+        'rebase',
+      ]),
+    });
+    expect(source!.checks.items.map(c => c.name)).toEqual(
+      expect.arrayContaining(['ci/build', 'ci/test']),
+    );
+    const gitops = list.items.find(i => i.role === 'gitops');
+    expect(gitops).toMatchObject({
+      repo: 'acme/gitops',
+      title: 'checkout (dev): add one replica',
+      environments: ['dev'],
+      blockers: [],
+    });
+    expect(list.repos.map(r => r.repo)).toEqual([
+      'acme/checkout',
+      'acme/gitops',
+    ]);
+
+    // The GitOps PR is about checkout only: recommender does not list it.
+    const other = await service.list(
+      { ...checkout, name: 'recommender' },
+      { credentials: alice },
+    );
+    expect(other.items.filter(i => i.role === 'gitops')).toEqual([]);
+    expect(other.items.map(i => i.title)).toEqual([
+      expect.stringMatching(/gunicorn/),
+    ]);
+    expect(other.items[0].blockers.join(' ')).toMatch(/Checks failed/);
+  });
+
+  it('serves a repeat view from the shared cache without asking GitHub', async () => {
+    await service.list(checkout, { credentials: alice });
+    const before = await graphqlCalls();
+    await service.list(checkout, { credentials: alice });
+    await service.list(checkout, {
+      credentials: mockCredentials.user('user:default/bob'),
+    });
+    expect(await graphqlCalls()).toBe(before);
+    service.invalidate('acme/checkout');
+    await service.list(checkout, { credentials: alice });
+    expect(await graphqlCalls()).toBeGreaterThan(before);
+  });
+
+  it('names the missing annotation', async () => {
+    await expect(
+      service.list({ ...checkout, name: 'bare' }, { credentials: alice }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/github.com\/project-slug/),
+    });
+  });
+
+  it('returns the files and the unified diff of a pull request', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const pr = list.items.find(i => i.role === 'source')!;
+    const detail = await service.get(checkout, 'acme/checkout', pr.number, {
+      credentials: alice,
+    });
+    expect(detail.files.map(f => f.filename)).toContain('package.json');
+    expect(detail.diff).toMatch(/^diff --git a\/package.json b\/package.json/m);
+    expect(detail.diff).toMatch(/^\+.*express/m);
+    await expect(
+      service.get(checkout, 'acme/inventory', 1, { credentials: alice }),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+
+  it('refuses to merge without the permission, and audits the denial', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const pr = list.items.find(i => i.role === 'gitops')!;
+    allow = false;
+    try {
+      await expect(
+        service.merge(
+          checkout,
+          pr.repo,
+          pr.number,
+          {
+            method: 'squash',
+            sha: pr.headSha,
+            githubToken: DEFAULT_TOKENS.githubAlice,
+          },
+          { credentials: alice },
+        ),
+      ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    } finally {
+      allow = true;
+    }
+    expect(audit.at(-1)).toMatchObject({
+      actor: 'user:default/alice',
+      action: 'pullRequest.merge',
+      outcome: 'denied',
+    });
+    const { body } = await github(`/repos/${pr.repo}/pulls/${pr.number}`);
+    expect(body.merged).toBe(false);
+  });
+
+  it('refuses to merge a head that moved since the review', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const pr = list.items.find(i => i.role === 'gitops')!;
+    const stale = 'f'.repeat(40);
+    await expect(
+      service.merge(
+        checkout,
+        pr.repo,
+        pr.number,
+        {
+          method: 'squash',
+          sha: stale,
+          githubToken: DEFAULT_TOKENS.githubAlice,
+        },
+        { credentials: alice },
+      ),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringMatching(/branch moved since you reviewed it/),
+    });
+    const { body } = await github(`/repos/${pr.repo}/pulls/${pr.number}`);
+    expect(body.merged).toBe(false);
+  });
+
+  it('approves and merges as the user with their token, audited, then follows the rollout', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const pr = list.items.find(i => i.role === 'gitops')!;
+    const result = await service.merge(
+      checkout,
+      pr.repo,
+      pr.number,
+      {
+        method: 'squash',
+        sha: pr.headSha,
+        githubToken: DEFAULT_TOKENS.githubAlice,
+      },
+      { credentials: alice },
+    );
+    expect(result).toMatchObject({
+      merged: true,
+      mergedBy: 'alice',
+      actedAs: 'user',
+      approved: true,
+    });
+    const { body } = await github(`/repos/${pr.repo}/pulls/${pr.number}`);
+    expect(body.merged).toBe(true);
+    expect(body.merged_by.login).toBe('alice');
+    const reviews = await github(
+      `/repos/${pr.repo}/pulls/${pr.number}/reviews`,
+    );
+    expect(
+      reviews.body.map((r: any) => [r.user.login, r.state]),
+    ).toContainEqual(['alice', 'APPROVED']);
+    const row = audit.at(-1)!;
+    expect(row).toMatchObject({
+      actor: 'user:default/alice',
+      action: 'pullRequest.merge',
+      outcome: 'succeeded',
+    });
+    expect(JSON.stringify(audit)).not.toContain(DEFAULT_TOKENS.githubAlice);
+
+    const rolled = await waitFor(
+      async () => {
+        const d = await service.deployments(checkout, {
+          credentials: alice,
+          revision: result.sha,
+        });
+        const dev = d.environments.find(e => e.environment === 'dev');
+        return dev?.rolledOut ? d : undefined;
+      },
+      'checkout-dev to roll out the merge',
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(rolled.environments.map(e => e.environment)).toEqual([
+      'dev',
+      'preprod',
+      'prod',
+    ]);
+    expect(rolled.environments[0]).toMatchObject({
+      application: 'checkout-dev',
+      syncStatus: 'Synced',
+      healthStatus: 'Healthy',
+      revision: result.sha,
+    });
+  });
+});
