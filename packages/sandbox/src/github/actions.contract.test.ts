@@ -1,9 +1,12 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { unzipSync, strFromU8 } from 'fflate';
 import {
   startGithubForTest,
   quiet,
   openapiErrors,
+  webhookErrors,
   type GithubTestEnv,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
@@ -19,6 +22,7 @@ beforeAll(async () => {
   // compile the OpenAPI validator first: it blocks the process for seconds, and a server
   // connection kept alive across that pause gets reset
   openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, {});
+  webhookErrors('webhook-workflow-job-queued', {});
   env = await startGithubForTest();
   const baseUrl = `${env.url}/api/v3`;
   alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
@@ -604,5 +608,74 @@ jobs:
       conclusion: 'skipped',
       steps: [],
     });
+  });
+});
+
+describe('Actions: workflow_job webhooks', () => {
+  it('sends workflow_job queued, in_progress and completed, shaped like GitHub’s', async () => {
+    const received: Array<{ event: string; body: any }> = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', c => (body += c));
+      req.on('end', () => {
+        received.push({
+          event: String(req.headers['x-github-event']),
+          body: JSON.parse(body),
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>(r => receiver.listen(0, '127.0.0.1', () => r()));
+    try {
+      await alice.rest.repos.createInOrg({ org: owner, name: 'hooked-wf' });
+      await bot.rest.repos.createWebhook({
+        owner,
+        repo: 'hooked-wf',
+        config: {
+          url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+          content_type: 'json',
+        },
+        events: ['workflow_job'],
+      });
+      await env.ctx.git.commitFiles(owner, 'hooked-wf', {
+        branch: 'main',
+        message: 'initial [ci fail: build/Compile]',
+        author: { name: 'Alice', email: 'alice@acme.example' },
+        files: { '.github/workflows/ci.yaml': CI },
+        pusher: 'alice',
+      });
+      const jobEvents = () =>
+        received.filter(r => r.event === 'workflow_job').map(r => r.body);
+      await waitFor(
+        () =>
+          jobEvents().filter(b => b.action === 'completed').length === 3,
+        'three completed workflow_job deliveries',
+      );
+      await env.parts.webhooks.idle();
+      for (const action of ['queued', 'in_progress', 'completed']) {
+        const b = jobEvents().find(x => x.action === action);
+        expect(
+          webhookErrors(
+            `webhook-workflow-job-${action.replace('_', '-')}`,
+            b,
+          ),
+        ).toBeNull();
+      }
+      const build = jobEvents().find(
+        b => b.action === 'completed' && b.workflow_job.name === 'build',
+      );
+      expect(build.workflow_job).toMatchObject({
+        conclusion: 'failure',
+        workflow_name: 'CI',
+      });
+      // test needs build: skipped
+      expect(
+        jobEvents().find(
+          b => b.action === 'completed' && b.workflow_job.name === 'test',
+        ).workflow_job.conclusion,
+      ).toBe('skipped');
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -481,6 +481,7 @@ export class CiSimulator {
     run.check_suite_id = suite.id;
     const now = this.svc.now();
     const u = this.svc.urls();
+    const queued: JobRecord[] = [];
     for (const spec of specs) {
       if (only && !only.has(spec.key)) continue;
       const stepNames = ['Set up job', ...spec.steps.map(s => s.name), 'Complete job'];
@@ -506,7 +507,7 @@ export class CiSimulator {
         action: 'created',
         check_run: this.svc.serializeRun(check),
       });
-      this.store.data.jobs.push({
+      const job: JobRecord = {
         id: check.id,
         run_id: run.id,
         owner: run.owner,
@@ -535,9 +536,57 @@ export class CiSimulator {
         head_sha: run.head_sha,
         head_branch: run.head_branch,
         workflow_name: run.name,
-      });
+      };
+      this.store.data.jobs.push(job);
+      queued.push(job);
     }
     this.svc.updateSuite(suite);
+    for (const j of queued) this.emitJob(j, 'queued');
+  }
+
+  /** A job as the REST API and the `workflow_job` webhook show it. */
+  serializeJob(j: JobRecord) {
+    const u = this.svc.urls();
+    const full = `${j.owner}/${j.repo}`;
+    const started = j.started_at ?? j.created_at;
+    return {
+      id: j.id,
+      run_id: j.run_id,
+      run_url: `${u.api}/repos/${full}/actions/runs/${j.run_id}`,
+      run_attempt: j.run_attempt,
+      node_id: Buffer.from(`0:Job${j.id}`)
+        .toString('base64')
+        .replace(/=+$/, ''),
+      head_sha: j.head_sha,
+      url: `${u.api}/repos/${full}/actions/jobs/${j.id}`,
+      html_url: `${u.base}/${full}/actions/runs/${j.run_id}/job/${j.id}`,
+      status: j.status,
+      conclusion: j.conclusion,
+      created_at: j.created_at,
+      started_at: started,
+      completed_at: j.completed_at,
+      name: j.name,
+      steps: j.steps.map(({ run: _run, ...s }) => s),
+      check_run_url: `${u.api}/repos/${full}/check-runs/${j.id}`,
+      labels: ['ubuntu-latest'],
+      runner_id: j.started_at ? 1 : null,
+      runner_name: j.started_at ? 'GitHub Actions 1' : null,
+      runner_group_id: j.started_at ? 1 : null,
+      runner_group_name: j.started_at ? 'GitHub Actions' : null,
+      workflow_name: j.workflow_name,
+      head_branch: j.head_branch,
+    };
+  }
+
+  private emitJob(j: JobRecord, action: string) {
+    const run = this.svc.data.workflowRuns.find(r => r.id === j.run_id);
+    this.svc.emitWebhook(
+      j.owner,
+      j.repo,
+      'workflow_job',
+      { action, workflow_job: this.serializeJob(j) },
+      run?.actor,
+    );
   }
 
   /** The jobs of a run: the latest execution of each job (`filter=latest`), or all attempts. */
@@ -776,6 +825,7 @@ export class CiSimulator {
           const check = this.checkOf(j);
           if (check) this.svc.updateRun(check, { status: 'waiting' });
           this.deployments.setStatus(j, 'waiting');
+          this.emitJob(j, 'waiting');
         }
         return;
       }
@@ -799,6 +849,7 @@ export class CiSimulator {
     if (check)
       this.svc.updateRun(check, { status: 'in_progress', started_at: now });
     if (j.environment) this.deployments.setStatus(j, 'in_progress');
+    this.emitJob(j, 'in_progress');
     this.timer(run, () => this.finishJob(run, j), JOB_MS);
   }
 
@@ -854,6 +905,7 @@ export class CiSimulator {
             : { title: null, summary: null, text: null },
       });
     }
+    this.emitJob(j, 'completed');
   }
 
   /** Cancels a run (`force`: the same at once, even for jobs that would ignore a cancel). */

@@ -357,38 +357,7 @@ export function actionsRouter(
 
   // ------------------------------------------------------------------ jobs
 
-  const jobJson = (j: JobRecord) => {
-    const u = svc.urls();
-    const full = `${j.owner}/${j.repo}`;
-    const started = j.started_at ?? j.created_at;
-    return {
-      id: j.id,
-      run_id: j.run_id,
-      run_url: `${u.api}/repos/${full}/actions/runs/${j.run_id}`,
-      run_attempt: j.run_attempt,
-      node_id: Buffer.from(`0:Job${j.id}`)
-        .toString('base64')
-        .replace(/=+$/, ''),
-      head_sha: j.head_sha,
-      url: `${u.api}/repos/${full}/actions/jobs/${j.id}`,
-      html_url: `${u.base}/${full}/actions/runs/${j.run_id}/job/${j.id}`,
-      status: j.status,
-      conclusion: j.conclusion,
-      created_at: j.created_at,
-      started_at: started,
-      completed_at: j.completed_at,
-      name: j.name,
-      steps: j.steps.map(({ run: _run, ...s }) => s),
-      check_run_url: `${u.api}/repos/${full}/check-runs/${j.id}`,
-      labels: ['ubuntu-latest'],
-      runner_id: j.started_at ? 1 : null,
-      runner_name: j.started_at ? 'GitHub Actions 1' : null,
-      runner_group_id: j.started_at ? 1 : null,
-      runner_group_name: j.started_at ? 'GitHub Actions' : null,
-      workflow_name: j.workflow_name,
-      head_branch: j.head_branch,
-    };
-  };
+  const jobJson = (j: JobRecord) => ci.serializeJob(j);
 
   const jobsJson = (
     req: express.Request,
