@@ -8,6 +8,9 @@ import {
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 import { getActionsStore } from './actions-store';
+import { SandboxContext } from '../core/context';
+import { startFamilyServer } from '../http/server';
+import { createGithubFamily } from './index';
 
 jest.setTimeout(60_000);
 
@@ -672,5 +675,44 @@ jobs:
         })
       ).status,
     ).toBe(204);
+  });
+});
+
+describe('persistence', () => {
+  it('keeps keys, secrets (without values), variables and deployments across a restart', async () => {
+    const key = (await bot.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })).data;
+    env.ctx.persistence.saveAll();
+    const ctx2 = new SandboxContext({
+      dataDir: env.dir,
+      timeScale: 100,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const mod = createGithubFamily(ctx2);
+    const srv = await startFamilyServer(ctx2, mod, 0, '127.0.0.1');
+    try {
+      const o = new Octokit({
+        log: quiet,
+        auth: 'sandbox-bot-token',
+        baseUrl: `${srv.url}/api/v3`,
+      });
+      expect((await o.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })).data).toEqual(key);
+      const secrets = await o.rest.actions.listEnvironmentSecrets({
+        owner,
+        repo: 'svc',
+        environment_name: 'staging',
+      });
+      expect(secrets.data.secrets.map(x => x.name)).toEqual(['DB_PASSWORD']);
+      // decrypted values live in memory only
+      expect(getActionsStore(mod.github.service).secretValues.size).toBe(0);
+      const deployments = await o.rest.repos.listDeployments({
+        owner,
+        repo: 'svc',
+        environment: 'qa',
+      });
+      expect(deployments.data).toHaveLength(1);
+    } finally {
+      await srv.close();
+      ctx2.clock.dispose();
+    }
   });
 });
