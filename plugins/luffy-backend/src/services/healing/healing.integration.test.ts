@@ -76,9 +76,12 @@ describe('healing loop against the sandbox', () => {
 
     const proposed = await waitFor(
       async () => {
-        await h.engine.sweep();
+        const r = await h.engine.sweep();
         const i = await incidentOf('checkout');
-        return i?.status === 'awaiting-approval' ? i : undefined;
+        if (i?.status === 'awaiting-approval') return i;
+        throw new Error(
+          `sweep ${JSON.stringify(r)}; incident ${JSON.stringify(i && (await h.store.getDetail(i.id)).timeline)}`,
+        );
       },
       'an incident awaiting approval for checkout',
       { timeoutMs: 60_000, intervalMs: 250 },

@@ -126,6 +126,7 @@ export async function startHealingSandbox(options: {
     luffy: {
       gitops: { repo: 'acme/gitops' },
       anthropic: { apiKey: 'sandbox-anthropic-key', baseUrl: urls.anthropic },
+      diagnoser: { provider: 'rules' },
       ...options.luffy,
       healing: {
         enabled: true,
