@@ -174,9 +174,10 @@ describe('argocd family', () => {
     expect(none.body.items).toEqual([]);
     const byName = await api('/api/v1/applications?name=recommender-dev');
     expect(byName.body.items).toHaveLength(1);
+    // the nine demo apps and the root app (app of apps) that manages them
     expect(
       (await api('/api/v1/applications?projects=default')).body.items,
-    ).toHaveLength(9);
+    ).toHaveLength(10);
     expect(
       (await api('/api/v1/applications?projects=other')).body.items,
     ).toEqual([]);
@@ -293,7 +294,7 @@ describe('argocd family', () => {
     expect(healed).toBe(true);
   });
 
-  it('rolls back to a previous history entry and disables auto-sync', async () => {
+  it('refuses a rollback while auto-sync is on, rolls back once it is off', async () => {
     const current = await waitFor(
       () => syncedHealthy('checkout-dev'),
       'checkout-dev synced',
@@ -301,13 +302,38 @@ describe('argocd family', () => {
     const history = current.status.history;
     expect(history.length).toBeGreaterThanOrEqual(2);
     const previous = history[history.length - 2];
-    const res = await api('/api/v1/applications/checkout-dev/rollback', {
-      method: 'POST',
-      body: JSON.stringify({ id: previous.id }),
+    const rollback = (id: number) =>
+      api('/api/v1/applications/checkout-dev/rollback', {
+        method: 'POST',
+        body: JSON.stringify({ id }),
+      });
+    // like Argo CD: FailedPrecondition, and the spec is left alone
+    const refused = await rollback(previous.id);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(refused.body).toEqual({
+      error: 'rollback cannot be initiated when auto-sync is enabled',
+      code: 9,
+      message: 'rollback cannot be initiated when auto-sync is enabled',
     });
+    expect(app('checkout-dev').spec.syncPolicy.automated).toEqual({
+      prune: true,
+      selfHeal: true,
+    });
+    expect(app('checkout-dev').status.operationState.phase).toBe('Succeeded');
+
+    // turn auto-sync off: on the root app (it would self-heal the child), then on the child
+    const noAuto = JSON.stringify({ spec: { syncPolicy: { automated: null } } });
+    for (const name of ['root', 'checkout-dev']) {
+      const patched = await api(`/api/v1/applications/${name}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ patch: noAuto, patchType: 'merge' }),
+      });
+      expect(patched.status).toBe(200);
+    }
+    const res = await rollback(previous.id);
     expect(res.status).toBe(200);
     expect(res.body.status.operationState.phase).toBe('Running');
-    expect(res.body.spec.syncPolicy.automated).toBeUndefined();
     await waitFor(
       () =>
         cluster.get('apps/v1/deployments', 'acme-dev', 'checkout')!.spec
@@ -322,14 +348,7 @@ describe('argocd family', () => {
         : undefined;
     }, 'rolled back app OutOfSync with main');
     expect(after.status.history.at(-1).revision).toBe(previous.revision);
-    expect(
-      (
-        await api('/api/v1/applications/checkout-dev/rollback', {
-          method: 'POST',
-          body: JSON.stringify({ id: 999 }),
-        })
-      ).status,
-    ).toBe(400);
+    expect((await rollback(999)).status).toBe(400);
 
     // a manual sync brings it back to main
     const sync = await api('/api/v1/applications/checkout-dev/sync', {
@@ -347,6 +366,22 @@ describe('argocd family', () => {
       cluster.get('apps/v1/deployments', 'acme-dev', 'checkout')!.spec.template
         .spec.containers[0].resources.limits.memory,
     ).toBe('300Mi');
+
+    // auto-sync back on at the root: it restores the child's policy from git
+    const auto = await api('/api/v1/applications/root', {
+      method: 'PATCH',
+      body: JSON.stringify({
+        patch: JSON.stringify({
+          spec: { syncPolicy: { automated: { prune: true, selfHeal: true } } },
+        }),
+        patchType: 'merge',
+      }),
+    });
+    expect(auto.status).toBe(200);
+    await waitFor(
+      () => app('checkout-dev').spec.syncPolicy?.automated?.selfHeal === true,
+      'root restores checkout-dev from git',
+    );
   });
 
   it('reports missing resources and prunes removed ones', async () => {
@@ -548,13 +583,14 @@ describe('argocd family', () => {
     }, 'inventory-dev Synced again');
   });
 
-  it('creates applications through the API, including app of apps, and deletes with cascade', async () => {
+  it('creates, updates and deletes Applications committed to argocd/apps/ (app of apps)', async () => {
     const child = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
       metadata: {
         name: 'payments-dev',
         namespace: 'argocd',
+        finalizers: ['resources-finalizer.argocd.argoproj.io'],
         labels: { 'backstage-name': 'payments', 'openluffy.io/env': 'dev' },
       },
       spec: {
@@ -571,7 +607,7 @@ describe('argocd family', () => {
         syncPolicy: { automated: { prune: true, selfHeal: true } },
       },
     };
-    const checkoutDeploy = YAML.parse(
+    const paymentsDeploy = YAML.parse(
       (await readRepo('apps/checkout/dev/deployment.yaml')).replace(
         /checkout/g,
         'payments',
@@ -579,48 +615,14 @@ describe('argocd family', () => {
     );
     await commit(
       {
-        'apps/payments/dev/deployment.yaml': YAML.stringify(checkoutDeploy),
+        'apps/payments/dev/deployment.yaml': YAML.stringify(paymentsDeploy),
         'argocd/apps/payments-dev.yaml': YAML.stringify(child),
       },
       'Onboard payments',
     );
-    const root = {
-      metadata: { name: 'root' },
-      spec: {
-        project: 'default',
-        source: {
-          repoURL: 'http://127.0.0.1:18083/acme/gitops.git',
-          path: 'argocd/apps',
-          targetRevision: 'main',
-        },
-        destination: {
-          server: 'https://kubernetes.default.svc',
-          namespace: 'argocd',
-        },
-        syncPolicy: { automated: { prune: true } },
-      },
-    };
-    const created = await api('/api/v1/applications', {
-      method: 'POST',
-      body: JSON.stringify(root),
-    });
-    expect(created.status).toBe(200);
-    expect(created.body.metadata.name).toBe('root');
-    const again = await api('/api/v1/applications', {
-      method: 'POST',
-      body: JSON.stringify({
-        ...root,
-        spec: {
-          ...root.spec,
-          project: 'default',
-          source: { ...root.spec.source, path: 'x' },
-        },
-      }),
-    });
-    expect(again.status).toBe(400);
     await waitFor(
       () => syncedHealthy('payments-dev'),
-      'child app synced',
+      'child app created by root and synced',
       15_000,
     );
     expect(
@@ -631,15 +633,95 @@ describe('argocd family', () => {
       app('payments-dev').metadata.labels!['app.kubernetes.io/instance'],
     ).toBe('root');
     await waitFor(() => syncedHealthy('root'), 'root synced');
+    expect(
+      app('root').status.resources.find(
+        (r: any) => r.kind === 'Application' && r.name === 'payments-dev',
+      ),
+    ).toMatchObject({ status: 'Synced', health: { status: 'Healthy' } });
 
-    const del = await api('/api/v1/applications/payments-dev', {
+    // updated from git
+    await commit(
+      {
+        'argocd/apps/payments-dev.yaml': YAML.stringify({
+          ...child,
+          metadata: {
+            ...child.metadata,
+            labels: { ...child.metadata.labels, team: 'payments' },
+          },
+        }),
+      },
+      'Label payments-dev',
+    );
+    await waitFor(
+      () => app('payments-dev')?.metadata.labels?.team === 'payments',
+      'child app updated by root',
+    );
+
+    // deleted from git: pruned by root, and its workload with it (resources finalizer)
+    await commit({ 'argocd/apps/payments-dev.yaml': null }, 'Drop payments-dev');
+    await waitFor(
+      () =>
+        !app('payments-dev') &&
+        !cluster.get('apps/v1/deployments', 'acme-dev', 'payments'),
+      'child app and its deployment deleted',
+    );
+    expect((await api('/api/v1/applications/payments-dev')).status).toBe(404);
+    expect(
+      cluster.get('apps/v1/deployments', 'acme-dev', 'checkout'),
+    ).toBeDefined();
+  });
+
+  it('creates applications through the API and deletes with cascade', async () => {
+    const body = {
+      metadata: {
+        name: 'payments-api',
+        labels: { 'backstage-name': 'payments' },
+      },
+      spec: {
+        project: 'default',
+        source: {
+          repoURL: 'http://127.0.0.1:18083/acme/gitops.git',
+          path: 'apps/payments/dev',
+          targetRevision: 'main',
+        },
+        destination: {
+          server: 'https://kubernetes.default.svc',
+          namespace: 'acme-dev',
+        },
+        syncPolicy: { automated: { prune: true } },
+      },
+    };
+    const created = await api('/api/v1/applications', {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(created.status).toBe(200);
+    expect(created.body.metadata.name).toBe('payments-api');
+    const same = await api('/api/v1/applications', {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(same.status).toBe(200);
+    const again = await api('/api/v1/applications', {
+      method: 'POST',
+      body: JSON.stringify({
+        ...body,
+        spec: { ...body.spec, source: { ...body.spec.source, path: 'x' } },
+      }),
+    });
+    expect(again.status).toBe(400);
+    await waitFor(() => syncedHealthy('payments-api'), 'payments-api synced');
+    expect(
+      cluster.get('apps/v1/deployments', 'acme-dev', 'payments'),
+    ).toBeDefined();
+    const del = await api('/api/v1/applications/payments-api', {
       method: 'DELETE',
     });
     expect(del.status).toBe(200);
     expect(
       cluster.get('apps/v1/deployments', 'acme-dev', 'payments'),
     ).toBeUndefined();
-    expect((await api('/api/v1/applications/payments-dev')).status).toBe(404);
+    expect((await api('/api/v1/applications/payments-api')).status).toBe(404);
   });
 
   it('manages projects', async () => {
@@ -677,9 +759,11 @@ describe('argocd family', () => {
         body: JSON.stringify({}),
       });
       expect(busy.status).toBe(400);
-      expect(busy.body.error).toMatch(
-        /another operation is already in progress/,
-      );
+      expect(busy.body).toEqual({
+        error: 'another operation is already in progress',
+        code: 9,
+        message: 'another operation is already in progress',
+      });
       const term = await api(
         '/api/v1/applications/recommender-preprod/operation',
         { method: 'DELETE' },

@@ -1,42 +1,31 @@
 import type { SandboxContext } from '../core/context';
 import { getGithubService, type GithubService } from './service';
 import type { Account } from './state';
+import YAML from 'yaml';
+import {
+  DEMO_SERVICES,
+  catalogComponent,
+  sourceRepo,
+  type DemoService,
+} from '../seed/demoWorld';
 
 /** Sandboxes waiting for acme/gitops content, and the per-sandbox gitops PR queue. */
 const waiting = new WeakSet<SandboxContext>();
 const queue = new WeakMap<SandboxContext, Promise<boolean>>();
 
-type ServiceSpec = {
-  name: string;
-  description: string;
-  stack: 'node' | 'python' | 'go';
-  files: Record<string, string>;
-};
+/** A demo service (from the one description of the demo world) and its repo's own files. */
+type ServiceSpec = DemoService & { files: Record<string, string> };
 
-const catalogInfo = (
-  s: ServiceSpec,
-  base: string,
-) => `apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: ${s.name}
-  description: ${s.description}
-  annotations:
-    github.com/project-slug: acme/${s.name}
-    backstage.io/source-location: url:${base}/acme/${s.name}/tree/main/
-    backstage.io/kubernetes-id: ${s.name}
-    argocd/app-selector: backstage-name=${s.name}
-    openluffy.io/gitops-repo: acme/gitops
-    openluffy.io/gitops-path: apps/${s.name}/{env}
-    openluffy.io/autonomy: propose
-  tags:
-    - ${s.stack}
-spec:
-  type: service
-  lifecycle: production
-  owner: group:default/acme
-  system: acme-shop
-`;
+/**
+ * The catalog-info.yaml of a service repo: the same Component as in catalog/acme.yaml (both
+ * come from demoWorld.ts), plus the repo's source location.
+ */
+export const catalogInfo = (s: DemoService, base: string) =>
+  YAML.stringify(
+    catalogComponent(s, {
+      'backstage.io/source-location': `url:${base}/${sourceRepo(s.name)}/tree/main/`,
+    }),
+  );
 
 /** acme/checkout's package.json, with express at `expressRange` (the seed PR bumps it). */
 const checkoutPackageJson = (expressRange: string) =>
@@ -53,11 +42,10 @@ const checkoutPackageJson = (expressRange: string) =>
     2,
   )}\n`;
 
-const SERVICES: ServiceSpec[] = [
+/** The repo files of each demo service (everything else comes from the demo world). */
+const SERVICE_FILES: Array<{ name: string; files: Record<string, string> }> = [
   {
     name: 'checkout',
-    description: 'Checkout API of the acme shop (Node.js)',
-    stack: 'node',
     files: {
       'package.json': checkoutPackageJson('^4.18.2'),
       'src/index.js': `const express = require('express');
@@ -102,8 +90,6 @@ jobs:
   },
   {
     name: 'recommender',
-    description: 'Product recommendations (Python)',
-    stack: 'python',
     files: {
       'requirements.txt': 'flask==3.0.3\ngunicorn==22.0.0\n',
       'app/main.py': `from flask import Flask, jsonify
@@ -148,8 +134,6 @@ jobs:
   },
   {
     name: 'inventory',
-    description: 'Inventory service (Go)',
-    stack: 'go',
     files: {
       'go.mod': 'module github.com/acme/inventory\n\ngo 1.22\n',
       'main.go': `package main
@@ -192,6 +176,11 @@ jobs:
     },
   },
 ];
+
+const SERVICES: ServiceSpec[] = DEMO_SERVICES.map(d => ({
+  ...d,
+  files: SERVICE_FILES.find(f => f.name === d.name)?.files ?? {},
+}));
 
 /** Creates the demo accounts (idempotent): org acme, bot luffy-bot, alice, guest. */
 export function seedGithubAccounts(svc: GithubService) {

@@ -4,15 +4,17 @@ import {
   CUSTOMER,
   DEMO_SERVICES,
   ENVIRONMENTS,
+  GITOPS_OWNER,
+  GITOPS_REPO,
+  ROOT_APPLICATION,
+  appName,
   demoApplication,
   gitopsFiles,
   namespaceFor,
+  rootApplication,
 } from './manifests';
 
 export * from './manifests';
-
-export const GITOPS_OWNER = 'acme';
-export const GITOPS_REPO = 'gitops';
 export const BOT_AUTHOR = {
   name: 'OpenLuffy Bot',
   email: 'luffy-bot@acme.example',
@@ -29,18 +31,22 @@ export function gitopsRepoURL(ctx: SandboxContext): string {
 }
 
 /**
- * Seeds the GitOps side of the demo: the bare repo `acme/gitops` with manifests for checkout and
- * recommender and a Helm chart for inventory (3 environments each), the namespaces
- * `acme-{dev,preprod,prod}` and the nine Argo CD Applications (auto-sync, self-heal). The Argo CD
- * controller then syncs them. Idempotent: files, namespaces and Applications that already exist
- * are left as they are.
+ * Seeds the GitOps side of the demo world (demoWorld.ts): the bare repo `acme/gitops` with
+ * manifests for checkout and recommender, a Helm chart for inventory (3 environments each) and
+ * the Argo CD Applications (`argocd/root.yaml`, the app of apps, and `argocd/apps/*.yaml`, nine
+ * apps with auto-sync and self-heal); the namespaces `argocd` and `acme-{dev,preprod,prod}`; and
+ * the bootstrap: the root Application, plus the nine it manages as it would apply them (tracking
+ * label `app.kubernetes.io/instance: root`) so the demo starts at once. From then on the root
+ * app creates, updates and deletes Applications from git. Idempotent: files, namespaces and
+ * Applications that already exist are left as they are.
  */
 export async function seedGitopsDemo(ctx: SandboxContext): Promise<void> {
   const { git } = ctx;
   if (!git.exists(GITOPS_OWNER, GITOPS_REPO)) {
     await git.create(GITOPS_OWNER, GITOPS_REPO);
   }
-  const files = gitopsFiles();
+  const repoURL = gitopsRepoURL(ctx);
+  const files = gitopsFiles(repoURL);
   const head = await git.resolve(GITOPS_OWNER, GITOPS_REPO, 'refs/heads/main');
   const existing = new Set(
     head ? await git.listFiles(GITOPS_OWNER, GITOPS_REPO, head) : [],
@@ -92,14 +98,27 @@ export async function seedGitopsDemo(ctx: SandboxContext): Promise<void> {
       },
     });
   }
-  const repoURL = gitopsRepoURL(ctx);
+  ensure(APPLICATIONS, rootApplication(repoURL));
   for (const s of DEMO_SERVICES) {
     for (const env of ENVIRONMENTS) {
-      ensure(APPLICATIONS, demoApplication(s, env, repoURL));
+      const app = demoApplication(s, env, repoURL);
+      ensure(APPLICATIONS, {
+        ...app,
+        metadata: {
+          ...app.metadata,
+          labels: {
+            ...app.metadata.labels,
+            'app.kubernetes.io/instance': ROOT_APPLICATION,
+          },
+        },
+      });
     }
   }
   ctx.logger.info('seed: GitOps demo ready', {
     repo: `${GITOPS_OWNER}/${GITOPS_REPO}`,
-    applications: DEMO_SERVICES.length * ENVIRONMENTS.length,
+    root: ROOT_APPLICATION,
+    applications: DEMO_SERVICES.flatMap(s =>
+      ENVIRONMENTS.map(e => appName(s.name, e)),
+    ).length,
   });
 }

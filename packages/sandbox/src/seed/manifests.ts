@@ -1,74 +1,33 @@
 /**
- * The files of the demo GitOps repository `acme/gitops` (see CONVENTIONS.md and README.md).
+ * The files of the demo GitOps repository `acme/gitops` (see CONVENTIONS.md and README.md),
+ * generated from the demo world (demoWorld.ts).
  * Plain manifests for checkout and recommender, a Helm chart plus per-environment values for
  * inventory. Written as YAML text with comments, the way a person would keep them.
  */
 
-export const CUSTOMER = 'acme';
-export const ENVIRONMENTS = ['dev', 'preprod', 'prod'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+import YAML from 'yaml';
+import {
+  CUSTOMER,
+  DEMO_SERVICES,
+  ENVIRONMENTS,
+  GITOPS_OWNER,
+  GITOPS_REPO,
+  IMAGE_TAG,
+  MEMORY_DEMAND,
+  MEMORY_LIMIT,
+  REPLICAS,
+  appName,
+  hostFor,
+  imageFor,
+  namespaceFor,
+  type DemoService,
+  type Environment,
+} from './demoWorld';
 
-export type DemoService = {
-  name: string;
-  stack: 'node' | 'python' | 'go';
-  port: number;
-  /** Plain manifests (apps/<name>/<env>/) or the shared Helm chart (charts/service). */
-  source: 'manifests' | 'helm';
-  requiredEnv: Record<string, (env: Environment) => string>;
-  description: string;
-};
+export * from './demoWorld';
 
-export const DEMO_SERVICES: DemoService[] = [
-  {
-    name: 'checkout',
-    stack: 'node',
-    port: 3000,
-    source: 'manifests',
-    description: 'Checkout API (Node.js)',
-    requiredEnv: {
-      DATABASE_URL: env =>
-        `postgres://checkout@postgres.acme-${env}.svc:5432/checkout`,
-      PAYMENT_PROVIDER_URL: env => `https://payments.${env}.acme.example`,
-    },
-  },
-  {
-    name: 'recommender',
-    stack: 'python',
-    port: 8000,
-    source: 'manifests',
-    description: 'Product recommendations (Python)',
-    requiredEnv: {
-      REDIS_URL: env => `redis://redis.acme-${env}.svc:6379/0`,
-      MODEL_BUCKET: env => `s3://acme-${env}-models/recommender`,
-    },
-  },
-  {
-    name: 'inventory',
-    stack: 'go',
-    port: 8080,
-    source: 'helm',
-    description: 'Stock levels (Go)',
-    requiredEnv: {
-      DATABASE_URL: env =>
-        `postgres://inventory@postgres.acme-${env}.svc:5432/inventory`,
-    },
-  },
-];
-
-export const IMAGE_TAG = '1.4.2';
-export const REPLICAS: Record<Environment, number> = {
-  dev: 1,
-  preprod: 2,
-  prod: 3,
-};
-/** What the demo image needs vs what it is allowed: healthy at start (180Mi < 256Mi). */
-export const MEMORY_DEMAND = '180Mi';
-export const MEMORY_LIMIT = '256Mi';
-
-export const namespaceFor = (env: string) => `${CUSTOMER}-${env}`;
-export const appName = (service: string, env: string) => `${service}-${env}`;
-export const hostFor = (service: string, env: string) =>
-  `${service}.${env}.${CUSTOMER}.example`;
+/** Name of the root Application (app of apps) in `argocd/root.yaml`. */
+export const ROOT_APPLICATION = 'root';
 
 function deploymentYaml(s: DemoService, env: Environment): string {
   const required = Object.keys(s.requiredEnv);
@@ -118,7 +77,7 @@ spec:
     spec:
       containers:
         - name: ${s.name}
-          image: registry.acme.example/${s.name}:${IMAGE_TAG}
+          image: ${imageFor(s.name)}
           ports:
             - name: http
               containerPort: ${s.port}
@@ -397,13 +356,37 @@ environment, \`<service>-<env>\`, namespace \`acme-<env>\`, automated sync with 
 | \`apps/recommender/<env>/\` | plain manifests |
 | \`apps/inventory/<env>/values.yaml\` | values for the chart in \`charts/service/\` |
 | \`charts/service/\` | shared Helm chart |
+| \`argocd/root.yaml\` | the root Application (app of apps): syncs \`argocd/apps/\` |
+| \`argocd/apps/<service>-<env>.yaml\` | one Argo CD Application per service and environment |
 
-Change a file, commit to \`main\`: Argo CD syncs within seconds.
+Change a file, commit to \`main\`: Argo CD syncs within seconds. A new Application manifest in
+\`argocd/apps/\` is created by the root app; removing one deletes the app and its workload.
 `;
 
+/** The URL the GitOps files name acme/gitops by (the sandbox maps any host to its repo). */
+export const DEFAULT_GITOPS_REPO_URL = `http://127.0.0.1:18083/${GITOPS_OWNER}/${GITOPS_REPO}.git`;
+
+const applicationYaml = (comment: string, app: object) =>
+  `${comment
+    .split('\n')
+    .map(l => `# ${l}`)
+    .join('\n')}\n${YAML.stringify(app)}`;
+
 /** Every file of the demo GitOps repository, path → content. */
-export function gitopsFiles(): Record<string, string> {
+export function gitopsFiles(
+  repoURL: string = DEFAULT_GITOPS_REPO_URL,
+): Record<string, string> {
   const files: Record<string, string> = { 'README.md': README };
+  files['argocd/root.yaml'] = applicationYaml(
+    'The root Application (app of apps): Argo CD creates, updates and deletes the\nApplications in argocd/apps/ from git. Applied once to bootstrap the cluster.',
+    rootApplication(repoURL),
+  );
+  for (const s of DEMO_SERVICES)
+    for (const env of ENVIRONMENTS)
+      files[`argocd/apps/${appName(s.name, env)}.yaml`] = applicationYaml(
+        `${s.title} in ${env} (created by the root Application).`,
+        demoApplication(s, env, repoURL),
+      );
   for (const s of DEMO_SERVICES) {
     for (const env of ENVIRONMENTS) {
       const dir = `apps/${s.name}/${env}`;
@@ -446,6 +429,8 @@ export function demoApplication(
     metadata: {
       name: appName(s.name, env),
       namespace: 'argocd',
+      // deleting the Application (e.g. its file from argocd/apps/) deletes its workload
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
       labels: {
         'backstage-name': s.name,
         'openluffy.io/env': env,
@@ -464,6 +449,28 @@ export function demoApplication(
         syncOptions: ['CreateNamespace=true'],
       },
       revisionHistoryLimit: 10,
+    },
+  };
+}
+
+/** The root Application: syncs `argocd/apps/` (the demo Applications) into `argocd`. */
+export function rootApplication(repoURL: string = DEFAULT_GITOPS_REPO_URL) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: ROOT_APPLICATION,
+      namespace: 'argocd',
+      labels: { 'openluffy.io/customer': CUSTOMER },
+    },
+    spec: {
+      project: 'default',
+      source: { repoURL, path: 'argocd/apps', targetRevision: 'main' },
+      destination: {
+        server: 'https://kubernetes.default.svc',
+        namespace: 'argocd',
+      },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
     },
   };
 }

@@ -12,6 +12,9 @@ import { seedGitopsDemo, gitopsFiles, BOT_AUTHOR } from '.';
 
 const APPS = 'argoproj.io/v1alpha1/applications';
 
+// git work on a shared, loaded machine
+jest.setTimeout(30_000);
+
 describe('seedGitopsDemo', () => {
   let dir: string;
   let ctx: SandboxContext;
@@ -30,7 +33,7 @@ describe('seedGitopsDemo', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the repo, namespaces and nine Applications, idempotently', async () => {
+  it('creates the repo, namespaces, the root Application and the nine it manages, idempotently', async () => {
     await seedGitopsDemo(ctx);
     const head = await ctx.git.resolve('acme', 'gitops', 'refs/heads/main');
     expect(head).toMatch(/^[0-9a-f]{40}$/);
@@ -43,6 +46,9 @@ describe('seedGitopsDemo', () => {
         'apps/inventory/prod/values.yaml',
         'charts/service/Chart.yaml',
         'charts/service/templates/_helpers.tpl',
+        'argocd/root.yaml',
+        'argocd/apps/checkout-dev.yaml',
+        'argocd/apps/inventory-prod.yaml',
       ]),
     );
     const log = await ctx.git.git('acme', 'gitops', [
@@ -63,6 +69,7 @@ describe('seedGitopsDemo', () => {
       'recommender-dev',
       'recommender-preprod',
       'recommender-prod',
+      'root',
     ]);
     for (const a of apps)
       expect(() => new Application(a as any).validate()).not.toThrow();
@@ -71,7 +78,25 @@ describe('seedGitopsDemo', () => {
       'backstage-name': 'inventory',
       'openluffy.io/env': 'preprod',
       'openluffy.io/customer': 'acme',
+      // managed by the root Application (app of apps)
+      'app.kubernetes.io/instance': 'root',
     });
+    // the bootstrap applied what git says, as the root app would
+    const inGit = YAML.parse(
+      (await ctx.git.readFile(
+        'acme',
+        'gitops',
+        'main',
+        'argocd/apps/inventory-preprod.yaml',
+      ))!.toString(),
+    );
+    expect(inv.spec).toEqual(inGit.spec);
+    const root = apps.find(a => a.metadata.name === 'root')!;
+    expect(root.spec.source).toMatchObject({
+      path: 'argocd/apps',
+      targetRevision: 'main',
+    });
+    expect(root.spec.destination.namespace).toBe('argocd');
     expect(inv.spec).toMatchObject({
       project: 'default',
       source: {
@@ -92,7 +117,7 @@ describe('seedGitopsDemo', () => {
       head,
     );
     expect(ctx.cluster.list(APPS, { namespace: 'argocd' }).items).toHaveLength(
-      9,
+      10,
     );
   });
 

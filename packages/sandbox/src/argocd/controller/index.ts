@@ -11,7 +11,9 @@ import {
   APPLICATIONS,
   ApiError,
   DEFAULT_POLL_MS,
+  FAILED_PRECONDITION,
   OPERATION_DELAY_MS,
+  RESOURCES_FINALIZER,
   SELF_HEAL_BACKOFF_MS,
   TRACKING_LABEL,
   asApplication,
@@ -182,6 +184,13 @@ export class ArgoCdController {
     if (e.type === 'DELETED') {
       this.#specKeys.delete(name);
       this.#repoOf.delete(name);
+      // deleted without the API (kubectl, a parent app's prune): the store has no finalizers,
+      // so the controller does the resources finalizer's work here
+      if (app.metadata.finalizers?.includes(RESOURCES_FINALIZER)) {
+        this.#stopOperation(name);
+        this.#deleteManaged(app);
+        this.#events.forget(name);
+      }
       return;
     }
     const changed = this.#track(e.object);
@@ -360,7 +369,11 @@ export class ArgoCdController {
     if (!app)
       throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
     if (this.#inflight.has(name) || app.operation)
-      throw new ApiError(400, 'another operation is already in progress', 9);
+      throw new ApiError(
+        400,
+        'another operation is already in progress',
+        FAILED_PRECONDITION,
+      );
     return this.#beginOperation(name, operation) ?? app;
   }
 
@@ -570,31 +583,37 @@ export class ArgoCdController {
     };
   }
 
-  /** Deletes an application, and with `cascade` the objects it manages. */
-  deleteApplication(name: string, cascade: boolean) {
-    const app = this.getApp(name);
-    if (!app)
-      throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
+  #stopOperation(name: string) {
     const flight = this.#inflight.get(name);
     if (flight) {
       flight.terminated = true;
       if (flight.timer) this.ctx.clock.clear(flight.timer);
       this.#inflight.delete(name);
     }
-    if (cascade) {
-      const types = new Set<string>();
-      for (const r of statusResources(app)) {
-        const res = resourceOfStatus(this.cluster, r);
-        if (res) types.add(res);
-      }
-      for (const o of this.comparer
-        .liveManaged(app, types)
-        .sort((a, b) => kindRank(b.kind) - kindRank(a.kind))) {
-        const res = this.cluster.resourceForKind(o.apiVersion, o.kind);
-        if (res)
-          this.cluster.delete(res, o.metadata.namespace, o.metadata.name);
-      }
+  }
+
+  /** Deletes the live objects an app manages (reverse sync order). */
+  #deleteManaged(app: Application) {
+    const types = new Set<string>();
+    for (const r of statusResources(app)) {
+      const res = resourceOfStatus(this.cluster, r);
+      if (res) types.add(res);
     }
+    for (const o of this.comparer
+      .liveManaged(app, types)
+      .sort((a, b) => kindRank(b.kind) - kindRank(a.kind))) {
+      const res = this.cluster.resourceForKind(o.apiVersion, o.kind);
+      if (res) this.cluster.delete(res, o.metadata.namespace, o.metadata.name);
+    }
+  }
+
+  /** Deletes an application, and with `cascade` the objects it manages. */
+  deleteApplication(name: string, cascade: boolean) {
+    const app = this.getApp(name);
+    if (!app)
+      throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
+    this.#stopOperation(name);
+    if (cascade) this.#deleteManaged(app);
     if (app.metadata.finalizers) {
       // the controller has done the finalizer's work (cascade) itself
       const copy = structuredClone(app);

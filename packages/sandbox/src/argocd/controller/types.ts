@@ -3,10 +3,11 @@ import type { IOperation } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1
 import type { IRevisionHistory } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/RevisionHistory';
 import type { KubeObject, ObjectMeta } from '../../core/cluster';
 import type { Health } from '../health';
-import type { AppSource } from '../source';
 
 export const APPLICATIONS = 'argoproj.io/v1alpha1/applications';
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
+/** With it, deleting an Application deletes the objects it manages (cascade). */
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Argo CD's default git polling interval (timeout.reconciliation): 3 minutes. */
 export const DEFAULT_POLL_MS = 180_000;
@@ -21,7 +22,7 @@ export const HISTORY_LIMIT = 10;
  * store's object metadata (name always set) so it is also a {@link KubeObject}.
  */
 export type Application = Omit<IApplication, 'metadata'> & {
-  metadata: ObjectMeta;
+  metadata: ObjectMeta & { finalizers?: string[] };
   [key: string]: unknown;
 };
 
@@ -32,9 +33,9 @@ export function asApplication(o: KubeObject | undefined) {
   return o as unknown as Application | undefined;
 }
 
-/** An Application's `operation` (sync, with the sandbox's source type for rollbacks). */
+/** An Application's `operation` (the sandbox runs sync operations only). */
 export type Operation = Omit<IOperation, 'sync'> & {
-  sync: NonNullable<IOperation['sync']> & { source?: AppSource };
+  sync: NonNullable<IOperation['sync']>;
 };
 export type SyncOperation = Operation['sync'];
 export type HistoryEntry = IRevisionHistory;
@@ -78,6 +79,9 @@ export type Comparison = {
 };
 
 export type AppEvent = KubeObject;
+
+/** gRPC code FailedPrecondition (answered as HTTP 400 by Argo CD's grpc-gateway). */
+export const FAILED_PRECONDITION = 9;
 
 /** An error the API answers with `status` (grpc-gateway shaped by the router). */
 export class ApiError extends Error {

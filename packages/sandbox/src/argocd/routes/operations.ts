@@ -5,29 +5,33 @@ import {
   wrap,
   type RouteDeps,
 } from './shared';
-import { APPLICATIONS, asApplication, type Operation } from '../controller';
-import type { KubeObject } from '../../core/cluster';
+import {
+  FAILED_PRECONDITION,
+  type Application,
+  type Operation,
+} from '../controller';
+
+/** `spec.syncPolicy.automated` set and not `enabled: false` (Argo CD's IsAutomatedSyncEnabled). */
+const autoSyncEnabled = (app: Application) => {
+  const automated = app.spec?.syncPolicy?.automated;
+  return !!automated && automated.enabled !== false;
+};
 
 /** Operations: sync, rollback, terminate. */
-export function operationRoutes({ router, ctx, controller, getApp }: RouteDeps) {
+export function operationRoutes({ router, controller, getApp }: RouteDeps) {
   router.post(
     '/api/v1/applications/:name/sync',
     wrap((req, res) => {
       const name = req.params.name;
       const app = getApp(name);
       const body = req.body ?? {};
-      const automated = app.spec?.syncPolicy?.automated;
       const target = app.spec?.source?.targetRevision || 'HEAD';
-      if (
-        body.revision &&
-        automated &&
-        automated.enabled !== false &&
-        body.revision !== target
-      ) {
+      if (body.revision && autoSyncEnabled(app) && body.revision !== target) {
         fail(
           res,
           400,
           `Cannot sync to ${body.revision}: auto-sync currently set to ${target}`,
+          FAILED_PRECONDITION,
         );
         return;
       }
@@ -54,11 +58,19 @@ export function operationRoutes({ router, ctx, controller, getApp }: RouteDeps) 
     '/api/v1/applications/:name/rollback',
     wrap((req, res) => {
       const name = req.params.name;
-      let app = getApp(name);
+      const app = getApp(name);
+      if (autoSyncEnabled(app)) {
+        // Argo CD refuses instead of changing the spec; the UI offers to turn auto-sync off
+        fail(
+          res,
+          400,
+          'rollback cannot be initiated when auto-sync is enabled',
+          FAILED_PRECONDITION,
+        );
+        return;
+      }
       const id = Number(req.body?.id);
-      const entry = ((app.status?.history ?? []) as any[]).find(
-        h => h.id === id,
-      );
+      const entry = (app.status?.history ?? []).find(h => h.id === id);
       if (!entry) {
         fail(
           res,
@@ -66,23 +78,6 @@ export function operationRoutes({ router, ctx, controller, getApp }: RouteDeps) 
           `application ${name} does not have deployment with id ${req.body?.id}`,
         );
         return;
-      }
-      if (app.spec?.syncPolicy?.automated) {
-        // what the Argo CD UI does before a rollback: turn auto-sync off
-        const spec = structuredClone(app.spec);
-        delete spec.syncPolicy?.automated;
-        app = asApplication(
-          ctx.cluster.update(APPLICATIONS, {
-            ...app,
-            metadata: { ...app.metadata, resourceVersion: undefined },
-            spec,
-          } as KubeObject),
-        );
-        controller.recordEvent(
-          name,
-          'ResourceUpdated',
-          'auto-sync disabled for rollback',
-        );
       }
       const operation: Operation = {
         sync: {
