@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useState } from 'react';
 import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
@@ -5,12 +6,15 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import type {
   MergePullRequestResponse,
+  PullRequestDetail,
   PullRequestSummary,
 } from '@openluffy/plugin-luffy-common';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { luffyApiRef, type EntityName } from '../../api';
 import { DiffView } from '../DiffView';
 import { ErrorStatePanel } from '../ErrorStatePanel';
+import { useLuffyEvents } from '../../hooks/useLuffyEvents';
 import { MergeDialog } from '../MergeDialog';
 import { Checks } from './Checks';
 import { Mergeability, ReviewDecision } from './PullRequestTable';
@@ -35,7 +39,40 @@ export function PullRequestReview(props: {
       props.pr.number,
     ],
   );
+  // The diff the user reads stays the one of the head they opened; live updates refresh the
+  // checks and review state only, and say when new commits arrive (the merge names the
+  // reviewed head, so GitHub would refuse it).
+  const [reviewed, setReviewed] = useState<PullRequestDetail>();
+  useEffect(() => {
+    if (value && !reviewed) setReviewed(value);
+  }, [value, reviewed]);
+  const onChange = useCallback(
+    (event?: { payload?: unknown }) => {
+      const p = event?.payload as
+        | { repo?: string; number?: number }
+        | undefined;
+      if (
+        !p ||
+        (p.repo === props.pr.repo &&
+          (!p.number || p.number === props.pr.number))
+      ) {
+        retry();
+      }
+    },
+    [retry, props.pr.repo, props.pr.number],
+  );
+  useLuffyEvents(
+    {
+      entityRef: stringifyEntityRef({ ...entity }),
+      types: ['pullRequest'],
+    },
+    onChange,
+  );
   const pr = value?.pullRequest ?? props.pr;
+  const moved =
+    reviewed &&
+    value &&
+    value.pullRequest.headSha !== reviewed.pullRequest.headSha;
 
   return (
     <Box data-testid="luffy-pull-request-review">
@@ -77,11 +114,11 @@ export function PullRequestReview(props: {
           ) : null}
           <Box flex={1} />
           <Box display="flex" flexDirection="column" alignItems="flex-end">
-            {value && (
+            {reviewed && (
               <MergeDialog
                 entity={entity}
                 pr={pr}
-                reviewedSha={value.pullRequest.headSha}
+                reviewedSha={reviewed.pullRequest.headSha}
                 onMerged={result => onMerged(result, pr)}
               />
             )}
@@ -90,9 +127,24 @@ export function PullRequestReview(props: {
             </Box>
           </Box>
         </Box>
-        {loading && <Progress />}
+        {moved && (
+          <Box mb={2} display="flex" alignItems="center" style={{ gap: 8 }}>
+            <Typography color="error" variant="body2" role="alert">
+              New commits were pushed since you opened this diff (head is now{' '}
+              {value!.pullRequest.headSha.slice(0, 7)}).
+            </Typography>
+            <Button
+              size="small"
+              variant="outlined"
+              onClick={() => setReviewed(value)}
+            >
+              Show the new diff
+            </Button>
+          </Box>
+        )}
+        {loading && !reviewed && <Progress />}
         {error && <ErrorStatePanel error={error} onRetry={retry} />}
-        {value && <DiffView diff={value.diff} files={value.files} />}
+        {reviewed && <DiffView diff={reviewed.diff} files={reviewed.files} />}
       </InfoCard>
     </Box>
   );
