@@ -9,6 +9,8 @@ import { WebhookDispatcher, hooksRouter } from './webhooks';
 import { apiMiddleware } from './rest/common';
 import { usersRouter } from './rest/users';
 import { codeRouter } from './rest/code';
+import { issuesRouter } from './rest/issues';
+import { getIssuesStore } from './issues-store';
 import { pullsRouter } from './rest/pulls';
 import { checksRouter } from './rest/checks';
 import { actionsRouter } from './rest/actions';
@@ -49,6 +51,7 @@ export function createGithubFamily(
       svc.data = { ...emptyData(), ...(data as Partial<GithubData>) };
     },
   });
+  getIssuesStore(svc); // registers (and loads) its persisted part
   const ci = new CiSimulator(svc);
   const webhooks = new WebhookDispatcher(svc);
   const family = { service: svc, ci, webhooks };
@@ -76,6 +79,7 @@ export function createGithubFamily(
   api.use(usersRouter(svc));
   api.use(checksRouter(svc));
   api.use(codeRouter(svc));
+  api.use(issuesRouter(svc));
   api.use(pullsRouter(svc));
   api.use(actionsRouter(svc, ci));
   api.use(hooksRouter(svc, webhooks));

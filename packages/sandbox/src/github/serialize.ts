@@ -20,7 +20,7 @@ export type Schemas = components['schemas'];
 /** URL builders shared by the serializers (html base and API base). */
 export type Urls = { base: string; api: string };
 
-const nodeId = (kind: string, id: number) =>
+export const nodeId = (kind: string, id: number) =>
   Buffer.from(`0:${kind}${id}`).toString('base64').replace(/=+$/, '');
 
 export function simpleUser(

@@ -4,6 +4,8 @@ import * as S from '../serialize';
 import { GhError, h, notFound, missingField } from '../errors';
 import { needViewer, paginate, readableRepo, str, viewerOf } from './common';
 import type { Account, PullRecord, RepoRecord, ReviewRecord } from '../state';
+import { getIssuesStore } from '../issues-store';
+import { addReviewComment } from './issues';
 
 export function pullSimpleJson(
   svc: GithubService,
@@ -12,13 +14,34 @@ export function pullSimpleJson(
   const rec = svc.repo(p.owner, p.repo)!;
   // head.repo / base.repo are `repository` objects (no `organization`, no `permissions`)
   const { organization: _o, permissions: _p, ...repo } = svc.serializeRepo(rec);
-  return S.pullSimple(
+  const json = S.pullSimple(
     svc.urls(),
     p,
     repo as S.Schemas['full-repository'],
     svc.account(p.owner)!,
     svc.ensureAccount(p.user, 'User'),
   );
+  const store = getIssuesStore(svc);
+  const assignees = store
+    .assigneesOfPull(p.owner, p.repo, p.number)
+    .map(l => svc.simpleUser(l));
+  return {
+    ...json,
+    labels: p.labels.map(n => {
+      const l = store.ensureLabel(p.owner, p.repo, n);
+      return {
+        ...json.labels.find(x => x.name === n)!,
+        id: l.id,
+        color: l.color,
+        description: l.description ?? '',
+      };
+    }),
+    assignee: assignees[0] ?? null,
+    assignees,
+    requested_reviewers: store
+      .requestedReviewers(p.owner, p.repo, p.number)
+      .map(l => svc.simpleUser(l)),
+  };
 }
 
 export async function pullFullJson(
@@ -477,27 +500,6 @@ export function pullsRouter(svc: GithubService): express.Router {
     }),
   );
 
-  r.get(
-    '/repos/:owner/:repo/issues',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const state = str(req.query.state) ?? 'open';
-      const list = svc
-        .pulls(rec.owner, rec.name)
-        .filter(p => state === 'all' || p.state === state)
-        .sort((a, b) => b.number - a.number);
-      res.json(paginate(req, res, list).map(p => issueJson(svc, p)));
-    }),
-  );
-
-  r.get(
-    '/repos/:owner/:repo/issues/:number(\\d+)',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      res.json(issueJson(svc, svc.pull(rec, Number(req.params.number))));
-    }),
-  );
-
   // ------------------------------------------------------------------ reviews
   const reviewJson = (rec: RepoRecord, rv: ReviewRecord) =>
     S.review(
@@ -620,6 +622,17 @@ export function pullsRouter(svc: GithubService): express.Router {
         submitted_at: state === 'PENDING' ? null : svc.now(),
       };
       svc.data.reviews.push(rv);
+      for (const c of Array.isArray(b.comments) ? b.comments : []) {
+        if (typeof c?.path !== 'string' || typeof c?.body !== 'string')
+          continue;
+        addReviewComment(svc, p, v.login, rv.id, {
+          body: c.body,
+          path: c.path,
+          line: c.line ?? c.position ?? null,
+          side: c.side === 'LEFT' ? 'LEFT' : 'RIGHT',
+          commit_id: rv.commit_id,
+        });
+      }
       p.updated_at = svc.now();
       if (state !== 'PENDING') svc.events.emit('review', p, rv, 'submitted');
       res.json(reviewJson(rec, rv));
@@ -669,109 +682,6 @@ export function pullsRouter(svc: GithubService): express.Router {
       rv.state = 'DISMISSED';
       svc.events.emit('review', p, rv, 'dismissed');
       res.json(reviewJson(rec, rv));
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/pulls/:number(\\d+)/requested_reviewers',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.writable(req.params.owner, req.params.repo, v);
-      const p = svc.pull(rec, Number(req.params.number));
-      const json = pullSimpleJson(svc, p);
-      json.requested_reviewers = (req.body?.reviewers ?? [])
-        .filter((l: string) => svc.account(l))
-        .map((l: string) => svc.simpleUser(l));
-      res.status(201).json(json);
-    }),
-  );
-
-  // ------------------------------------------------------------------ issue comments & labels on PRs
-  const commentJson = (rec: RepoRecord, c: any) =>
-    S.issueComment(
-      svc.urls(),
-      c,
-      svc.account(rec.owner)!,
-      svc.ensureAccount(c.user, 'User'),
-    );
-
-  r.get(
-    '/repos/:owner/:repo/issues/:number(\\d+)/comments',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const p = svc.pull(rec, Number(req.params.number));
-      const list = svc.data.comments.filter(
-        c => c.owner === p.owner && c.repo === p.repo && c.number === p.number,
-      );
-      res.json(paginate(req, res, list).map(c => commentJson(rec, c)));
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/issues/:number(\\d+)/comments',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.readable(req.params.owner, req.params.repo, v);
-      const p = svc.pull(rec, Number(req.params.number));
-      if (!req.body?.body) throw missingField('IssueComment', 'body');
-      const now = svc.now();
-      const c = {
-        id: svc.nextId(),
-        owner: p.owner,
-        repo: p.repo,
-        number: p.number,
-        user: v.login,
-        body: String(req.body.body),
-        created_at: now,
-        updated_at: now,
-      };
-      svc.data.comments.push(c);
-      svc.emitWebhook(
-        p.owner,
-        p.repo,
-        'issue_comment',
-        {
-          action: 'created',
-          comment: commentJson(rec, c),
-          issue: {
-            number: p.number,
-            title: p.title,
-            state: p.state,
-            pull_request: { url: pullSimpleJson(svc, p).url },
-          },
-        },
-        v.login,
-      );
-      res.status(201).json(commentJson(rec, c));
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.writable(req.params.owner, req.params.repo, v);
-      const p = svc.pull(rec, Number(req.params.number));
-      const names: string[] = Array.isArray(req.body)
-        ? req.body
-        : req.body?.labels ?? [];
-      p.labels = [
-        ...new Set([
-          ...p.labels,
-          ...names.map(n => (typeof n === 'string' ? n : (n as any).name)),
-        ]),
-      ];
-      res.json(pullSimpleJson(svc, p).labels);
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/issues/:number(\\d+)/assignees',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.writable(req.params.owner, req.params.repo, v);
-      const p = svc.pull(rec, Number(req.params.number));
-      res.status(201).json(pullSimpleJson(svc, p));
     }),
   );
 

@@ -1,0 +1,579 @@
+import { Octokit } from '@octokit/rest';
+import {
+  startGithubForTest,
+  quiet,
+  openapiErrors,
+  type GithubTestEnv,
+} from './__testUtils__';
+
+jest.setTimeout(60_000);
+
+let env: GithubTestEnv;
+let alice: Octokit;
+let bot: Octokit;
+let guest: Octokit;
+
+beforeAll(async () => {
+  env = await startGithubForTest();
+  const baseUrl = `${env.url}/api/v3`;
+  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
+  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
+  guest = new Octokit({ log: quiet, auth: 'sandbox-guest-token', baseUrl });
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+const author = { name: 'Alice', email: 'alice@acme.example' };
+
+/** acme/<name> with a commit on main and a PR from `topic`. */
+async function repoWithPull(name: string) {
+  await alice.rest.repos.createInOrg({ org: 'acme', name, auto_init: true });
+  await env.ctx.git.commitFiles('acme', name, {
+    branch: 'topic',
+    base: 'main',
+    message: 'topic',
+    author,
+    files: { 'src/app.ts': 'export const a = 1;\n' },
+    pusher: 'alice',
+  });
+  const pr = await alice.rest.pulls.create({
+    owner: 'acme',
+    repo: name,
+    title: 'Topic',
+    head: 'topic',
+    base: 'main',
+  });
+  return pr.data;
+}
+
+const valid = (path: string, method: string, status: number, body: unknown) =>
+  expect(openapiErrors(path, method, status, body)).toBeNull();
+
+describe('issues', () => {
+  it('creates, gets, lists, updates and closes an issue (numbers shared with PRs)', async () => {
+    const pr = await repoWithPull('issues-crud');
+    const created = await alice.rest.issues.create({
+      owner: 'acme',
+      repo: 'issues-crud',
+      title: 'Checkout fails',
+      body: 'Stack trace attached',
+      labels: ['bug'],
+      assignees: ['alice'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.location).toBe(created.data.url);
+    valid('/repos/{owner}/{repo}/issues', 'post', 201, created.data);
+    expect(created.data).toMatchObject({
+      number: pr.number + 1,
+      state: 'open',
+      title: 'Checkout fails',
+      body: 'Stack trace attached',
+      user: { login: 'alice' },
+      labels: [{ name: 'bug' }],
+      assignees: [{ login: 'alice' }],
+    });
+    expect(created.data.pull_request).toBeUndefined();
+
+    const got = await guest.rest.issues.get({
+      owner: 'acme',
+      repo: 'issues-crud',
+      issue_number: created.data.number,
+    });
+    valid('/repos/{owner}/{repo}/issues/{issue_number}', 'get', 200, got.data);
+    expect(got.data.assignees?.map(a => a.login)).toEqual(['alice']);
+
+    const list = await alice.rest.issues.listForRepo({
+      owner: 'acme',
+      repo: 'issues-crud',
+    });
+    valid('/repos/{owner}/{repo}/issues', 'get', 200, list.data);
+    expect(list.data.map(i => [i.number, !!i.pull_request])).toEqual([
+      [created.data.number, false],
+      [pr.number, true],
+    ]);
+    const bugs = await alice.rest.issues.listForRepo({
+      owner: 'acme',
+      repo: 'issues-crud',
+      labels: 'bug',
+    });
+    expect(bugs.data.map(i => i.number)).toEqual([created.data.number]);
+
+    const closed = await alice.rest.issues.update({
+      owner: 'acme',
+      repo: 'issues-crud',
+      issue_number: created.data.number,
+      state: 'closed',
+      state_reason: 'not_planned',
+      title: 'Checkout fails on Safari',
+    });
+    valid(
+      '/repos/{owner}/{repo}/issues/{issue_number}',
+      'patch',
+      200,
+      closed.data,
+    );
+    expect(closed.data).toMatchObject({
+      state: 'closed',
+      state_reason: 'not_planned',
+      title: 'Checkout fails on Safari',
+    });
+    expect(closed.data.closed_at).toBeTruthy();
+    const open = await alice.rest.issues.listForRepo({
+      owner: 'acme',
+      repo: 'issues-crud',
+      state: 'open',
+    });
+    expect(open.data.map(i => i.number)).toEqual([pr.number]);
+
+    await expect(
+      alice.rest.issues.create({
+        owner: 'acme',
+        repo: 'issues-crud',
+        title: '',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      alice.rest.issues.get({
+        owner: 'acme',
+        repo: 'issues-crud',
+        issue_number: 999,
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('comments: create, list, read, edit and delete by id, on issues and PRs', async () => {
+    const pr = await repoWithPull('issues-comments');
+    const issue = await alice.rest.issues.create({
+      owner: 'acme',
+      repo: 'issues-comments',
+      title: 'Q',
+    });
+    const c = await alice.rest.issues.createComment({
+      owner: 'acme',
+      repo: 'issues-comments',
+      issue_number: issue.data.number,
+      body: 'first',
+    });
+    expect(c.status).toBe(201);
+    valid(
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      'post',
+      201,
+      c.data,
+    );
+    expect(c.data.html_url).toContain(
+      `/issues/${issue.data.number}#issuecomment-${c.data.id}`,
+    );
+    await bot.rest.issues.createComment({
+      owner: 'acme',
+      repo: 'issues-comments',
+      issue_number: pr.number,
+      body: 'on the PR',
+    });
+
+    const byId = await alice.rest.issues.getComment({
+      owner: 'acme',
+      repo: 'issues-comments',
+      comment_id: c.data.id,
+    });
+    valid(
+      '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      'get',
+      200,
+      byId.data,
+    );
+    expect(byId.data.body).toBe('first');
+
+    const edited = await alice.rest.issues.updateComment({
+      owner: 'acme',
+      repo: 'issues-comments',
+      comment_id: c.data.id,
+      body: 'edited',
+    });
+    valid(
+      '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      'patch',
+      200,
+      edited.data,
+    );
+    expect(edited.data.body).toBe('edited');
+    await expect(
+      guest.rest.issues.updateComment({
+        owner: 'acme',
+        repo: 'issues-comments',
+        comment_id: c.data.id,
+        body: 'hijack',
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+
+    const onIssue = await alice.rest.issues.listComments({
+      owner: 'acme',
+      repo: 'issues-comments',
+      issue_number: issue.data.number,
+    });
+    valid(
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      'get',
+      200,
+      onIssue.data,
+    );
+    expect(onIssue.data.map(x => x.body)).toEqual(['edited']);
+    const all = await alice.rest.issues.listCommentsForRepo({
+      owner: 'acme',
+      repo: 'issues-comments',
+    });
+    expect(all.data.map(x => x.body)).toEqual(['edited', 'on the PR']);
+    expect(
+      (
+        await alice.rest.issues.get({
+          owner: 'acme',
+          repo: 'issues-comments',
+          issue_number: issue.data.number,
+        })
+      ).data.comments,
+    ).toBe(1);
+
+    const del = await alice.rest.issues.deleteComment({
+      owner: 'acme',
+      repo: 'issues-comments',
+      comment_id: c.data.id,
+    });
+    expect(del.status).toBe(204);
+    await expect(
+      alice.rest.issues.getComment({
+        owner: 'acme',
+        repo: 'issues-comments',
+        comment_id: c.data.id,
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('labels: list, create, update, delete, and add/set/remove on issues and PRs', async () => {
+    const pr = await repoWithPull('issues-labels');
+    const created = await alice.rest.issues.createLabel({
+      owner: 'acme',
+      repo: 'issues-labels',
+      name: 'healing',
+      color: 'FF8800',
+      description: 'opened by luffy',
+    });
+    expect(created.status).toBe(201);
+    valid('/repos/{owner}/{repo}/labels', 'post', 201, created.data);
+    expect(created.data).toMatchObject({
+      name: 'healing',
+      color: 'ff8800',
+      description: 'opened by luffy',
+    });
+    await expect(
+      alice.rest.issues.createLabel({
+        owner: 'acme',
+        repo: 'issues-labels',
+        name: 'Healing',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      alice.rest.issues.createLabel({
+        owner: 'acme',
+        repo: 'issues-labels',
+        name: 'x',
+        color: 'nope',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+
+    const added = await alice.rest.issues.addLabels({
+      owner: 'acme',
+      repo: 'issues-labels',
+      issue_number: pr.number,
+      labels: ['healing', 'urgent'],
+    });
+    valid(
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      'post',
+      200,
+      added.data,
+    );
+    expect(added.data.map(l => l.name)).toEqual(['healing', 'urgent']);
+    const prView = await alice.rest.pulls.get({
+      owner: 'acme',
+      repo: 'issues-labels',
+      pull_number: pr.number,
+    });
+    expect(prView.data.labels.map(l => [l.name, l.color])).toEqual([
+      ['healing', 'ff8800'],
+      ['urgent', 'ededed'],
+    ]);
+
+    const labels = await alice.rest.issues.listLabelsForRepo({
+      owner: 'acme',
+      repo: 'issues-labels',
+    });
+    valid('/repos/{owner}/{repo}/labels', 'get', 200, labels.data);
+    expect(labels.data.map(l => l.name).sort()).toEqual(['healing', 'urgent']);
+
+    const renamed = await alice.rest.issues.updateLabel({
+      owner: 'acme',
+      repo: 'issues-labels',
+      name: 'urgent',
+      new_name: 'p1',
+      color: '#b60205',
+    });
+    valid('/repos/{owner}/{repo}/labels/{name}', 'patch', 200, renamed.data);
+    expect(renamed.data).toMatchObject({ name: 'p1', color: 'b60205' });
+    const got = await alice.rest.issues.getLabel({
+      owner: 'acme',
+      repo: 'issues-labels',
+      name: 'p1',
+    });
+    valid('/repos/{owner}/{repo}/labels/{name}', 'get', 200, got.data);
+    expect(
+      (
+        await alice.rest.issues.listLabelsOnIssue({
+          owner: 'acme',
+          repo: 'issues-labels',
+          issue_number: pr.number,
+        })
+      ).data.map(l => l.name),
+    ).toEqual(['healing', 'p1']);
+
+    const removed = await alice.rest.issues.removeLabel({
+      owner: 'acme',
+      repo: 'issues-labels',
+      issue_number: pr.number,
+      name: 'healing',
+    });
+    expect(removed.data.map(l => l.name)).toEqual(['p1']);
+    const set = await alice.rest.issues.setLabels({
+      owner: 'acme',
+      repo: 'issues-labels',
+      issue_number: pr.number,
+      labels: ['healing'],
+    });
+    expect(set.data.map(l => l.name)).toEqual(['healing']);
+
+    expect(
+      (
+        await alice.rest.issues.deleteLabel({
+          owner: 'acme',
+          repo: 'issues-labels',
+          name: 'healing',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await alice.rest.issues.listLabelsOnIssue({
+          owner: 'acme',
+          repo: 'issues-labels',
+          issue_number: pr.number,
+        })
+      ).data,
+    ).toEqual([]);
+    await expect(
+      guest.rest.issues.createLabel({
+        owner: 'acme',
+        repo: 'issues-labels',
+        name: 'g',
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('assignees stick on issues and PRs', async () => {
+    const pr = await repoWithPull('issues-assignees');
+    const res = await alice.rest.issues.addAssignees({
+      owner: 'acme',
+      repo: 'issues-assignees',
+      issue_number: pr.number,
+      assignees: ['alice', 'luffy-bot', 'nobody-here'],
+    });
+    expect(res.status).toBe(201);
+    valid(
+      '/repos/{owner}/{repo}/issues/{issue_number}/assignees',
+      'post',
+      201,
+      res.data,
+    );
+    expect(res.data.assignees?.map(a => a.login)).toEqual([
+      'alice',
+      'luffy-bot',
+    ]);
+    const pull = await alice.rest.pulls.get({
+      owner: 'acme',
+      repo: 'issues-assignees',
+      pull_number: pr.number,
+    });
+    expect(pull.data.assignees?.map(a => a.login)).toEqual([
+      'alice',
+      'luffy-bot',
+    ]);
+    expect(pull.data.assignee?.login).toBe('alice');
+    const less = await alice.rest.issues.removeAssignees({
+      owner: 'acme',
+      repo: 'issues-assignees',
+      issue_number: pr.number,
+      assignees: ['alice'],
+    });
+    expect(less.data.assignees?.map(a => a.login)).toEqual(['luffy-bot']);
+    expect(
+      (
+        await alice.rest.issues.get({
+          owner: 'acme',
+          repo: 'issues-assignees',
+          issue_number: pr.number,
+        })
+      ).data.assignees?.map(a => a.login),
+    ).toEqual(['luffy-bot']);
+  });
+});
+
+describe('requested reviewers and review comments', () => {
+  it('keeps requested reviewers readable and removable', async () => {
+    const pr = await repoWithPull('reviewers');
+    const req = await alice.rest.pulls.requestReviewers({
+      owner: 'acme',
+      repo: 'reviewers',
+      pull_number: pr.number,
+      reviewers: ['luffy-bot'],
+    });
+    expect(req.status).toBe(201);
+    valid(
+      '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+      'post',
+      201,
+      req.data,
+    );
+    const listed = await alice.rest.pulls.listRequestedReviewers({
+      owner: 'acme',
+      repo: 'reviewers',
+      pull_number: pr.number,
+    });
+    valid(
+      '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+      'get',
+      200,
+      listed.data,
+    );
+    expect(listed.data.users.map(u => u.login)).toEqual(['luffy-bot']);
+    expect(
+      (
+        await alice.rest.pulls.get({
+          owner: 'acme',
+          repo: 'reviewers',
+          pull_number: pr.number,
+        })
+      ).data.requested_reviewers?.map(u => u.login),
+    ).toEqual(['luffy-bot']);
+    await expect(
+      alice.rest.pulls.requestReviewers({
+        owner: 'acme',
+        repo: 'reviewers',
+        pull_number: pr.number,
+        reviewers: ['alice'],
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await alice.rest.pulls.removeRequestedReviewers({
+      owner: 'acme',
+      repo: 'reviewers',
+      pull_number: pr.number,
+      reviewers: ['luffy-bot'],
+    });
+    expect(
+      (
+        await alice.rest.pulls.listRequestedReviewers({
+          owner: 'acme',
+          repo: 'reviewers',
+          pull_number: pr.number,
+        })
+      ).data.users,
+    ).toEqual([]);
+  });
+
+  it('reads review comments made with a review and on their own', async () => {
+    const pr = await repoWithPull('review-comments');
+    const review = await bot.rest.pulls.createReview({
+      owner: 'acme',
+      repo: 'review-comments',
+      pull_number: pr.number,
+      event: 'REQUEST_CHANGES',
+      body: 'see inline',
+      comments: [{ path: 'src/app.ts', line: 1, body: 'name this better' }],
+    });
+    const single = await alice.rest.pulls.createReviewComment({
+      owner: 'acme',
+      repo: 'review-comments',
+      pull_number: pr.number,
+      commit_id: pr.head.sha,
+      path: 'src/app.ts',
+      line: 1,
+      body: 'agreed',
+    });
+    expect(single.status).toBe(201);
+    valid(
+      '/repos/{owner}/{repo}/pulls/{pull_number}/comments',
+      'post',
+      201,
+      single.data,
+    );
+    const list = await alice.rest.pulls.listReviewComments({
+      owner: 'acme',
+      repo: 'review-comments',
+      pull_number: pr.number,
+    });
+    valid(
+      '/repos/{owner}/{repo}/pulls/{pull_number}/comments',
+      'get',
+      200,
+      list.data,
+    );
+    expect(
+      list.data.map(c => [c.body, c.path, c.line, c.pull_request_review_id]),
+    ).toEqual([
+      ['name this better', 'src/app.ts', 1, review.data.id],
+      ['agreed', 'src/app.ts', 1, null],
+    ]);
+    const ofReview = await alice.rest.pulls.listCommentsForReview({
+      owner: 'acme',
+      repo: 'review-comments',
+      pull_number: pr.number,
+      review_id: review.data.id,
+    });
+    expect(ofReview.data.map(c => c.body)).toEqual(['name this better']);
+    const got = await alice.rest.pulls.getReviewComment({
+      owner: 'acme',
+      repo: 'review-comments',
+      comment_id: single.data.id,
+    });
+    valid(
+      '/repos/{owner}/{repo}/pulls/comments/{comment_id}',
+      'get',
+      200,
+      got.data,
+    );
+    const edited = await alice.rest.pulls.updateReviewComment({
+      owner: 'acme',
+      repo: 'review-comments',
+      comment_id: single.data.id,
+      body: 'agreed!',
+    });
+    expect(edited.data.body).toBe('agreed!');
+    expect(
+      (
+        await alice.rest.pulls.deleteReviewComment({
+          owner: 'acme',
+          repo: 'review-comments',
+          comment_id: single.data.id,
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await alice.rest.pulls.listReviewComments({
+          owner: 'acme',
+          repo: 'review-comments',
+          pull_number: pr.number,
+        })
+      ).data,
+    ).toHaveLength(1);
+  });
+});
