@@ -88,16 +88,21 @@ export function issuesRouter(svc: GithubService): express.Router {
     if (issue) return { kind: 'issue', issue };
     return { kind: 'pull', pull: svc.pull(rec, n) };
   };
-  const itemJson = (it: Item) =>
-    it.kind === 'issue'
-      ? issueRecordJson(svc, it.issue)
-      : { ...issueJson(svc, it.pull), ...assigneeFields(it.pull) };
   const assigneeFields = (p: PullRecord) => {
     const a = store()
       .assigneesOfPull(p.owner, p.repo, p.number)
       .map(l => svc.simpleUser(l));
     return { assignee: a[0] ?? null, assignees: a };
   };
+  const touch = (it: Item) => {
+    const now = svc.now();
+    if (it.kind === 'issue') it.issue.updated_at = now;
+    else it.pull.updated_at = now;
+  };
+  const itemJson = (it: Item) =>
+    it.kind === 'issue'
+      ? issueRecordJson(svc, it.issue)
+      : { ...issueJson(svc, it.pull), ...assigneeFields(it.pull) };
   const labelsOfItem = (it: Item) =>
     it.kind === 'issue' ? it.issue.labels : it.pull.labels;
   const setLabels = (rec: RepoRecord, it: Item, names: string[]) => {
@@ -107,11 +112,6 @@ export function issuesRouter(svc: GithubService): express.Router {
     if (it.kind === 'issue') it.issue.labels = clean;
     else it.pull.labels = clean;
     touch(it);
-  };
-  const touch = (it: Item) => {
-    const now = svc.now();
-    if (it.kind === 'issue') it.issue.updated_at = now;
-    else it.pull.updated_at = now;
   };
   const labelsJson = (rec: RepoRecord, it: Item) =>
     labelsOfItem(it).map(n =>
