@@ -21,25 +21,44 @@ function syntheticEntities(count: number): Entity[] {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
       metadata: { name, annotations: { 'backstage.io/kubernetes-id': name } },
-      spec: { type: 'service', owner: 'platform-team', lifecycle: 'production' },
+      spec: {
+        type: 'service',
+        owner: 'platform-team',
+        lifecycle: 'production',
+      },
     } as Entity;
   });
 }
 
 export async function run() {
-  const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   let entities: Entity[] = demoEntities();
-  const h = await startHealingSandbox({ knex, entities: async () => entities, timeScale: 20 });
-  const counters = async (family: string) => {
+  const h = await startHealingSandbox({
+    knex,
+    entities: async () => entities,
+    timeScale: 20,
+  });
+  const byEndpoint = async (family: string) => {
     const { counters: c } = await h.control(`counters?family=${family}`);
-    return Object.entries(c as Record<string, number>)
-      .filter(([k]) => !k.includes('/_sandbox'))
-      .reduce((a, [, v]) => a + v, 0);
+    return Object.fromEntries(
+      Object.entries(c as Record<string, number>).filter(
+        ([k]) => !k.includes('/_sandbox'),
+      ),
+    );
   };
+  const counters = async (family: string) =>
+    Object.values(await byEndpoint(family)).reduce((a, v) => a + v, 0);
   try {
     // failure → incident, incident → PR
     const t0 = Date.now();
-    await h.control('chaos', { method: 'POST', body: { service: 'checkout', env: 'dev', mode: 'oom' } });
+    await h.control('chaos', {
+      method: 'POST',
+      body: { service: 'checkout', env: 'dev', mode: 'oom' },
+    });
     let incidentAt = 0;
     let incidentId = '';
     while (!incidentId) {
@@ -48,35 +67,72 @@ export async function run() {
         incidentAt = Date.now();
         incidentId = r.opened[0];
       }
-      if (Date.now() - t0 > 120_000) throw new Error('no incident within 2 minutes');
+      if (Date.now() - t0 > 120_000)
+        throw new Error('no incident within 2 minutes');
     }
-    const ghBefore = await counters('github');
+    const before = await byEndpoint('github');
     await h.engine.processIncident(incidentId);
     const prAt = Date.now();
-    const ghCalls = (await counters('github')) - ghBefore;
+    const after = await byEndpoint('github');
+    const delta = Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0);
+    const ghCalls = delta.reduce((a, [, v]) => a + v, 0);
     const detail = await h.store.getDetail(incidentId);
-    console.log(`failure → incident: ${incidentAt - t0} ms (goal ≤ 2000 at the default time scale; sweeps back to back)`);
-    console.log(`incident → PR: ${prAt - incidentAt} ms (goal ≤ 10000), status ${detail.status}, ${detail.pullRequest?.url ?? 'no PR'}`);
-    console.log(`GitHub calls for context + PR: ${ghCalls} (goal ≤ 5 for the PR itself)`);
-    await h.control('chaos', { method: 'POST', body: { service: 'checkout', env: 'dev', mode: 'none' } });
+    console.log(
+      `failure → incident: ${
+        incidentAt - t0
+      } ms (goal ≤ 2000 at the default time scale; sweeps back to back)`,
+    );
+    console.log(
+      `incident → PR: ${prAt - incidentAt} ms (goal ≤ 10000), status ${
+        detail.status
+      }, ${detail.pullRequest?.url ?? 'no PR'}`,
+    );
+    console.log(
+      `GitHub calls for context + PR: ${ghCalls} (goal ≤ 5 for the PR itself)`,
+    );
+    for (const [k, v] of delta) console.log(`  ${v} × ${k}`);
+    await h.control('chaos', {
+      method: 'POST',
+      body: { service: 'checkout', env: 'dev', mode: 'none' },
+    });
 
     // Kubernetes requests per sweep, 10 vs 1,000 services × 3 environments
     const rows: Array<[number, number, number, number]> = [];
     for (const count of [10, 1000]) {
       await h.control('seed/bulk', { method: 'DELETE' });
-      await h.control('seed/bulk', { method: 'POST', body: { count, envs: ENVS } });
+      await h.control('seed/bulk', {
+        method: 'POST',
+        body: { count, envs: ENVS },
+      });
       entities = [...demoEntities(), ...syntheticEntities(count)];
       await h.control('counters', { method: 'DELETE' });
       const t = Date.now();
       await h.engine.sweep({ process: false });
       const ms = Date.now() - t;
-      rows.push([count, await counters('kubernetes'), ms, Math.round(process.memoryUsage().rss / 1024 ** 2)]);
+      rows.push([
+        count,
+        await counters('kubernetes'),
+        ms,
+        Math.round(process.memoryUsage().rss / 1024 ** 2),
+      ]);
     }
-    console.log('services×3 | Kubernetes requests per sweep | sweep ms | RSS MB (sandbox + engine)');
+    console.log(
+      'services×3 | Kubernetes requests per sweep | sweep ms | RSS MB (sandbox + engine)',
+    );
     for (const [count, reqs, ms, rss] of rows) {
-      console.log(`${String(count).padStart(10)} | ${String(reqs).padStart(28)} | ${String(ms).padStart(8)} | ${rss}`);
+      console.log(
+        `${String(count).padStart(10)} | ${String(reqs).padStart(
+          28,
+        )} | ${String(ms).padStart(8)} | ${rss}`,
+      );
     }
-    console.log(`ratio 1000/10 Kubernetes requests: ×${(rows[1][1] / Math.max(1, rows[0][1])).toFixed(1)} for ×100 services`);
+    console.log(
+      `ratio 1000/10 Kubernetes requests: ×${(
+        rows[1][1] / Math.max(1, rows[0][1])
+      ).toFixed(1)} for ×100 services`,
+    );
   } finally {
     await h.stop();
     await knex.destroy();

@@ -289,7 +289,10 @@ export class HealingEngine {
             target,
             kubernetes: this.deps.clients.kubernetes,
             gitops: this.deps.gitopsRepo,
-            lastChange: (repo, folder) => this.#lastChange(repo, folder),
+            // the GitOps history only matters for crashes (rollback when the crash began with it)
+            lastChange: /CrashLoopBackOff|RestartLoop/.test(failure.reason)
+              ? (repo, folder) => this.#lastChange(repo, folder)
+              : undefined,
             prometheusUrl: this.settings.prometheusUrl,
             redactor,
             logger: this.deps.logger,

@@ -24,7 +24,7 @@ describe('healing loop against the sandbox', () => {
 
   beforeAll(async () => {
     const knex = await databases.init('SQLITE_3');
-    h = await startHealingSandbox({ knex });
+    h = await startHealingSandbox({ knex, logger: mockServices.logger.mock() });
   });
   afterAll(async () => {
     await h?.stop();
@@ -80,7 +80,9 @@ describe('healing loop against the sandbox', () => {
         const i = await incidentOf('checkout');
         if (i?.status === 'awaiting-approval') return i;
         throw new Error(
-          `sweep ${JSON.stringify(r)}; incident ${JSON.stringify(i && (await h.store.getDetail(i.id)).timeline)}`,
+          `sweep ${JSON.stringify(r)}; incident ${JSON.stringify(
+            i && (await h.store.getDetail(i.id)).timeline,
+          )}`,
         );
       },
       'an incident awaiting approval for checkout',

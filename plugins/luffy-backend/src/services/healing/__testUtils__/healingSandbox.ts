@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mockServices } from '@backstage/backend-test-utils';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import {
@@ -60,7 +60,7 @@ export type HealingSandbox = {
   engine: HealingEngine;
   octokit: Awaited<ReturnType<LuffyClients['github']['forHost']>>['octokit'];
   auditStore: DatabaseLuffyStore;
-  logger: ReturnType<typeof mockServices.logger.mock>;
+  logger: LoggerService;
   control<T = any>(
     p: string,
     init?: { method?: string; body?: unknown; family?: keyof Sandbox['urls'] },
@@ -75,6 +75,7 @@ export async function startHealingSandbox(options: {
   luffy?: Record<string, unknown>;
   diagnoser?: HealingDiagnoser;
   timeScale?: number;
+  logger?: LoggerService;
 }): Promise<HealingSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-healing-sbx-'));
   const sandbox = await startSandbox({
@@ -136,7 +137,14 @@ export async function startHealingSandbox(options: {
       },
     },
   });
-  const logger = mockServices.logger.mock();
+  const noop: LoggerService = {
+    info() {},
+    warn() {},
+    error() {},
+    debug() {},
+    child: () => noop,
+  };
+  const logger = options.logger ?? noop;
   const clients = createLuffyClients({ config, logger });
   await options.knex.migrate.latest({
     directory: path.resolve(__dirname, '../../../../migrations'),
