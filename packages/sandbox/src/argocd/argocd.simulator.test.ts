@@ -7,7 +7,7 @@ import { createKubernetesFamily } from '../kubernetes';
 import { setChaos, startSimulator } from '../simulator';
 import { seedGitopsDemo, BOT_AUTHOR } from '../seed';
 import { createArgoCdFamily } from '.';
-import { APPLICATIONS } from './controller';
+import { APPLICATIONS, type ArgoCdController } from './controller';
 import { silent } from './__testUtils__';
 import { waitFor as sharedWaitFor } from '../testing/waitFor';
 
@@ -26,6 +26,7 @@ describe('argocd with the cluster simulator', () => {
   let ctx: SandboxContext;
   let servers: FamilyServer[];
   let sim: { stop(): void };
+  let controller: ArgoCdController;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-argocd-sim-'));
@@ -37,6 +38,7 @@ describe('argocd with the cluster simulator', () => {
     });
     const kube = createKubernetesFamily(ctx);
     const argo = createArgoCdFamily(ctx);
+    controller = argo.controller;
     servers = [
       await startFamilyServer(ctx, kube, 0, '127.0.0.1'),
       await startFamilyServer(ctx, argo, 0, '127.0.0.1'),
@@ -87,7 +89,15 @@ describe('argocd with the cluster simulator', () => {
       branch: 'main',
       message: 'checkout dev: lower memory limit',
       author: BOT_AUTHOR,
-      files: { [file]: text.replace('memory: 256Mi', 'memory: 128Mi') },
+      // a short progress deadline: Argo CD calls the stalled rollout Degraded once it passes
+      files: {
+        [file]: text
+          .replace('memory: 256Mi', 'memory: 128Mi')
+          .replace(
+            'revisionHistoryLimit: 5',
+            'revisionHistoryLimit: 5\n  progressDeadlineSeconds: 30',
+          ),
+      },
     });
     const degraded = await waitFor(() => {
       const a = app('checkout-dev');
@@ -129,18 +139,32 @@ describe('argocd with the cluster simulator', () => {
     ).toEqual(expect.arrayContaining([low, high]));
   });
 
-  it('turns an app Degraded under chaos within seconds and Healthy when it stops', async () => {
+  it('a crash loop without a rollout is Progressing, as in Argo CD, and Healthy when it stops', async () => {
     await waitFor(
       () => state('recommender-preprod') === 'Synced/Healthy',
       'recommender-preprod healthy',
     );
     setChaos(ctx, 'recommender', 'preprod', 'crash');
     await waitFor(
-      () => state('recommender-preprod') === 'Synced/Degraded',
-      `recommender-preprod Degraded (is ${state('recommender-preprod')})`,
+      () => state('recommender-preprod') === 'Synced/Progressing',
+      `recommender-preprod Progressing (is ${state('recommender-preprod')})`,
     );
-    expect(app('recommender-preprod').status.health.message).toEqual(
-      expect.any(String),
+    expect(app('recommender-preprod').status.health.message).toMatch(
+      /updated replicas are available/,
+    );
+    // the pods themselves are Degraded (CrashLoopBackOff) in the resource tree
+    const pod = await waitFor(
+      () =>
+        (controller.resourceTree(app('recommender-preprod') as any).nodes as any[]).find(
+          n =>
+            n.kind === 'Pod' &&
+            n.health?.status === 'Degraded' &&
+            /CrashLoopBackOff/.test(n.health.message ?? ''),
+        ),
+      'a crash-looping pod in the tree',
+    );
+    expect(pod.info).toEqual(
+      expect.arrayContaining([{ name: 'Status Reason', value: 'CrashLoopBackOff' }]),
     );
     setChaos(ctx, 'recommender', 'preprod', 'none');
     await waitFor(

@@ -294,6 +294,39 @@ describe('argocd family', () => {
     expect(healed).toBe(true);
   });
 
+  it('applies like kubectl apply: fields git does not manage survive a sync', async () => {
+    await waitFor(() => syncedHealthy('inventory-dev'), 'inventory-dev synced');
+    // what `kubectl rollout restart` does
+    const live = cluster.get('apps/v1/deployments', 'acme-dev', 'inventory')!;
+    live.spec.template.metadata.annotations = {
+      ...(live.spec.template.metadata.annotations ?? {}),
+      'kubectl.kubernetes.io/restartedAt': '2026-12-04T18:00:00Z',
+    };
+    delete live.metadata.resourceVersion;
+    cluster.update('apps/v1/deployments', live);
+    // not drift: git does not manage that field
+    const refreshed = await api(
+      '/api/v1/applications/inventory-dev?refresh=normal',
+    );
+    expect(refreshed.body.status.sync.status).toBe('Synced');
+    const file = 'apps/inventory/dev/values.yaml';
+    const sha = await commit(
+      { [file]: (await readRepo(file)).replace('replicaCount: 1', 'replicaCount: 2') },
+      'inventory dev: two replicas',
+    );
+    await waitFor(() => {
+      const a = syncedHealthy('inventory-dev');
+      return a?.status.operationState.syncResult.revision === sha;
+    }, 'inventory-dev synced to the commit');
+    const after = cluster.get('apps/v1/deployments', 'acme-dev', 'inventory')!;
+    expect(after.spec.replicas).toBe(2);
+    expect(
+      after.spec.template.metadata.annotations[
+        'kubectl.kubernetes.io/restartedAt'
+      ],
+    ).toBe('2026-12-04T18:00:00Z');
+  });
+
   it('refuses a rollback while auto-sync is on, rolls back once it is off', async () => {
     const current = await waitFor(
       () => syncedHealthy('checkout-dev'),

@@ -24,35 +24,6 @@ export function worse(a: HealthStatusCode, b: HealthStatusCode) {
   return ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a;
 }
 
-function selectorString(matchLabels: Record<string, string> = {}) {
-  return Object.entries(matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-/** A crash-looping / OOM-killed / failed container among the pods `selector` matches. */
-function podProblem(
-  cluster: ClusterStore,
-  namespace: string | undefined,
-  matchLabels: Record<string, string> | undefined,
-): string | undefined {
-  if (!matchLabels || !Object.keys(matchLabels).length) return undefined;
-  let pods: KubeObject[];
-  try {
-    pods = cluster.list('v1/pods', {
-      namespace,
-      labelSelector: selectorString(matchLabels),
-    }).items;
-  } catch {
-    return undefined;
-  }
-  for (const pod of pods) {
-    const problem = podContainerProblem(pod);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
 function podContainerProblem(pod: KubeObject): string | undefined {
   for (const cs of (pod.status?.containerStatuses ?? []) as any[]) {
     const waiting = cs.state?.waiting;
@@ -85,12 +56,14 @@ function podContainerProblem(pod: KubeObject): string | undefined {
 
 /**
  * The health of a live object like Argo CD's built-in checks (gitops-engine `pkg/health`);
- * undefined for kinds Argo CD has no check for (ConfigMap, Secret, ...). Deployments also look
- * at their pods: a crash-looping or OOM-killed container is Degraded right away (Argo CD waits
- * for the progress deadline; the sandbox is quicker so chaos is visible within seconds).
+ * undefined for kinds Argo CD has no check for (ConfigMap, Secret, ...). Workloads are judged
+ * by their own status, as in Argo CD: a Deployment whose pods crash-loop is Progressing (its
+ * replicas are not available) and Degraded only once its `Progressing` condition is
+ * `False/ProgressDeadlineExceeded`; the crash-looping / OOM-killed Pods themselves are Degraded
+ * (resource tree).
  */
 export function assessHealth(
-  cluster: ClusterStore,
+  _cluster: ClusterStore,
   obj: KubeObject | undefined,
 ): Health | undefined {
   if (!obj) return { status: 'Missing' };
@@ -105,12 +78,6 @@ export function assessHealth(
     case 'apps/Deployment': {
       if (spec.paused)
         return { status: 'Suspended', message: 'Deployment is paused' };
-      const problem = podProblem(
-        cluster,
-        obj.metadata.namespace,
-        spec.selector?.matchLabels,
-      );
-      if (problem) return { status: 'Degraded', message: problem };
       const progressing = (status.conditions ?? []).find(
         (c: any) => c.type === 'Progressing',
       );
@@ -151,12 +118,11 @@ export function assessHealth(
     case 'apps/StatefulSet':
     case 'apps/ReplicaSet':
     case 'apps/DaemonSet': {
-      const problem = podProblem(
-        cluster,
-        obj.metadata.namespace,
-        spec.selector?.matchLabels,
+      const failure = (status.conditions ?? []).find(
+        (c: any) => c.type === 'ReplicaFailure' && c.status === 'True',
       );
-      if (problem) return { status: 'Degraded', message: problem };
+      if (obj.kind === 'ReplicaSet' && failure)
+        return { status: 'Degraded', message: failure.message };
       if ((status.observedGeneration ?? 0) < (obj.metadata.generation ?? 1))
         return {
           status: 'Progressing',

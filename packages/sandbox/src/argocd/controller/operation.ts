@@ -257,37 +257,53 @@ export async function runSync(opts: {
   };
 }
 
-/** What `kubectl apply` leaves: the target plus live-only annotations and status. */
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Three-way merge like `kubectl apply` (JSON merge semantics; lists are replaced whole): fields
+ * set in `target` win, fields the last apply set but `target` no longer has are removed, and
+ * fields only `live` has (set by others: a rollout restart's pod-template annotation, the
+ * deployment revision, status) are kept.
+ */
+export function threeWayMerge(
+  last: unknown,
+  target: unknown,
+  live: unknown,
+): unknown {
+  if (!isObject(target) || !isObject(live)) return structuredClone(target);
+  const out: Record<string, unknown> = { ...live };
+  if (isObject(last))
+    for (const k of Object.keys(last)) if (!(k in target)) delete out[k];
+  for (const [k, v] of Object.entries(target))
+    out[k] = threeWayMerge(isObject(last) ? last[k] : undefined, v, live[k]);
+  return out;
+}
+
+/**
+ * What `kubectl apply` leaves: the three-way merge of the last applied configuration (the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation), the target and the live
+ * object, with the target recorded as the new last applied configuration.
+ */
 export function applied(
   target: KubeObject,
   live: KubeObject | undefined,
 ): KubeObject {
-  const obj = structuredClone(target);
-  const annotations: Record<string, string> = {};
-  const lastApplied = live?.metadata.annotations?.[LAST_APPLIED];
-  let previous: Record<string, string> = {};
+  const lastText = live?.metadata.annotations?.[LAST_APPLIED];
+  let last: unknown = {};
   try {
-    previous = lastApplied
-      ? JSON.parse(lastApplied).metadata?.annotations ?? {}
-      : {};
+    last = lastText ? JSON.parse(lastText) : {};
   } catch {
-    previous = {};
+    last = {}; // unreadable: remove nothing, like kubectl with no annotation
   }
-  for (const [k, v] of Object.entries(live?.metadata.annotations ?? {})) {
-    if (!(k in previous)) annotations[k] = v; // added by someone else (e.g. deployment revision)
-  }
-  obj.metadata = {
-    ...obj.metadata,
-    annotations: {
-      ...annotations,
-      ...(target.metadata.annotations ?? {}),
-      [LAST_APPLIED]: JSON.stringify(target),
-    },
+  const obj = (
+    live ? threeWayMerge(last, target, live) : structuredClone(target)
+  ) as KubeObject;
+  delete obj.metadata.resourceVersion;
+  delete obj.metadata.managedFields;
+  obj.metadata.annotations = {
+    ...(obj.metadata.annotations ?? {}),
+    [LAST_APPLIED]: JSON.stringify(target),
   };
-  if (live?.status !== undefined && obj.status === undefined)
-    obj.status = live.status;
-  // a child Application's running operation belongs to it, not to git
-  if (live?.operation && obj.operation === undefined)
-    obj.operation = live.operation;
   return obj;
 }
