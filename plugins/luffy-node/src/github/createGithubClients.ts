@@ -392,6 +392,19 @@ export function createGithubClients(options: {
     return l;
   };
 
+  const currentLimit = (state: IdentityState): GithubRateLimitState => {
+    const core = state.limits.get('core') ?? {
+      host: state.host,
+      resource: 'core',
+    };
+    const now = Date.now();
+    const blocked = [...state.limits.values()]
+      .map(l => l.blockedUntil)
+      .filter((d): d is Date => !!d && d.getTime() > now)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    return { ...core, blockedUntil: blocked };
+  };
+
   const build = (
     cfg: GithubIntegrationConfig,
     identity: string,
@@ -466,19 +479,6 @@ export function createGithubClients(options: {
       graphql: (octokit as any).graphql as LuffyGraphql,
       rateLimit: () => currentLimit(state),
     };
-  };
-
-  const currentLimit = (state: IdentityState): GithubRateLimitState => {
-    const core = state.limits.get('core') ?? {
-      host: state.host,
-      resource: 'core',
-    };
-    const now = Date.now();
-    const blocked = [...state.limits.values()]
-      .map(l => l.blockedUntil)
-      .filter((d): d is Date => !!d && d.getTime() > now)
-      .sort((a, b) => b.getTime() - a.getTime())[0];
-    return { ...core, blockedUntil: blocked };
   };
 
   const integrationClient = (

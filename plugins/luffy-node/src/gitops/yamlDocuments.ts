@@ -39,7 +39,7 @@ function nodesWithSource(docs: Document[]) {
   const scalars = new Map<Scalar, unknown>();
   let sourced = 0;
   let unsourced = 0;
-  for (const doc of docs) {
+  docs.forEach(doc =>
     visit(doc, (_key, node) => {
       if (isPair(node)) {
         // a plain JS value set through the Document API (not yet a node)
@@ -50,8 +50,8 @@ function nodesWithSource(docs: Document[]) {
       if ((node as { srcToken?: unknown }).srcToken) sourced++;
       else unsourced++;
       if (isScalar(node)) scalars.set(node, node.value);
-    });
-  }
+    }),
+  );
   return { scalars, sourced, unsourced };
 }
 
@@ -80,8 +80,7 @@ export function editYamlDocuments(
     const token = (node as { srcToken?: CST.Token }).srcToken;
     if (!token) return stringifyYamlDocuments(docs);
     const value = node.value;
-    const str =
-      value === null ? 'null' : typeof value === 'string' ? value : String(value);
+    const str = value === null ? 'null' : String(value);
     // a string that would read back as another type (or not at all) gets quotes
     let plainSafe = false;
     if (typeof value === 'string') {
@@ -91,10 +90,9 @@ export function editYamlDocuments(
         plainSafe = false;
       }
     }
-    CST.setScalarValue(token, str, {
-      type:
-        typeof value !== 'string' ? 'PLAIN' : plainSafe ? undefined : 'QUOTE_DOUBLE',
-    });
+    let type: Scalar.Type | undefined = 'PLAIN';
+    if (typeof value === 'string') type = plainSafe ? undefined : 'QUOTE_DOUBLE';
+    CST.setScalarValue(token, str, { type });
   }
   return tokens.map(t => CST.stringify(t)).join('');
 }

@@ -170,7 +170,7 @@ describe('createKubernetesAccess against the sandbox', () => {
       await waitFor(
         () => events.some(e => e.type === 'RELISTED'),
         'a RELISTED event after 410 Gone',
-        { timeoutMs: 30_000 },
+        { timeoutMs: 60_000 },
       );
       const relisted = events.find(e => e.type === 'RELISTED')!;
       expect(relisted.type === 'RELISTED' && relisted.items.length).toBeGreaterThan(0);

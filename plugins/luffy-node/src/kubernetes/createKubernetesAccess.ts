@@ -276,63 +276,73 @@ export function createKubernetesAccess(options: {
         rv = r.resourceVersion;
         emit({ type: 'RELISTED', items: r.items, cluster, resourceVersion: rv });
       };
-      const run = async (): Promise<void> => {
-        while (!stopped) {
+      /** One watch request, until the stream ends: did it end with 410 Gone, or an error? */
+      const attempt = () =>
+        new Promise<{ gone: boolean; error?: unknown }>(resolve => {
           let gone = false;
           let error: unknown;
-          await new Promise<void>(resolve => {
-            const w = new Watch(clientsFor(cluster).kc);
-            w.watch(
-              kindPath(kind, opts.namespace),
-              {
-                labelSelector: opts.labelSelector,
-                resourceVersion: rv,
-                allowWatchBookmarks: true,
-              },
-              (type, obj) => {
-                if (type === 'ERROR') {
-                  if (obj?.code === 410) gone = true;
-                  else error = new Error(statusMessage(obj) ?? 'watch error');
-                  return;
-                }
-                const v = obj?.metadata?.resourceVersion;
-                if (v) rv = v;
-                if (type === 'BOOKMARK') return;
-                failures = 0;
-                emit({ type: type as 'ADDED' | 'MODIFIED' | 'DELETED', object: obj, cluster });
-              },
-              err => {
-                const code = (err as { code?: number; statusCode?: number })?.code ??
-                  (err as { statusCode?: number })?.statusCode;
-                if (code === 410) gone = true;
-                else if (err && !stopped && (err as Error).name !== 'AbortError') error = err;
-                resolve();
-              },
-            )
-              .then(a => {
-                abort = a;
-                if (stopped) a.abort();
-              })
-              .catch(err => {
-                if ((err as { code?: number })?.code === 410) gone = true;
-                else error = err;
-                resolve();
+          const w = new Watch(clientsFor(cluster).kc);
+          w.watch(
+            kindPath(kind, opts.namespace),
+            {
+              labelSelector: opts.labelSelector,
+              resourceVersion: rv,
+              allowWatchBookmarks: true,
+            },
+            (type, obj) => {
+              if (type === 'ERROR') {
+                if (obj?.code === 410) gone = true;
+                else error = new Error(statusMessage(obj) ?? 'watch error');
+                return;
+              }
+              const v = obj?.metadata?.resourceVersion;
+              if (v) rv = v;
+              if (type === 'BOOKMARK') return;
+              failures = 0;
+              emit({
+                type: type as 'ADDED' | 'MODIFIED' | 'DELETED',
+                object: obj,
+                cluster,
               });
-          });
+            },
+            err => {
+              const code =
+                (err as { code?: number })?.code ??
+                (err as { statusCode?: number })?.statusCode;
+              if (code === 410) gone = true;
+              else if (err && !stopped && (err as Error).name !== 'AbortError') {
+                error = err;
+              }
+              resolve({ gone, error });
+            },
+          )
+            .then(a => {
+              abort = a;
+              if (stopped) a.abort();
+            })
+            .catch(err => {
+              if ((err as { code?: number })?.code === 410) gone = true;
+              else error = err;
+              resolve({ gone, error });
+            });
+        });
+      const run = async (): Promise<void> => {
+        while (!stopped) {
+          let { gone, error } = await attempt();
           if (stopped) return;
-          try {
-            if (gone) {
+          if (gone) {
+            try {
               await relist();
               continue;
+            } catch (e) {
+              error = e;
+              gone = false;
             }
-          } catch (e) {
-            error = e;
           }
           if (error) {
             failures += 1;
-            const e = kubernetesError(cluster, `watch ${kind.plural}`, error);
-            opts.onError?.(e);
-            await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+            opts.onError?.(kubernetesError(cluster, `watch ${kind.plural}`, error));
+            await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
           }
         }
       };
