@@ -103,7 +103,7 @@ describe('luffy frontend plugin', () => {
     expect(entityCalls(api)).toEqual([
       {
         entity: { namespace: 'default', kind: 'Component', name: 'checkout' },
-        options: undefined,
+        options: { limit: 10 },
       },
     ]);
   });
