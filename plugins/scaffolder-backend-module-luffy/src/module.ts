@@ -1,9 +1,11 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { luffyClientsServiceRef } from '@openluffy/plugin-luffy-node';
 import { createLuffyActions } from './actions';
 
 /**
- * Adds OpenLuffy's onboarding actions to the scaffolder.
+ * Adds OpenLuffy's onboarding actions to the scaffolder, built on the shared GitHub, Argo CD
+ * and Kubernetes clients of `@openluffy/plugin-luffy-node`.
  *
  * @public
  */
@@ -14,9 +16,11 @@ export const scaffolderModuleLuffy = createBackendModule({
     registerInit({
       deps: {
         scaffolderActions: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        clients: luffyClientsServiceRef,
       },
-      async init({ scaffolderActions }) {
-        scaffolderActions.addActions(...createLuffyActions());
+      async init({ scaffolderActions, config, clients }) {
+        scaffolderActions.addActions(...createLuffyActions({ config, clients }));
       },
     });
   },
