@@ -1039,6 +1039,10 @@ export class HealingEngine {
 
   // ------------------------------------------------------------------ helpers
 
+  /**
+   * The last change of the workload's GitOps folder, when there is an earlier version to roll
+   * back to (the folder's first commit has nothing before it).
+   */
   async #lastChange(repoName: string, folder: string) {
     const [owner, repo] = repoName.split('/');
     const gh = await this.deps.clients.github.forRepo({ owner, repo });
@@ -1046,10 +1050,10 @@ export class HealingEngine {
       owner,
       repo,
       path: folder,
-      per_page: 1,
+      per_page: 2,
     });
     const c = data[0];
-    if (!c) return undefined;
+    if (!c || data.length < 2) return undefined;
     return {
       sha: c.sha,
       message: c.commit.message,

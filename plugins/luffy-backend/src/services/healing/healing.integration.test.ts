@@ -212,6 +212,70 @@ describe('healing loop against the sandbox', () => {
     ).toHaveLength(0);
   });
 
+  const settle = (workload: string, namespace: string, statuses: string[]) =>
+    waitFor(
+      async () => {
+        await h.engine.sweep();
+        const i = await incidentOf(workload, namespace);
+        if (i && statuses.includes(i.status)) return h.store.getDetail(i.id);
+        throw new Error(
+          `incident ${JSON.stringify(
+            i && (await h.store.getDetail(i.id)).timeline,
+          )}`,
+        );
+      },
+      `an incident of ${namespace}/${workload} in ${statuses.join('|')}`,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+
+  it('readiness on checkout (preprod): proposes relaxed probe timings', async () => {
+    await h.control('chaos', {
+      method: 'POST',
+      body: { service: 'checkout', env: 'preprod', mode: 'readiness' },
+    });
+    const d = await settle('checkout', 'acme-preprod', [
+      'awaiting-approval',
+      'escalated',
+    ]);
+    expect(d.reason).toBe('ReadinessFailing');
+    expect(d.status).toBe('awaiting-approval');
+    expect(d.diagnosis?.patch?.operations[0]).toMatchObject({
+      op: 'set-probe',
+      probe: 'readinessProbe',
+    });
+    expect(d.proposal?.diff).toContain('+            timeoutSeconds: 5');
+  });
+
+  it('crash on checkout (prod): escalated with the crash evidence', async () => {
+    await h.control('chaos', {
+      method: 'POST',
+      body: { service: 'checkout', env: 'prod', mode: 'crash' },
+    });
+    const d = await settle('checkout', 'acme-prod', [
+      'escalated',
+      'awaiting-approval',
+    ]);
+    expect(d.status).toBe('escalated');
+    expect(d.diagnosis?.runbookId).toBe('crash-escalate');
+    expect(d.diagnosis?.evidence.join('\n')).toContain(
+      'connection to upstream refused',
+    );
+  });
+
+  it('missing-env on inventory (dev, Helm): names the variable and escalates (its value is in git already)', async () => {
+    await h.control('chaos', {
+      method: 'POST',
+      body: { service: 'inventory', env: 'dev', mode: 'missing-env' },
+    });
+    const d = await settle('inventory', 'acme-dev', [
+      'escalated',
+      'awaiting-approval',
+    ]);
+    expect(d.status).toBe('escalated');
+    expect(d.diagnosis?.rootCause).toContain('DATABASE_URL');
+    expect(d.context?.manifest?.path).toBe('apps/inventory/dev/values.yaml');
+  });
+
   it('refuses approving an incident that does not await approval, and unknown ids', async () => {
     const i = await incidentOf('recommender');
     await request(api())
