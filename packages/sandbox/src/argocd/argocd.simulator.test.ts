@@ -107,19 +107,23 @@ describe('argocd with the cluster simulator', () => {
         : undefined;
     }, `checkout-dev Degraded (is ${state('checkout-dev')})`);
     expect(degraded.status.sync.status).toBe('Synced');
-    const oom = ctx.cluster
-      .list('v1/pods', {
-        namespace: 'acme-dev',
-        labelSelector: 'app.kubernetes.io/instance=checkout-dev',
-      })
-      .items.some(p =>
-        (p.status?.containerStatuses ?? []).some(
-          (c: any) =>
-            c.lastState?.terminated?.reason === 'OOMKilled' ||
-            c.state?.terminated?.reason === 'OOMKilled',
-        ),
-      );
-    expect(oom).toBe(true);
+    // the rollout's pods are OOM-killed (checked over time: a pod may be between restarts)
+    await waitFor(
+      () =>
+        ctx.cluster
+          .list('v1/pods', {
+            namespace: 'acme-dev',
+            labelSelector: 'app.kubernetes.io/instance=checkout-dev',
+          })
+          .items.some(p =>
+            (p.status?.containerStatuses ?? []).some(
+              (c: any) =>
+                c.lastState?.terminated?.reason === 'OOMKilled' ||
+                c.state?.terminated?.reason === 'OOMKilled',
+            ),
+          ),
+      'an OOMKilled checkout-dev pod',
+    );
 
     const high = await ctx.git.commitFiles('acme', 'gitops', {
       branch: 'main',
@@ -171,5 +175,54 @@ describe('argocd with the cluster simulator', () => {
       () => state('recommender-preprod') === 'Synced/Healthy',
       `recommender-preprod Healthy (is ${state('recommender-preprod')})`,
     );
+  });
+
+  it('streams pod logs like Argo CD (GET .../logs)', async () => {
+    await waitFor(
+      () => state('checkout-prod') === 'Synced/Healthy',
+      'checkout-prod healthy',
+    );
+    const url = servers[1].url;
+    const get = async (query: string) => {
+      const res = await fetch(
+        `${url}/api/v1/applications/checkout-prod/logs?${query}`,
+        { headers: { Authorization: 'Bearer sandbox-argocd-token' } },
+      );
+      const text = await res.text();
+      return {
+        status: res.status,
+        type: res.headers.get('content-type') ?? '',
+        lines: text
+          .split('\n')
+          .filter(Boolean)
+          .map(l => JSON.parse(l)),
+      };
+    };
+    const res = await waitFor(async () => {
+      const r = await get(
+        'namespace=acme-prod&resourceName=checkout&group=apps&version=v1&kind=Deployment&tailLines=5',
+      );
+      return r.lines.length > 1 ? r : undefined;
+    }, 'log lines of checkout-prod');
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^application\/json/);
+    const last = res.lines.pop();
+    expect(last.result.last).toBe(true);
+    for (const l of res.lines) {
+      expect(l.result).toMatchObject({
+        content: expect.any(String),
+        timeStamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+        podName: expect.stringMatching(/^checkout-/),
+        last: false,
+      });
+    }
+    // one pod by name
+    const podName = res.lines[0].result.podName;
+    const one = await get(`namespace=acme-prod&podName=${podName}&tailLines=2`);
+    expect(one.lines.slice(0, -1).every(l => l.result.podName === podName)).toBe(
+      true,
+    );
+    const missing = await get('namespace=acme-prod&podName=nope');
+    expect(missing.status).toBe(404);
   });
 });

@@ -27,7 +27,8 @@ export function createArgoCdRouter(
   controller: ArgoCdController,
 ): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '10mb' }));
+  // strict: false: resource actions send the action name as a bare JSON string
+  router.use(express.json({ limit: '10mb', strict: false }));
   const token = ctx.tokens.argocd;
 
   router.post(

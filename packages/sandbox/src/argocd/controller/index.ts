@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { SandboxContext } from '../../core/context';
 import type { KubeObject, WatchEvent } from '../../core/cluster';
 import type { PushEvent } from '../../core/git';
-import { parseRepoURL } from '../source';
+import { parseRepoURL, type AppSource } from '../source';
 import { Comparer, statusFrom, statusResources } from './compare';
 import { AppEvents } from './events';
 import { runSync } from './operation';
@@ -29,7 +29,7 @@ import {
 } from './types';
 
 export * from './types';
-export { Comparer, inSync, statusFrom } from './compare';
+export { Comparer, inSync, statusFrom, statusResources } from './compare';
 export { applied, runSync } from './operation';
 export { liveResources, podsOf, resourceTree } from './resourceTree';
 
@@ -546,6 +546,32 @@ export class ArgoCdController {
   /** Desired and live state of every managed resource (GET .../managed-resources). */
   async managedResources(app: Application) {
     return managedResources(await this.comparer.compare(app));
+  }
+
+  /** The rendered target manifests at the app's (or `revision`'s) commit (GET .../manifests). */
+  async manifests(app: Application, revision?: string) {
+    const source = app.spec?.source as AppSource | undefined;
+    if (!source)
+      throw new ApiError(400, 'spec.source is required (multi-source applications are not supported)');
+    try {
+      const { sha } = await this.comparer.resolve(source, revision);
+      const rendered = await this.comparer.render(app, source, sha);
+      return {
+        manifests: this.comparer
+          .decorate(app, rendered.objects)
+          .map(o => JSON.stringify(o)),
+        namespace: app.spec?.destination?.namespace ?? '',
+        server: app.spec?.destination?.server ?? '',
+        revision: sha,
+        sourceType: rendered.sourceType,
+      };
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(
+        500,
+        `failed to generate manifest for source 1 of 1: ${(e as Error).message}`,
+      );
+    }
   }
 
   /** The application's resource tree: managed objects and their ReplicaSets and Pods. */

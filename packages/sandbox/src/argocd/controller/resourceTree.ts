@@ -1,6 +1,7 @@
 import type { ClusterStore, KubeObject } from '../../core/cluster';
 import { assessHealth } from '../health';
 import { statusResources } from './compare';
+import { applied } from './operation';
 import {
   groupVersion,
   resourceOfStatus,
@@ -19,11 +20,9 @@ export function managedResources(cmp: Comparison) {
     liveState: m.live ? JSON.stringify(m.live) : 'null',
     targetState: m.target ? JSON.stringify(m.target) : 'null',
     normalizedLiveState: m.live ? JSON.stringify(m.live) : 'null',
-    predictedLiveState: m.target
-      ? JSON.stringify(
-          m.live ? { ...m.live, ...m.target, status: m.live.status } : m.target,
-        )
-      : 'null',
+    // what the next sync would leave: the three-way merge of last-applied, target and live
+    predictedLiveState: m.target ? JSON.stringify(applied(m.target, m.live)) : 'null',
+    modified: !m.inSync,
     hook: false,
     requiresPruning: !m.target,
     ...(m.live?.metadata.resourceVersion
