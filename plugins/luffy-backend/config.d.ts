@@ -122,5 +122,18 @@ export interface Config {
        */
       cacheTtl?: HumanDuration | string;
     };
+    /**
+     * Org defaults of the layered onboarding configuration (the New Customer template,
+     * `luffy:config:resolve`): org defaults → stack → customer → environment, deep-merged.
+     * Keys not set here fall back to built-in defaults (see the scaffolder module README).
+     */
+    onboarding?: {
+      /** Org layer: repoOwner, gitopsRepo, registry, imageTag, autonomy, replicas, resources, ingress {className, clusterIssuer, prodDropsEnv}, secretStore, argocd {project, appsPath, chartPath, destinationServer, rootApp}, ci {workflow, branch}. */
+      defaults?: { [key: string]: any };
+      /** Stack layer per stack (node, python, go), e.g. containerPort, resources. */
+      stacks?: { [stack: string]: { [key: string]: any } };
+      /** Environment layer per environment name, e.g. `prod: { replicas: 2 }`. */
+      environments?: { [env: string]: { [key: string]: any } };
+    };
   };
 }

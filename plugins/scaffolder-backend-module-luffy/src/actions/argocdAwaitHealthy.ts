@@ -9,6 +9,22 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 export type AppStatus = { app: string; instance: string; sync: string; health: string; revision: string; message?: string };
 
+/** The per-environment status table of the task output (markdown). */
+export function statusTable(
+  statuses: AppStatus[],
+  environments: Array<{ name: string; argocdApp: string; url?: string }>,
+  instances: Array<{ name: string; url: string }>,
+): string {
+  const rows = statuses.map(s => {
+    const e = environments.find(x => x.argocdApp === s.app);
+    const inst = instances.find(i => i.name === s.instance);
+    const app = inst ? `[${s.app}](${inst.url.replace(/\/$/, '')}/applications/argocd/${s.app})` : s.app;
+    const url = e?.url ? `[${e.url.replace(/^https?:\/\//, '')}](${e.url})` : '';
+    return `| ${e?.name ?? ''} | ${url} | ${app} | ${s.sync} | ${s.health} | ${s.revision.slice(0, 7)} |`;
+  });
+  return ['| environment | URL | Argo CD app | sync | health | revision |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
 /**
  * `luffy:argocd:await-healthy`: waits until every Application is Synced and Healthy.
  * @public
@@ -26,8 +42,14 @@ export function createLuffyArgocdAwaitHealthyAction(options: { clients: Pick<Luf
         apps: z => z.array(z.string()).min(1).describe('Argo CD application names (e.g. the appNames output of luffy:config:resolve)'),
         rootApp: z => z.string().optional().describe('The app of apps that creates them from git (refreshed while they do not exist yet; default root)'),
         timeoutSeconds: z => z.number().optional().describe('How long to wait in all (default 300)'),
+        environments: z =>
+          z
+            .array(z.object({ name: z.string(), argocdApp: z.string(), url: z.string().optional() }).passthrough())
+            .optional()
+            .describe('Resolved environments (luffy:config:resolve), to label the status table with environment names and URLs'),
       },
       output: {
+        table: z => z.string().describe('Markdown table: environment, URL, Argo CD app (linked), sync, health, revision'),
         statuses: z => z.array(z.object({ app: z.string(), instance: z.string(), sync: z.string(), health: z.string(), revision: z.string() }).passthrough()).describe('Sync and health per application'),
       },
     },
@@ -37,7 +59,9 @@ export function createLuffyArgocdAwaitHealthyAction(options: { clients: Pick<Luf
       const timeoutMs = (ctx.input.timeoutSeconds ?? 300) * 1000;
       if (ctx.isDryRun) {
         ctx.logger.info(`Dry run: would wait up to ${timeoutMs / 1000}s for ${apps.join(', ')} to be Synced and Healthy`);
-        ctx.output('statuses', apps.map(app => ({ app, instance: '', sync: 'dry-run', health: 'dry-run', revision: '' })));
+        const planned = apps.map(app => ({ app, instance: '', sync: 'dry-run', health: 'dry-run', revision: '' }));
+        ctx.output('statuses', planned);
+        ctx.output('table', statusTable(planned, ctx.input.environments ?? [], []));
         return;
       }
       const deadline = Date.now() + timeoutMs;
@@ -91,6 +115,7 @@ export function createLuffyArgocdAwaitHealthyAction(options: { clients: Pick<Luf
       });
       for (const s of statuses) ctx.logger.info(`${s.app.padEnd(24)} ${s.sync.padEnd(10)} ${s.health.padEnd(12)} ${s.revision.slice(0, 7)}`);
       ctx.output('statuses', statuses);
+      ctx.output('table', statusTable(statuses, ctx.input.environments ?? [], argocd.instances()));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
