@@ -4,6 +4,9 @@ import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
 import type { GithubService } from './service';
 import type { Account, PullRecord, RepoRecord, ReviewRecord } from './state';
 import { tokenFrom } from './rest/common';
+import { GhError } from './errors';
+import { getIssuesStore, itemKey } from './issues-store';
+import { searchPulls } from './rest/pulls';
 
 /** The subset of GitHub's GraphQL schema the sandbox serves (names and types as GitHub's). */
 export const SDL = /* GraphQL */ `
@@ -20,6 +23,99 @@ export const SDL = /* GraphQL */ `
     user(login: String!): User
     organization(login: String!): Organization
     rateLimit(dryRun: Boolean): RateLimit
+    node(id: ID!): Node
+    nodes(ids: [ID!]!): [Node]!
+    search(
+      query: String!
+      type: SearchType!
+      first: Int
+      last: Int
+      after: String
+      before: String
+    ): SearchResultItemConnection!
+  }
+  type Mutation {
+    addPullRequestReview(
+      input: AddPullRequestReviewInput!
+    ): AddPullRequestReviewPayload
+    mergePullRequest(input: MergePullRequestInput!): MergePullRequestPayload
+    enablePullRequestAutoMerge(
+      input: EnablePullRequestAutoMergeInput!
+    ): EnablePullRequestAutoMergePayload
+  }
+  interface Node {
+    id: ID!
+  }
+  enum SearchType {
+    ISSUE
+    REPOSITORY
+    USER
+    DISCUSSION
+  }
+  union SearchResultItem = PullRequest
+  type SearchResultItemConnection {
+    issueCount: Int!
+    repositoryCount: Int!
+    userCount: Int!
+    nodes: [SearchResultItem]
+    edges: [SearchResultItemEdge]
+    pageInfo: PageInfo!
+  }
+  type SearchResultItemEdge {
+    cursor: String!
+    node: SearchResultItem
+  }
+  enum PullRequestReviewEvent {
+    APPROVE
+    COMMENT
+    DISMISS
+    REQUEST_CHANGES
+  }
+  input AddPullRequestReviewInput {
+    pullRequestId: ID!
+    event: PullRequestReviewEvent
+    body: String
+    commitOID: GitObjectID
+    clientMutationId: String
+  }
+  type AddPullRequestReviewPayload {
+    clientMutationId: String
+    pullRequestReview: PullRequestReview
+  }
+  enum PullRequestMergeMethod {
+    MERGE
+    SQUASH
+    REBASE
+  }
+  input MergePullRequestInput {
+    pullRequestId: ID!
+    mergeMethod: PullRequestMergeMethod
+    expectedHeadOid: GitObjectID
+    commitHeadline: String
+    commitBody: String
+    authorEmail: String
+    clientMutationId: String
+  }
+  type MergePullRequestPayload {
+    clientMutationId: String
+    pullRequest: PullRequest
+  }
+  input EnablePullRequestAutoMergeInput {
+    pullRequestId: ID!
+    mergeMethod: PullRequestMergeMethod
+    expectedHeadOid: GitObjectID
+    commitHeadline: String
+    commitBody: String
+    clientMutationId: String
+  }
+  type EnablePullRequestAutoMergePayload {
+    clientMutationId: String
+    pullRequest: PullRequest
+  }
+  type AutoMergeRequest {
+    enabledAt: DateTime
+    enabledBy: Actor
+    mergeMethod: PullRequestMergeMethod!
   }
   type RateLimit {
     limit: Int!
@@ -42,7 +138,7 @@ export const SDL = /* GraphQL */ `
     url: URI!
     resourcePath: URI!
   }
-  type User implements Actor & RepositoryOwner {
+  type User implements Actor & RepositoryOwner & Node {
     id: ID!
     databaseId: Int
     login: String!
@@ -52,7 +148,7 @@ export const SDL = /* GraphQL */ `
     url: URI!
     resourcePath: URI!
   }
-  type Bot implements Actor {
+  type Bot implements Actor & Node {
     id: ID!
     databaseId: Int
     login: String!
@@ -60,7 +156,7 @@ export const SDL = /* GraphQL */ `
     url: URI!
     resourcePath: URI!
   }
-  type Organization implements Actor & RepositoryOwner {
+  type Organization implements Actor & RepositoryOwner & Node {
     id: ID!
     databaseId: Int
     login: String!
@@ -69,8 +165,13 @@ export const SDL = /* GraphQL */ `
     url: URI!
     resourcePath: URI!
   }
-  type Repository {
+  type Repository implements Node {
     id: ID!
+    mergeCommitAllowed: Boolean!
+    squashMergeAllowed: Boolean!
+    rebaseMergeAllowed: Boolean!
+    autoMergeAllowed: Boolean!
+    deleteBranchOnMerge: Boolean!
     databaseId: Int
     name: String!
     nameWithOwner: String!
@@ -142,8 +243,16 @@ export const SDL = /* GraphQL */ `
     cursor: String!
     node: PullRequest
   }
-  type PullRequest {
+  type PullRequest implements Node {
     id: ID!
+    reviewRequests(first: Int, last: Int): ReviewRequestConnection
+    files(
+      first: Int
+      last: Int
+      after: String
+      before: String
+    ): PullRequestChangedFileConnection
+    autoMergeRequest: AutoMergeRequest
     databaseId: Int
     number: Int!
     title: String!
@@ -212,7 +321,35 @@ export const SDL = /* GraphQL */ `
     totalCount: Int!
     nodes: [PullRequestReview]
   }
-  type PullRequestReview {
+  type ReviewRequestConnection {
+    totalCount: Int!
+    nodes: [ReviewRequest]
+  }
+  type ReviewRequest {
+    id: ID!
+    requestedReviewer: RequestedReviewer
+  }
+  union RequestedReviewer = User | Bot
+  enum PatchStatus {
+    ADDED
+    CHANGED
+    COPIED
+    DELETED
+    MODIFIED
+    RENAMED
+  }
+  type PullRequestChangedFile {
+    path: String!
+    additions: Int!
+    deletions: Int!
+    changeType: PatchStatus!
+  }
+  type PullRequestChangedFileConnection {
+    totalCount: Int!
+    nodes: [PullRequestChangedFile]
+    pageInfo: PageInfo!
+  }
+  type PullRequestReview implements Node {
     id: ID!
     databaseId: Int
     author: Actor
@@ -315,8 +452,16 @@ export const SDL = /* GraphQL */ `
     id: ID!
     name: String!
     color: String!
+    description: String
   }
 `;
+
+/** An error GitHub's GraphQL reports with a `type` (NOT_FOUND, FORBIDDEN, UNPROCESSABLE…). */
+class GqlError extends Error {
+  constructor(readonly type: string, message: string) {
+    super(message);
+  }
+}
 
 const gid = (kind: string, id: number | string) =>
   Buffer.from(`${kind}:${id}`).toString('base64');
@@ -418,6 +563,7 @@ export function graphqlRouter(svc: GithubService): express.Router {
   let repoNode: (rec: RepoRecord) => any;
 
   const reviewNode = (rec: RepoRecord, rv: ReviewRecord) => ({
+    __typename: 'PullRequestReview',
     id: gid('PullRequestReview', rv.id),
     databaseId: rv.id,
     author: actor(svc.account(rv.user)),
@@ -479,9 +625,63 @@ export function graphqlRouter(svc: GithubService): express.Router {
         x.number === p.number &&
         x.state !== 'PENDING',
     );
+    const store = getIssuesStore(svc);
     return {
+      __typename: 'PullRequest',
       id: gid('PullRequest', p.id),
       databaseId: p.id,
+      reviewRequests: (a: any) => {
+        const logins = store.requestedReviewers(p.owner, p.repo, p.number);
+        return {
+          totalCount: logins.length,
+          nodes: slice(logins, a ?? {}).page.map(l => ({
+            id: gid('ReviewRequest', `${p.id}:${l}`),
+            requestedReviewer: actor(svc.account(l)),
+          })),
+        };
+      },
+      files: async (a: any) => {
+        await getStats();
+        const mb =
+          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+          p.base_sha;
+        const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
+        const { start, end, page } = slice(files, a ?? {});
+        return {
+          totalCount: files.length,
+          nodes: page.map(f => ({
+            path: f.filename,
+            additions: f.additions,
+            deletions: f.deletions,
+            changeType:
+              (
+                {
+                  added: 'ADDED',
+                  removed: 'DELETED',
+                  renamed: 'RENAMED',
+                  copied: 'COPIED',
+                  changed: 'CHANGED',
+                } as Record<string, string>
+              )[f.status] ?? 'MODIFIED',
+          })),
+          pageInfo: {
+            hasNextPage: end < files.length,
+            hasPreviousPage: start > 0,
+            startCursor: page.length ? cursor(start) : null,
+            endCursor: page.length ? cursor(end - 1) : null,
+          },
+        };
+      },
+      autoMergeRequest: () => {
+        const am = store.data.autoMerge?.[itemKey(p.owner, p.repo, p.number)];
+        return am && p.state === 'open'
+          ? {
+              enabledAt: am.enabledAt,
+              enabledBy: actor(svc.account(am.enabledBy)),
+              mergeMethod: am.mergeMethod,
+            }
+          : null;
+      },
       number: p.number,
       title: p.title,
       body: p.body ?? '',
@@ -540,11 +740,15 @@ export function graphqlRouter(svc: GithubService): express.Router {
       },
       labels: (a: any) => ({
         totalCount: p.labels.length,
-        nodes: slice(p.labels, a ?? {}).page.map(n => ({
-          id: gid('Label', n),
-          name: n,
-          color: 'ededed',
-        })),
+        nodes: slice(p.labels, a ?? {}).page.map(n => {
+          const l = store.ensureLabel(p.owner, p.repo, n);
+          return {
+            id: gid('Label', l.id),
+            name: l.name,
+            color: l.color,
+            description: l.description,
+          };
+        }),
       }),
       repository: () => repoNode(rec),
     };
@@ -621,8 +825,14 @@ export function graphqlRouter(svc: GithubService): express.Router {
   repoNode = (rec: RepoRecord): any => {
     const u = svc.urls();
     return {
+      __typename: 'Repository',
       id: gid('Repository', rec.id),
       databaseId: rec.id,
+      mergeCommitAllowed: rec.allow_merge_commit,
+      squashMergeAllowed: rec.allow_squash_merge,
+      rebaseMergeAllowed: rec.allow_rebase_merge,
+      autoMergeAllowed: rec.allow_auto_merge,
+      deleteBranchOnMerge: rec.delete_branch_on_merge,
       name: rec.name,
       nameWithOwner: `${rec.owner}/${rec.name}`,
       url: `${u.base}/${rec.owner}/${rec.name}`,
@@ -641,6 +851,150 @@ export function graphqlRouter(svc: GithubService): express.Router {
       },
     };
   };
+
+  /** The object a global node id names, if the viewer may see it. */
+  const lookupNode = (id: string, viewer: Account | undefined): any => {
+    const raw = Buffer.from(String(id), 'base64').toString();
+    const i = raw.indexOf(':');
+    if (i < 0) return null;
+    const kind = raw.slice(0, i);
+    const key = raw.slice(i + 1);
+    const visible = (owner: string, repo: string) => {
+      const rec = svc.repo(owner, repo);
+      return rec && svc.permissions(rec, viewer).pull ? rec : undefined;
+    };
+    if (kind === 'PullRequest') {
+      const p = svc.data.pulls.find(x => String(x.id) === key);
+      const rec = p && visible(p.owner, p.repo);
+      return p && rec ? pullNode(rec, p) : null;
+    }
+    if (kind === 'Repository') {
+      const rec = Object.values(svc.data.repos).find(x => String(x.id) === key);
+      return rec && visible(rec.owner, rec.name) ? repoNode(rec) : null;
+    }
+    if (kind === 'PullRequestReview') {
+      const rv = svc.data.reviews.find(x => String(x.id) === key);
+      const rec = rv && visible(rv.owner, rv.repo);
+      return rv && rec ? reviewNode(rec, rv) : null;
+    }
+    if (['User', 'Bot', 'Organization'].includes(kind))
+      return actor(
+        Object.values(svc.data.accounts).find(
+          a => a.type === kind && String(a.id) === key,
+        ),
+      );
+    return null;
+  };
+
+  /** A pull request by node id the viewer may write, for mutations. */
+  const writablePull = (id: string, viewer: Account) => {
+    const node = lookupNode(id, viewer);
+    const p =
+      node?.__typename === 'PullRequest'
+        ? svc.data.pulls.find(x => gid('PullRequest', x.id) === id)
+        : undefined;
+    if (!p)
+      throw new GqlError(
+        'NOT_FOUND',
+        `Could not resolve to a node with the global id of '${id}'`,
+      );
+    const rec = svc.writable(p.owner, p.repo, viewer);
+    return { rec, p };
+  };
+
+  const mutations = (viewer: Account) => ({
+    addPullRequestReview: async ({ input }: { input: any }) => {
+      const { rec, p } = writablePull(input.pullRequestId, viewer);
+      await svc.refreshPull(p);
+      const state =
+        (
+          {
+            APPROVE: 'APPROVED',
+            REQUEST_CHANGES: 'CHANGES_REQUESTED',
+            COMMENT: 'COMMENTED',
+          } as const
+        )[input.event as string] ?? (input.event ? undefined : 'PENDING');
+      if (!state)
+        throw new GqlError('UNPROCESSABLE', 'Invalid event for a new review');
+      if (p.user === viewer.login && state === 'APPROVED')
+        throw new GqlError(
+          'UNPROCESSABLE',
+          'Can not approve your own pull request',
+        );
+      if (p.user === viewer.login && state === 'CHANGES_REQUESTED')
+        throw new GqlError(
+          'UNPROCESSABLE',
+          'Can not request changes on your own pull request',
+        );
+      if (
+        (state === 'CHANGES_REQUESTED' || state === 'COMMENTED') &&
+        !input.body
+      )
+        throw new GqlError('UNPROCESSABLE', "Review body can't be blank");
+      if (p.state !== 'open' && state !== 'COMMENTED')
+        throw new GqlError('UNPROCESSABLE', 'Pull request is closed');
+      const rv: ReviewRecord = {
+        id: svc.nextId(),
+        owner: p.owner,
+        repo: p.repo,
+        number: p.number,
+        user: viewer.login,
+        state,
+        body: input.body ?? '',
+        commit_id: input.commitOID ?? p.head_sha,
+        submitted_at: state === 'PENDING' ? null : svc.now(),
+      };
+      svc.data.reviews.push(rv);
+      p.updated_at = svc.now();
+      if (state !== 'PENDING') svc.events.emit('review', p, rv, 'submitted');
+      return {
+        clientMutationId: input.clientMutationId ?? null,
+        pullRequestReview: reviewNode(rec, rv),
+      };
+    },
+    mergePullRequest: async ({ input }: { input: any }) => {
+      const { rec, p } = writablePull(input.pullRequestId, viewer);
+      await svc.mergePull(rec, p, viewer, {
+        merge_method: String(input.mergeMethod ?? 'MERGE').toLowerCase(),
+        sha: input.expectedHeadOid,
+        commit_title: input.commitHeadline,
+        commit_message: input.commitBody,
+      });
+      return {
+        clientMutationId: input.clientMutationId ?? null,
+        pullRequest: pullNode(rec, p),
+      };
+    },
+    enablePullRequestAutoMerge: async ({ input }: { input: any }) => {
+      const { rec, p } = writablePull(input.pullRequestId, viewer);
+      if (!rec.allow_auto_merge)
+        throw new GqlError(
+          'UNPROCESSABLE',
+          'Auto merge is not allowed for this repository',
+        );
+      if (p.state !== 'open' || p.draft)
+        throw new GqlError(
+          'UNPROCESSABLE',
+          'Pull request is not in the correct state to enable auto-merge',
+        );
+      if (input.expectedHeadOid && input.expectedHeadOid !== p.head_sha)
+        throw new GqlError(
+          'UNPROCESSABLE',
+          'Head branch was modified. Review and try the merge again.',
+        );
+      if ((await svc.mergeableState(p, rec)) === 'clean')
+        throw new GqlError('UNPROCESSABLE', 'Pull request is in clean status');
+      getIssuesStore(svc).data.autoMerge[itemKey(p.owner, p.repo, p.number)] = {
+        enabledAt: svc.now(),
+        enabledBy: viewer.login,
+        mergeMethod: input.mergeMethod ?? 'MERGE',
+      };
+      return {
+        clientMutationId: input.clientMutationId ?? null,
+        pullRequest: pullNode(rec, p),
+      };
+    },
+  });
 
   r.post(
     '/api/graphql',
@@ -680,6 +1034,36 @@ export function graphqlRouter(svc: GithubService): express.Router {
         }
         const errors: any[] = [];
         const root = {
+          ...mutations(viewer),
+          node: ({ id }: { id: string }) => lookupNode(id, viewer),
+          nodes: ({ ids }: { ids: string[] }) =>
+            ids.map(id => lookupNode(id, viewer)),
+          search: (a: any) => {
+            const list =
+              a.type === 'ISSUE' && !/\b(is|type):issue\b/.test(a.query)
+                ? searchPulls(svc, a.query, viewer)
+                : [];
+            const { start, end, page } = slice(list, a);
+            const nodes = page.map(p =>
+              pullNode(svc.repo(p.owner, p.repo)!, p),
+            );
+            return {
+              issueCount: list.length,
+              repositoryCount: 0,
+              userCount: 0,
+              nodes,
+              edges: nodes.map((n, i) => ({
+                cursor: cursor(start + i),
+                node: n,
+              })),
+              pageInfo: {
+                hasNextPage: end < list.length,
+                hasPreviousPage: start > 0,
+                startCursor: page.length ? cursor(start) : null,
+                endCursor: page.length ? cursor(end - 1) : null,
+              },
+            };
+          },
           viewer: () => actor(viewer),
           user: ({ login }: { login: string }) => {
             const a = svc.account(login);
@@ -720,9 +1104,29 @@ export function graphqlRouter(svc: GithubService): express.Router {
         });
         const out: any = { data: result.data ?? null };
         const all = [
-          ...(result.errors ?? []).map(
-            e => e.toJSON?.() ?? { message: e.message },
-          ),
+          ...(result.errors ?? []).map(e => {
+            const o: any = e.originalError;
+            const ghType = (status: number) =>
+              ((
+                {
+                  404: 'NOT_FOUND',
+                  403: 'FORBIDDEN',
+                  401: 'FORBIDDEN',
+                } as Record<number, string>
+              )[status] ?? 'UNPROCESSABLE');
+            let type: string | undefined;
+            if (o instanceof GqlError) type = o.type;
+            else if (o instanceof GhError) type = ghType(o.status);
+            return {
+              ...(type ? { type } : {}),
+              ...(e.path ? { path: e.path } : {}),
+              locations: e.locations ?? [],
+              message:
+                o instanceof GhError
+                  ? String((o.body as any)?.message ?? o.message)
+                  : e.message,
+            };
+          }),
           ...errors,
         ];
         if (all.length) out.errors = all;

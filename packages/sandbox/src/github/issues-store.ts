@@ -58,6 +58,15 @@ export type IssuesData = {
   /** Requested reviewers (logins) of pull requests by `owner/repo#number`. */
   requestedReviewers: Record<string, string[]>;
   reviewComments: ReviewCommentRecord[];
+  /** Auto-merge requests (enablePullRequestAutoMerge) by `owner/repo#number`. */
+  autoMerge: Record<
+    string,
+    {
+      enabledAt: string;
+      enabledBy: string;
+      mergeMethod: 'MERGE' | 'SQUASH' | 'REBASE';
+    }
+  >;
 };
 
 export const emptyIssuesData = (): IssuesData => ({
@@ -66,6 +75,7 @@ export const emptyIssuesData = (): IssuesData => ({
   pullAssignees: {},
   requestedReviewers: {},
   reviewComments: [],
+  autoMerge: {},
 });
 
 export const itemKey = (owner: string, repo: string, number: number) =>
