@@ -80,7 +80,11 @@ describe('podFindings', () => {
         name: 'app',
         state: { running: { startedAt: ago(3600) } },
         lastState: {
-          terminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: ago(3601) },
+          terminated: {
+            reason: 'OOMKilled',
+            exitCode: 137,
+            finishedAt: ago(3601),
+          },
         },
         ready: true,
         restartCount: 1,

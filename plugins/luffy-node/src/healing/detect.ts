@@ -190,6 +190,23 @@ export function deploymentFindings(deployment: AnyObj): Finding[] {
   return [];
 }
 
+function degradedDetail(
+  app: ArgoCdApplication,
+  degraded: NonNullable<NonNullable<ArgoCdApplication['status']>['resources']>,
+): string {
+  if (degraded.length) {
+    return `: ${degraded
+      .map(
+        r =>
+          `${r.kind} ${r.name}${
+            r.health?.message ? ` (${r.health.message})` : ''
+          }`,
+      )
+      .join(', ')}`;
+  }
+  return app.status?.health?.message ? `: ${app.status.health.message}` : '';
+}
+
 /** Findings of one Argo CD Application (pure): Degraded health, failed operation. @public */
 export function applicationFindings(
   app: ArgoCdApplication,
@@ -213,20 +230,9 @@ export function applicationFindings(
     );
     out.push({
       reason: 'ArgoCDDegraded',
-      message: `Argo CD application ${app.metadata.name} is Degraded${
-        degraded.length
-          ? `: ${degraded
-              .map(
-                r =>
-                  `${r.kind} ${r.name}${
-                    r.health?.message ? ` (${r.health.message})` : ''
-                  }`,
-              )
-              .join(', ')}`
-          : app.status?.health?.message
-          ? `: ${app.status.health.message}`
-          : ''
-      }`,
+      message: `Argo CD application ${
+        app.metadata.name
+      } is Degraded${degradedDetail(app, degraded)}`,
       workload: workload?.name,
       workloadKind: workload?.kind,
     });
@@ -331,15 +337,10 @@ export function detectFailures(
     for (const f of applicationFindings(app)) {
       const ns =
         app.spec.destination?.namespace ?? app.metadata.namespace ?? 'default';
-      const cluster =
-        app.spec.destination?.name &&
-        clusters.includes(app.spec.destination.name)
-          ? app.spec.destination.name
-          : clusters.length === 1
-          ? clusters[0]
-          : app.spec.destination?.name ??
-            app.spec.destination?.server ??
-            'in-cluster';
+      const dest = app.spec.destination;
+      let cluster = dest?.name ?? dest?.server ?? 'in-cluster';
+      if (dest?.name && clusters.includes(dest.name)) cluster = dest.name;
+      else if (clusters.length === 1) cluster = clusters[0];
       const workload = f.workload ?? app.metadata.name;
       const existing = byWorkload.get(`${cluster}/${ns}/${workload}`);
       if (

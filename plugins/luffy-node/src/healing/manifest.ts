@@ -134,8 +134,8 @@ export function patchManifest(options: {
   format: ManifestFormat;
   patch: ProposedPatch;
 }): PatchedManifest {
-  const { path, content, format, patch } = options;
-  const docs = parseYamlDocuments(content, path);
+  const { path: file, content, format, patch } = options;
+  const docs = parseYamlDocuments(content, file);
   if (format === 'manifest') {
     const doc = findYamlDocument(docs, {
       kind: patch.target.kind,
@@ -143,32 +143,32 @@ export function patchManifest(options: {
     });
     if (!doc) {
       throw new InputError(
-        `${path} has no ${patch.target.kind} named ${patch.target.name}`,
+        `${file} has no ${patch.target.kind} named ${patch.target.name}`,
       );
     }
     const ns = doc.getIn(['metadata', 'namespace']);
     if (ns !== undefined && ns !== patch.target.namespace) {
       throw new InputError(
-        `${path}: ${patch.target.name} is in namespace ${ns}, not ${patch.target.namespace}`,
+        `${file}: ${patch.target.name} is in namespace ${ns}, not ${patch.target.namespace}`,
       );
     }
     for (const op of patch.operations) applyToManifest(doc, op);
-    validateWorkload(doc.toJS(), path);
+    validateWorkload(doc.toJS(), file);
   } else {
     if (docs.length !== 1 || !isMap(docs[0].contents)) {
-      throw new InputError(`${path} is not a Helm values map`);
+      throw new InputError(`${file} is not a Helm values map`);
     }
     for (const op of patch.operations) applyToValues(docs[0], op);
   }
   const after = stringifyYamlDocuments(docs);
   return {
-    path,
+    path: file,
     before: content,
     after,
     changed: after !== content,
     diff: createTwoFilesPatch(
-      `a/${path}`,
-      `b/${path}`,
+      `a/${file}`,
+      `b/${file}`,
       content,
       after,
       undefined,

@@ -278,6 +278,7 @@ describe('healing loop against the sandbox', () => {
 
   it('refuses approving an incident that does not await approval, and unknown ids', async () => {
     const i = await incidentOf('recommender');
+    expect(i?.status).toBe('diagnosed');
     await request(api())
       .post(`/incidents/${i!.id}/approve`)
       .set('authorization', mockCredentials.user.header())

@@ -55,16 +55,17 @@ export function patchHash(
   patch: ProposedPatch | undefined,
   extra = '',
 ): string {
-  const stable = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(stable)
-      : v && typeof v === 'object'
-      ? Object.fromEntries(
-          Object.keys(v as object)
-            .sort()
-            .map(k => [k, stable((v as any)[k])]),
-        )
-      : v;
+  const stable = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(stable);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map(k => [k, stable((v as any)[k])]),
+      );
+    }
+    return v;
+  };
   return sha(JSON.stringify(stable(patch ?? null)) + extra).slice(0, 32);
 }
 

@@ -99,17 +99,13 @@ export function fakes(options: { pods: any[]; logs: string[] }) {
   }> = [];
   const kubernetes = {
     clusters: () => [{ name: 'sandbox', url: 'http://x' }],
-    list: jest.fn(async (kind: { plural: string }) => [
-      {
-        cluster: 'sandbox',
-        items:
-          kind.plural === 'pods'
-            ? options.pods
-            : kind.plural === 'configmaps'
-            ? [{ data: { LOG_LEVEL: 'info' } }]
-            : [],
-      },
-    ]),
+    list: jest.fn(async (kind: { plural: string }) => {
+      const items: Record<string, any[]> = {
+        pods: options.pods,
+        configmaps: [{ data: { LOG_LEVEL: 'info' } }],
+      };
+      return [{ cluster: 'sandbox', items: items[kind.plural] ?? [] }];
+    }),
     podLogs: jest.fn(async () => options.logs.join('\n')),
     events: jest.fn(async () => [
       {
