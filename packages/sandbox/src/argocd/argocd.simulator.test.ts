@@ -159,7 +159,10 @@ describe('argocd with the cluster simulator', () => {
     // the pods themselves are Degraded (CrashLoopBackOff) in the resource tree
     const pod = await waitFor(
       () =>
-        (controller.resourceTree(app('recommender-preprod') as any).nodes as any[]).find(
+        (
+          controller.resourceTree(app('recommender-preprod') as any)
+            .nodes as any[]
+        ).find(
           n =>
             n.kind === 'Pod' &&
             n.health?.status === 'Degraded' &&
@@ -168,7 +171,9 @@ describe('argocd with the cluster simulator', () => {
       'a crash-looping pod in the tree',
     );
     expect(pod.info).toEqual(
-      expect.arrayContaining([{ name: 'Status Reason', value: 'CrashLoopBackOff' }]),
+      expect.arrayContaining([
+        { name: 'Status Reason', value: 'CrashLoopBackOff' },
+      ]),
     );
     setChaos(ctx, 'recommender', 'preprod', 'none');
     await waitFor(
@@ -219,9 +224,9 @@ describe('argocd with the cluster simulator', () => {
     // one pod by name
     const podName = res.lines[0].result.podName;
     const one = await get(`namespace=acme-prod&podName=${podName}&tailLines=2`);
-    expect(one.lines.slice(0, -1).every(l => l.result.podName === podName)).toBe(
-      true,
-    );
+    expect(
+      one.lines.slice(0, -1).every(l => l.result.podName === podName),
+    ).toBe(true);
     const missing = await get('namespace=acme-prod&podName=nope');
     expect(missing.status).toBe(404);
   });

@@ -311,7 +311,11 @@ describe('argocd family', () => {
     expect(refreshed.body.status.sync.status).toBe('Synced');
     const file = 'apps/inventory/dev/values.yaml';
     const sha = await commit(
-      { [file]: (await readRepo(file)).replace('replicaCount: 1', 'replicaCount: 2') },
+      {
+        [file]: (
+          await readRepo(file)
+        ).replace('replicaCount: 1', 'replicaCount: 2'),
+      },
       'inventory dev: two replicas',
     );
     await waitFor(() => {
@@ -356,7 +360,9 @@ describe('argocd family', () => {
     expect(app('checkout-dev').status.operationState.phase).toBe('Succeeded');
 
     // turn auto-sync off: on the root app (it would self-heal the child), then on the child
-    const noAuto = JSON.stringify({ spec: { syncPolicy: { automated: null } } });
+    const noAuto = JSON.stringify({
+      spec: { syncPolicy: { automated: null } },
+    });
     for (const name of ['root', 'checkout-dev']) {
       const patched = await api(`/api/v1/applications/${name}`, {
         method: 'PATCH',
@@ -691,7 +697,10 @@ describe('argocd family', () => {
     );
 
     // deleted from git: pruned by root, and its workload with it (resources finalizer)
-    await commit({ 'argocd/apps/payments-dev.yaml': null }, 'Drop payments-dev');
+    await commit(
+      { 'argocd/apps/payments-dev.yaml': null },
+      'Drop payments-dev',
+    );
     await waitFor(
       () =>
         !app('payments-dev') &&
@@ -825,7 +834,10 @@ describe('argocd family', () => {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
-    await waitFor(() => syncedHealthy('inventory-prod'), 'inventory-prod synced');
+    await waitFor(
+      () => syncedHealthy('inventory-prod'),
+      'inventory-prod synced',
+    );
     const before = app('inventory-prod').status.reconciledAt as string;
     // the simulated clock has to move past the last reconcile for a new one to show
     await waitFor(

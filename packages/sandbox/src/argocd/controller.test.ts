@@ -6,6 +6,8 @@ import type { FakeCluster } from './__testUtils__';
 import { startSeededArgoContext } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
+// loaded CI machines: generous deadlines (no test asserts on durations)
+jest.setTimeout(60_000);
 
 describe('ArgoCdController', () => {
   let ctx: SandboxContext;
@@ -90,20 +92,29 @@ describe('ArgoCdController', () => {
       author: BOT_AUTHOR,
       files: { [file]: text.replace('replicas: 1', 'replicas: 2') },
     });
-    controller = new ArgoCdController(ctx, { pollIntervalMs: 3_000 });
+    // 30 simulated s = 0.6 s real at time scale 50
+    controller = new ArgoCdController(ctx, { pollIntervalMs: 30_000 });
     controller.start();
-    const first = await waitFor(() => {
-      const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
-      return a.status?.operationState?.phase === 'Succeeded' ? a : undefined;
-    }, 'initial sync');
+    const first = await waitFor(
+      () => {
+        const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
+        return a.status?.operationState?.phase === 'Succeeded' ? a : undefined;
+      },
+      'initial sync',
+      30_000,
+    );
     expect(first.status.operationState.syncResult.revision).not.toBe(sha);
     await ctx.git.git('acme', 'gitops', ['update-ref', 'refs/heads/main', sha]);
-    const synced = await waitFor(() => {
-      const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
-      return a.status?.operationState?.syncResult?.revision === sha
-        ? a
-        : undefined;
-    }, 'poll picks up the commit');
+    const synced = await waitFor(
+      () => {
+        const a = cluster.get(APPLICATIONS, 'argocd', 'checkout-dev')!;
+        return a.status?.operationState?.syncResult?.revision === sha
+          ? a
+          : undefined;
+      },
+      'poll picks up the commit',
+      30_000,
+    );
     expect(synced.status.history.at(-1).revision).toBe(sha);
     expect(
       cluster.get('apps/v1/deployments', 'acme-dev', 'checkout')!.spec.replicas,

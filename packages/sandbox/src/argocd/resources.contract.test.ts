@@ -62,7 +62,8 @@ describe('contract: Argo CD resource views and actions over HTTP', () => {
         },
       }),
     });
-    expect(created.status).toBe(200);
+    if (created.status !== 200)
+      throw new Error(`creating qa-checkout: ${JSON.stringify(created.body)}`);
   });
 
   afterAll(async () => {
@@ -72,7 +73,9 @@ describe('contract: Argo CD resource views and actions over HTTP', () => {
 
   it('serves managed resources with modified, live, target and predicted state', async () => {
     const before = await waitFor(async () => {
-      const r = await http('/api/v1/applications/qa-checkout/managed-resources');
+      const r = await http(
+        '/api/v1/applications/qa-checkout/managed-resources',
+      );
       return r.body?.items?.length === 3 ? r : undefined;
     }, 'qa-checkout compared');
     expect(before.status).toBe(200);

@@ -50,9 +50,11 @@ describe("contract: Roadie's Argo CD backend service against the sandbox", () =>
           a =>
             !(
               // the root app was bootstrapped in sync with the apps it manages: no sync yet
-              (a.status?.history?.length || a.metadata.name === 'root') &&
-              a.status?.sync?.status === 'Synced' &&
-              a.status?.health?.status === 'Healthy'
+              (
+                (a.status?.history?.length || a.metadata.name === 'root') &&
+                a.status?.sync?.status === 'Synced' &&
+                a.status?.health?.status === 'Healthy'
+              )
             ),
         );
       if (pending.length)
@@ -60,7 +62,9 @@ describe("contract: Roadie's Argo CD backend service against the sandbox", () =>
           pending
             .map(
               a =>
-                `${a.metadata.name}: ${a.status?.sync?.status}/${a.status?.health?.status} history ${a.status?.history?.length ?? 0}`,
+                `${a.metadata.name}: ${a.status?.sync?.status}/${
+                  a.status?.health?.status
+                } history ${a.status?.history?.length ?? 0}`,
             )
             .join(', '),
         );

@@ -23,7 +23,9 @@ type ServiceSpec = DemoService & { files: Record<string, string> };
 export const catalogInfo = (s: DemoService, base: string) =>
   YAML.stringify(
     catalogComponent(s, {
-      'backstage.io/source-location': `url:${base}/${sourceRepo(s.name)}/tree/main/`,
+      'backstage.io/source-location': `url:${base}/${sourceRepo(
+        s.name,
+      )}/tree/main/`,
     }),
   );
 
@@ -291,7 +293,12 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
   const hookUrl =
     process.env.SANDBOX_GITHUB_WEBHOOK_URL ??
     'http://127.0.0.1:7007/api/luffy/webhooks/github';
-  if (hookUrl && !svc.data.hooks.some(x => x.owner === 'acme' && !x.repo && x.config.url === hookUrl)) {
+  if (
+    hookUrl &&
+    !svc.data.hooks.some(
+      x => x.owner === 'acme' && !x.repo && x.config.url === hookUrl,
+    )
+  ) {
     const now = svc.now();
     svc.data.hooks.push({
       id: svc.nextId(),
@@ -299,7 +306,12 @@ export async function seedGithubDemo(ctx: SandboxContext): Promise<void> {
       name: 'web',
       active: true,
       events: ['*'],
-      config: { url: hookUrl, content_type: 'json', secret: ctx.tokens.webhookSecret, insecure_ssl: '0' },
+      config: {
+        url: hookUrl,
+        content_type: 'json',
+        secret: ctx.tokens.webhookSecret,
+        insecure_ssl: '0',
+      },
       created_at: now,
       updated_at: now,
       last_response: { code: null, status: 'unused', message: null },
@@ -380,7 +392,6 @@ export async function seedGitopsPullRequest(
   queue.set(ctx, next);
   return next;
 }
-
 
 async function openGitopsPr(ctx: SandboxContext): Promise<boolean> {
   const svc = getGithubService(ctx);

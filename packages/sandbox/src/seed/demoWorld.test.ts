@@ -31,6 +31,31 @@ const catalog = YAML.parseAllDocuments(
 describe('the demo world (demoWorld.ts)', () => {
   const files = gitopsFiles();
 
+  /** Where an app's source points and what it deploys (plain manifests or chart values). */
+  const deployed = (app: any, dir: string) => {
+    const base = {
+      path: app.spec.source.path,
+      valueFiles: app.spec.source.helm?.valueFiles,
+    };
+    const valuesFile = files[`${dir}/values.yaml`];
+    if (valuesFile) {
+      const values = YAML.parse(valuesFile);
+      return {
+        ...base,
+        image: `${values.image.repository}:${values.image.tag}`,
+        replicas: values.replicaCount,
+        kubernetesId: values.name,
+      };
+    }
+    const deploy = YAML.parse(files[`${dir}/deployment.yaml`]);
+    return {
+      ...base,
+      image: deploy.spec.template.spec.containers[0].image,
+      replicas: deploy.spec.replicas,
+      kubernetesId: deploy.metadata.labels['backstage.io/kubernetes-id'],
+    };
+  };
+
   it('is what catalog/acme.yaml describes', () => {
     const system = catalog.find(e => e.kind === 'System');
     expect(system.metadata).toMatchObject({
@@ -57,9 +82,7 @@ describe('the demo world (demoWorld.ts)', () => {
       );
       delete info.metadata.annotations['backstage.io/source-location'];
       expect(info).toEqual(
-        catalog.find(
-          e => e.kind === 'Component' && e.metadata.name === s.name,
-        ),
+        catalog.find(e => e.kind === 'Component' && e.metadata.name === s.name),
       );
     }
   });
@@ -82,34 +105,22 @@ describe('the demo world (demoWorld.ts)', () => {
       );
       expect(a['openluffy.io/gitops-repo']).toBe('acme/gitops');
       for (const env of ENVIRONMENTS) {
-        const app = apps.find(x => x.metadata.labels['openluffy.io/env'] === env);
+        const app = apps.find(
+          x => x.metadata.labels['openluffy.io/env'] === env,
+        );
         expect(app.spec.destination.namespace).toBe(namespaceFor(env));
         const dir = a['openluffy.io/gitops-path'].replace('{env}', env);
         const inDir = Object.keys(files).filter(p => p.startsWith(`${dir}/`));
         expect(inDir.length).toBeGreaterThan(0);
-        if (s.source === 'helm') {
-          // the chart with the environment's values from the gitops path
-          expect(app.spec.source.path).toBe('charts/service');
-          expect(app.spec.source.helm.valueFiles).toEqual([
-            `../../${dir}/values.yaml`,
-          ]);
-          const values = YAML.parse(files[`${dir}/values.yaml`]);
-          expect(`registry.acme.example/${s.name}:${values.image.tag}`).toBe(
-            imageFor(s.name),
-          );
-          expect(values.replicaCount).toBe(REPLICAS[env]);
-          expect(values.name).toBe(a['backstage.io/kubernetes-id']);
-        } else {
-          expect(app.spec.source.path).toBe(dir);
-          const deploy = YAML.parse(files[`${dir}/deployment.yaml`]);
-          expect(deploy.metadata.labels['backstage.io/kubernetes-id']).toBe(
-            a['backstage.io/kubernetes-id'],
-          );
-          expect(deploy.spec.template.spec.containers[0].image).toBe(
-            imageFor(s.name),
-          );
-          expect(deploy.spec.replicas).toBe(REPLICAS[env]);
-        }
+        expect(deployed(app, dir)).toEqual({
+          // helm: the chart with the environment's values from the gitops path
+          path: s.source === 'helm' ? 'charts/service' : dir,
+          valueFiles:
+            s.source === 'helm' ? [`../../${dir}/values.yaml`] : undefined,
+          image: imageFor(s.name),
+          replicas: REPLICAS[env],
+          kubernetesId: a['backstage.io/kubernetes-id'],
+        });
       }
       expect(a['github.com/project-slug']).toBe(`acme/${s.name}`);
     }

@@ -552,7 +552,10 @@ export class ArgoCdController {
   async manifests(app: Application, revision?: string) {
     const source = app.spec?.source as AppSource | undefined;
     if (!source)
-      throw new ApiError(400, 'spec.source is required (multi-source applications are not supported)');
+      throw new ApiError(
+        400,
+        'spec.source is required (multi-source applications are not supported)',
+      );
     try {
       const { sha } = await this.comparer.resolve(source, revision);
       const rendered = await this.comparer.render(app, source, sha);
@@ -569,7 +572,9 @@ export class ArgoCdController {
       if (e instanceof ApiError) throw e;
       throw new ApiError(
         500,
-        `failed to generate manifest for source 1 of 1: ${(e as Error).message}`,
+        `failed to generate manifest for source 1 of 1: ${
+          (e as Error).message
+        }`,
       );
     }
   }

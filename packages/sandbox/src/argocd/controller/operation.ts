@@ -127,7 +127,9 @@ export async function runSync(opts: {
         t.kind
       } for requested resource ${t.metadata.namespace ?? ''}/${
         t.metadata.name
-      }. Make sure the "${t.kind}" CRD is installed on the destination cluster.`;
+      }. Make sure the "${
+        t.kind
+      }" CRD is installed on the destination cluster.`;
       results.push({
         ...line,
         status: 'SyncFailed',
@@ -197,7 +199,11 @@ export async function runSync(opts: {
         continue;
       }
       if (sync.dryRun) {
-        results.push({ ...line, status: 'Pruned', message: 'pruned (dry run)' });
+        results.push({
+          ...line,
+          status: 'Pruned',
+          message: 'pruned (dry run)',
+        });
         continue;
       }
       const res = cluster.resourceForKind(o.apiVersion, o.kind)!;

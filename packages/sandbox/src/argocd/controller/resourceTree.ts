@@ -21,7 +21,9 @@ export function managedResources(cmp: Comparison) {
     targetState: m.target ? JSON.stringify(m.target) : 'null',
     normalizedLiveState: m.live ? JSON.stringify(m.live) : 'null',
     // what the next sync would leave: the three-way merge of last-applied, target and live
-    predictedLiveState: m.target ? JSON.stringify(applied(m.target, m.live)) : 'null',
+    predictedLiveState: m.target
+      ? JSON.stringify(applied(m.target, m.live))
+      : 'null',
     modified: !m.inSync,
     hook: false,
     requiresPruning: !m.target,

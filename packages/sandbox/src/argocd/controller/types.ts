@@ -28,7 +28,9 @@ export type Application = Omit<IApplication, 'metadata'> & {
 
 /** The one place a stored object is taken for an Application. */
 export function asApplication(o: KubeObject): Application;
-export function asApplication(o: KubeObject | undefined): Application | undefined;
+export function asApplication(
+  o: KubeObject | undefined,
+): Application | undefined;
 export function asApplication(o: KubeObject | undefined) {
   return o as unknown as Application | undefined;
 }
@@ -85,7 +87,11 @@ export const FAILED_PRECONDITION = 9;
 
 /** An error the API answers with `status` (grpc-gateway shaped by the router). */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly code?: number) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
   }
 }
@@ -157,7 +163,9 @@ export function managedIdentity(o: KubeObject) {
 
 /** `apps/v1/deployments` for a status line's group/version/kind. */
 export function resourceOfStatus(
-  cluster: { resourceForKind(apiVersion: string, kind: string): string | undefined },
+  cluster: {
+    resourceForKind(apiVersion: string, kind: string): string | undefined;
+  },
   r: { group?: string; version: string; kind: string },
 ) {
   return cluster.resourceForKind(

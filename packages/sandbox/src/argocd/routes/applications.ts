@@ -2,13 +2,7 @@ import type { KubeObject } from '../../core/cluster';
 import { applyJsonPatch, mergePatch } from '../patch';
 import { APPLICATIONS } from '../controller';
 import { matchLabels } from '../labels';
-import {
-  fail,
-  presentApp,
-  queryList,
-  wrap,
-  type RouteDeps,
-} from './shared';
+import { fail, presentApp, queryList, wrap, type RouteDeps } from './shared';
 
 /** Application CRUD: list (selector, name, project, repo filters), get (refresh), create, update, patch, delete. */
 export function applicationRoutes(
@@ -241,5 +235,4 @@ export function applicationRoutes(
       res.json({});
     }),
   );
-
 }

@@ -100,5 +100,4 @@ export function operationRoutes({ router, controller, getApp }: RouteDeps) {
       res.json({});
     }),
   );
-
 }

@@ -46,7 +46,9 @@ export function resourceRoutes({ router, ctx, controller, getApp }: RouteDeps) {
       kind,
     );
     const live =
-      managed && resource ? ctx.cluster.get(resource, namespace, name) : undefined;
+      managed && resource
+        ? ctx.cluster.get(resource, namespace, name)
+        : undefined;
     if (!live || !resource)
       throw new ApiError(
         404,
@@ -91,7 +93,9 @@ export function resourceRoutes({ router, ctx, controller, getApp }: RouteDeps) {
         fail(
           res,
           400,
-          `action ${JSON.stringify(action ?? '')} is not available for ${live.kind} ${live.metadata.name}`,
+          `action ${JSON.stringify(action ?? '')} is not available for ${
+            live.kind
+          } ${live.metadata.name}`,
         );
         return;
       }
@@ -131,7 +135,9 @@ export function resourceRoutes({ router, ctx, controller, getApp }: RouteDeps) {
         if (!pod || pod.metadata.labels?.[TRACKING_LABEL] !== app.metadata.name)
           throw new ApiError(
             404,
-            `pods "${q('podName')}" not found as part of application ${app.metadata.name}`,
+            `pods "${q('podName')}" not found as part of application ${
+              app.metadata.name
+            }`,
           );
         pods = [pod];
       } else if (q('resourceName')) {
@@ -146,7 +152,9 @@ export function resourceRoutes({ router, ctx, controller, getApp }: RouteDeps) {
       const logs = simulatorState(ctx).logs;
       const entries: Array<{ at: number; text: string; podName: string }> = [];
       for (const pod of pods) {
-        const containers = (pod.spec?.containers ?? []) as Array<{ name: string }>;
+        const containers = (pod.spec?.containers ?? []) as Array<{
+          name: string;
+        }>;
         const container = q('container') || containers[0]?.name;
         if (!container) continue;
         let lines =
@@ -230,5 +238,4 @@ export function resourceRoutes({ router, ctx, controller, getApp }: RouteDeps) {
       res.json({ metadata: {}, items: controller.events(req.params.name) });
     }),
   );
-
 }
