@@ -6,7 +6,7 @@
 // It runs every stage even when one fails, then prints the stage table and, as its very last
 // line, the sum of every test it ran: `N passed, N failed, N skipped`.
 //
-// Options: --skip-e2e, --only=<stage,...> (install,tsc,lint,config,jest,e2e)
+// Options: --skip-e2e, --only=<stage,...> (install,tsc,release,lint,config,jest,e2e)
 import './lib/require-node.mjs';
 import { waitForUrl } from './lib/wait-for-url.mjs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,6 +83,16 @@ if (want('install')) {
 
 // 2. type-check
 if (want('tsc')) yarn('type-check (tsc)', ['tsc']);
+
+// 2b. release hygiene of the published plugins: API reports and knip (unused and unlisted
+// dependencies) reports match the committed ones (regenerate with `yarn build:api-reports` /
+// `yarn build:knip-reports`), and each changed published package has a changeset.
+// The API reports read the declarations the tsc stage just wrote (dist-types).
+if (want('release')) {
+  yarn('API reports', ['check:api-reports']);
+  yarn('knip reports', ['check:knip-reports']);
+  yarn('changesets', ['check:changesets']);
+}
 
 // 3. lint
 if (want('lint')) yarn('lint', ['lint:all']);
