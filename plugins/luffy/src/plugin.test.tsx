@@ -6,7 +6,6 @@ import { fakeLuffyApi } from './testUtils/fakeLuffyApi';
 import {
   healingEntityContent,
   isServiceEntity,
-  luffyPlugin,
   pullRequestsEntityContent,
 } from './plugin';
 import { luffyApiRef } from './api';
@@ -40,10 +39,6 @@ const slow = { timeout: 20_000 };
 jest.setTimeout(60_000);
 
 describe('luffy frontend plugin', () => {
-  it('exports the plugin with its id', () => {
-    expect(luffyPlugin.pluginId).toBe('luffy');
-  });
-
   it('only targets service components', () => {
     expect(isServiceEntity(service as any)).toBe(true);
     expect(
