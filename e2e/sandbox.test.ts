@@ -55,15 +55,16 @@ test('a chaos switch turns a service red within seconds', async ({
       path: `${artifacts}/chaos-kubernetes-errors.png`,
       fullPage: true,
     });
-    // Argo CD tab: the dev application turns Degraded.
+    // Argo CD tab: like Argo CD, a crash loop without a stalled rollout makes the dev
+    // application Progressing (Degraded only once the progress deadline is exceeded).
     await expect(async () => {
       await page.goto('/catalog/default/component/recommender/argocd');
-      await expect(page.getByText('Degraded').first()).toBeVisible({
+      await expect(page.getByText('Progressing').first()).toBeVisible({
         timeout: 5_000,
       });
     }).toPass({ timeout: 90_000 });
     await page.screenshot({
-      path: `${artifacts}/chaos-argocd-degraded.png`,
+      path: `${artifacts}/chaos-argocd-progressing.png`,
       fullPage: true,
     });
   } finally {
