@@ -1,7 +1,7 @@
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
 import { luffyApiRef } from './api';
-import { fakeLuffyApi } from './__testUtils__/fakeLuffyApi';
+import { fakeLuffyApi } from './testUtils/fakeLuffyApi';
 import { luffyPlugin } from './plugin';
 
 jest.setTimeout(30_000);

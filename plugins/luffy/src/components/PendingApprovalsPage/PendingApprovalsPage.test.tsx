@@ -2,7 +2,7 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import type { Incident } from '@openluffy/plugin-luffy-common';
 import { screen } from '@testing-library/react';
 import { luffyApiRef } from '../../api';
-import { fakeLuffyApi } from '../../__testUtils__/fakeLuffyApi';
+import { fakeLuffyApi } from '../../testUtils/fakeLuffyApi';
 import { PendingApprovalsPage } from './PendingApprovalsPage';
 
 const awaiting: Incident = {
