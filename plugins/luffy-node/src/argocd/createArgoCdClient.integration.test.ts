@@ -24,7 +24,7 @@ describe('createArgoCdClient against the sandbox', () => {
     argocd = createArgoCdClient({ config: sbx.config, logger: sbx.logger });
     // the seed's apps sync and turn healthy on their own
     await argocd.waitUntil('checkout-dev', { timeoutMs: 30_000, intervalMs: 100 });
-  });
+  }, 180_000); // the sandbox starts slower when other suites share the CPU
   afterAll(async () => {
     await sbx?.stop();
   });

@@ -11,7 +11,7 @@ describe('createGithubClients against the sandbox', () => {
 
   beforeAll(async () => {
     sbx = await startTestSandbox();
-  });
+  }, 180_000); // the sandbox starts slower when other suites share the CPU
   afterAll(async () => {
     await sbx?.stop();
   });

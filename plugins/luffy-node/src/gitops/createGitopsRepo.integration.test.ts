@@ -21,7 +21,7 @@ describe('createGitopsRepo against the sandbox', () => {
     });
     client = await github.forRepo('acme/gitops');
     repo = createGitopsRepo({ github: client, owner: 'acme', repo: 'gitops' });
-  });
+  }, 180_000); // the sandbox starts slower when other suites share the CPU
   afterAll(async () => {
     await sbx?.stop();
   });
