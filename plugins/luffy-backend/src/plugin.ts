@@ -73,7 +73,6 @@ export const luffyPlugin = createBackendPlugin({
 
         // Feature services (pull requests, healing, operations) are built here from
         // store, auditLog, events and the deps above.
-        void auditLog; // (used by the feature services as they land)
 
         const pullRequests = createPullRequestService({
           logger,
