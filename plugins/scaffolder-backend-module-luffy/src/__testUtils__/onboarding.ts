@@ -81,7 +81,7 @@ export async function startOnboardingSandbox(options: { timeScale?: number } = {
 }
 
 /** An action context whose outputs and log lines are collected. */
-export function actionContext<I extends Record<string, any>>(input: I, extra: { isDryRun?: boolean; workspacePath?: string; secrets?: Record<string, string>; templateInfo?: any } = {}) {
+export function actionContext<I extends Record<string, any>>(input: I, extra: { isDryRun?: boolean; workspacePath?: string; secrets?: Record<string, string>; templateInfo?: any } = {}): { ctx: any; outputs: Record<string, any>; lines: string[] } {
   const lines: string[] = [];
   const logger = mockServices.logger.mock();
   for (const level of ['info', 'warn', 'error', 'debug'] as const) {

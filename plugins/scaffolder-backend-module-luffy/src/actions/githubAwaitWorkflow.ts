@@ -68,9 +68,9 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
         { onRetry: (n, d) => ctx.logger.info(`${owner}/${repo} is not visible yet (404), retrying in ${d} ms (attempt ${n})`) },
       );
       const branch = ctx.input.branch ?? repoData.default_branch;
-      const headSha = await retryWhileNotFound(async () =>
-        (await octokit.rest.repos.getBranch({ owner, repo, branch })).data.commit.sha,
-      );
+      const branchHead = () =>
+        retryWhileNotFound(async () => (await octokit.rest.repos.getBranch({ owner, repo, branch })).data.commit.sha);
+      let headSha = await branchHead();
 
       const runId = await ctx.checkpoint({
         key: `luffy.await-workflow.${owner}.${repo}.${workflow}.${branch}.${ctx.input.dispatch ? 'dispatch' : headSha}`,
@@ -107,6 +107,8 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
               throw new ServiceUnavailableError(`No run of ${workflow} appeared for ${owner}/${repo}@${branch} (${headSha.slice(0, 7)}) within ${timeoutMs / 1000}s: is the workflow enabled, and does it run on push to ${branch}?`);
             }
             await sleep(next());
+            // the branch may have moved meanwhile (a push right after creation): follow its head
+            headSha = await branchHead();
           }
         },
       });
@@ -114,8 +116,11 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
       const next = backoff(1000, 5000);
       let last = '';
       for (;;) {
-        const { data: run } = await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: runId });
-        const { data: jobs } = await octokit.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: runId, per_page: 100 });
+        // a dispatched run appears a moment after its id is known: 404 is retried with back-off
+        const { data: run } = await retryWhileNotFound(() => octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: runId }));
+        const { data: jobs } = await retryWhileNotFound(() =>
+          octokit.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: runId, per_page: 100 }),
+        );
         const progress = jobs.jobs
           .map(j => {
             const step = j.steps?.find(s => s.status === 'in_progress');
