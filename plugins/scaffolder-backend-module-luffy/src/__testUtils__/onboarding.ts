@@ -50,7 +50,8 @@ export async function startOnboardingSandbox(options: { timeScale?: number } = {
       },
     },
   });
-  const clients = createLuffyClients({ config, logger: mockServices.logger.mock() });
+  const quiet: any = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
+  const clients = createLuffyClients({ config, logger: quiet });
   const control = async <T = any>(p: string, family: keyof Sandbox['urls'] = 'github'): Promise<T> => {
     const res = await fetch(`${urls[family]}/_sandbox/${p}`);
     if (!res.ok) throw new Error(`control ${p}: ${res.status}`);
