@@ -10,6 +10,7 @@ import { apiMiddleware } from './rest/common';
 import { usersRouter } from './rest/users';
 import { codeRouter } from './rest/code';
 import { issuesRouter } from './rest/issues';
+import { reviewCommentsRouter } from './rest/reviewComments';
 import { getIssuesStore } from './issues-store';
 import { pullsRouter } from './rest/pulls';
 import { checksRouter } from './rest/checks';
@@ -80,6 +81,7 @@ export function createGithubFamily(
   api.use(checksRouter(svc));
   api.use(codeRouter(svc));
   api.use(issuesRouter(svc));
+  api.use(reviewCommentsRouter(svc));
   api.use(pullsRouter(svc));
   api.use(actionsRouter(svc, ci));
   api.use(hooksRouter(svc, webhooks));

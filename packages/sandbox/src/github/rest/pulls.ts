@@ -5,7 +5,7 @@ import { GhError, h, notFound, missingField } from '../errors';
 import { needViewer, paginate, readableRepo, str, viewerOf } from './common';
 import type { Account, PullRecord, RepoRecord, ReviewRecord } from '../state';
 import { getIssuesStore } from '../issues-store';
-import { addReviewComment } from './issues';
+import { addReviewComment } from './reviewComments';
 
 export function pullSimpleJson(
   svc: GithubService,
