@@ -18,6 +18,12 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { createDeploymentsRouter } from './routes/deployments';
 import { createPullRequestsRouter } from './routes/pullRequests';
 import { createWebhooksRouter } from './routes/webhooks';
+import { createOperationsRouter } from './routes/operations';
+import {
+  createOperations,
+  registerOperationActions,
+} from './services/operations';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { createAuditLog } from './services/AuditLog';
 import { createLuffyEvents } from './services/LuffyEvents';
 import {
@@ -48,6 +54,7 @@ export const luffyPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         clients: luffyClientsServiceRef,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         logger,
@@ -63,6 +70,7 @@ export const luffyPlugin = createBackendPlugin({
         clients,
         scheduler,
         notifications,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(luffyPermissions);
 
@@ -111,6 +119,18 @@ export const luffyPlugin = createBackendPlugin({
           notifications,
         });
 
+        const operations = createOperations({
+          config,
+          logger,
+          auth,
+          permissions,
+          catalog,
+          clients,
+          auditLog,
+          events,
+        });
+        registerOperationActions(actionsRegistry, operations);
+
         httpRouter.use(
           await createRouter({
             // One line per feature router (see README "Adding a feature").
@@ -129,6 +149,7 @@ export const luffyPlugin = createBackendPlugin({
               createEventsRouter({ httpAuth, events, lifecycle }),
               createPullRequestsRouter({ httpAuth, pullRequests }),
               createDeploymentsRouter({ httpAuth, pullRequests }),
+              createOperationsRouter({ httpAuth, operations }),
               createWebhooksRouter({
                 logger,
                 secret: config.getOptionalString('luffy.github.webhookSecret'),
