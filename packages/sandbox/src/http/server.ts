@@ -157,7 +157,11 @@ async function listen(
   port: number,
   host: string,
 ): Promise<number> {
-  server.keepAliveTimeout = 5000;
+  // Clients (keep-alive agents, tests whose process blocks for seconds while compiling a
+  // validator) reuse idle sockets; Node's default 5 s keep-alive would close one the client is
+  // about to reuse (ECONNRESET). 65 s is the usual load-balancer figure; headers timeout above it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

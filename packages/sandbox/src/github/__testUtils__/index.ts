@@ -35,10 +35,6 @@ export async function startGithubForTest(
   });
   const mod = createGithubFamily(ctx);
   const srv = await startFamilyServer(ctx, mod, 0, '127.0.0.1');
-  // Tests run the server in their own process, where compiling an OpenAPI validator can block
-  // the event loop for seconds: with the 5 s keep-alive the server may close a socket the client
-  // is reusing (ECONNRESET). A long keep-alive (announced to the client) removes that race.
-  srv.server.keepAliveTimeout = 120_000;
   ctx.urls.github = srv.url;
   seedGithubAccounts(mod.github.service);
   const home = path.join(dir, 'home');
