@@ -13,7 +13,11 @@ describe('CiSimulator.prune', () => {
       const svc = new GithubService(new SandboxContext({ dataDir: dir }));
       const run = (id: number, status: CheckRunRecord['status']) =>
         ({ id, status, name: 'ci/build' } as CheckRunRecord);
-      svc.data.runs = [run(1, 'in_progress'), ...[2, 3, 4, 5, 6, 7].map(i => run(i, 'completed')), run(8, 'queued')];
+      svc.data.runs = [
+        run(1, 'in_progress'),
+        ...[2, 3, 4, 5, 6, 7].map(i => run(i, 'completed')),
+        run(8, 'queued'),
+      ];
       new CiSimulator(svc).prune(5);
       expect(svc.data.runs.map(r => r.id)).toEqual([1, 5, 6, 7, 8]);
     } finally {
