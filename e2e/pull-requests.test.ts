@@ -26,7 +26,11 @@ async function gh(
 
 /** luffy-bot opens a GitOps PR adding a ConfigMap to apps/checkout/dev. */
 async function openGitopsPullRequest(request: APIRequestContext, run: string) {
-  const main = await gh(request, 'GET', '/repos/acme/gitops/git/ref/heads/main');
+  const main = await gh(
+    request,
+    'GET',
+    '/repos/acme/gitops/git/ref/heads/main',
+  );
   const branch = `e2e/checkout-dev-${run}`;
   await gh(request, 'POST', '/repos/acme/gitops/git/refs', {
     ref: `refs/heads/${branch}`,
@@ -66,12 +70,26 @@ test('review and ship a GitOps pull request from the entity page', async ({
 }) => {
   test.setTimeout(300_000);
   const run = `${Date.now()}`;
+  // The frontend may be served before the backend listens.
+  await expect
+    .poll(
+      async () =>
+        (
+          await request
+            .get('http://localhost:7007/api/luffy/health')
+            .catch(() => undefined)
+        )?.ok() ?? false,
+      { timeout: 180_000 },
+    )
+    .toBe(true);
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/checkout/pull-requests');
   const tab = page.getByTestId('luffy-pull-requests-content');
   await expect(tab).toBeVisible();
   await expect(
-    tab.getByText('Open pull requests').or(tab.getByText('No open pull requests')),
+    tab
+      .getByText('Open pull requests')
+      .or(tab.getByText('No open pull requests')),
   ).toBeVisible();
   await page.screenshot({
     path: `${artifacts}/pull-requests-list.png`,
@@ -95,7 +113,9 @@ test('review and ship a GitOps pull request from the entity page', async ({
   await row.getByRole('button', { name: `Review #${pr.number}` }).click();
   const review = page.getByTestId('luffy-pull-request-review');
   await expect(review.getByTestId('luffy-diff-view')).toBeVisible();
-  await expect(review.getByText(`apps/checkout/dev/e2e-${run}.yaml`)).toBeVisible();
+  await expect(
+    review.getByText(`apps/checkout/dev/e2e-${run}.yaml`),
+  ).toBeVisible();
   await expect(review.getByText(`checkout-e2e-${run}`).first()).toBeVisible();
   await review.getByRole('button', { name: 'Split' }).click();
   await page.screenshot({
@@ -124,7 +144,11 @@ test('review and ship a GitOps pull request from the entity page', async ({
   await expect(merged).toContainText(`acme/gitops#${pr.number} as alice`);
 
   // The sandbox says alice merged it.
-  const after = await gh(request, 'GET', `/repos/acme/gitops/pulls/${pr.number}`);
+  const after = await gh(
+    request,
+    'GET',
+    `/repos/acme/gitops/pulls/${pr.number}`,
+  );
   expect(after.merged).toBe(true);
   expect(after.merged_by.login).toBe('alice');
 
