@@ -89,10 +89,18 @@ export async function run() {
         detail.status
       }, ${detail.pullRequest?.url ?? 'no PR'}`,
     );
+    // The pull request's own calls: the base branch, the git objects, the ref, the PR and its
+    // labels, plus the default branch (GET repo) the first time a process needs it.
+    const isPrCall = (k: string) =>
+      /\/branches\/|\/git\/|\/pulls|\/labels|GET \/repos\/:owner\/:repo$/.test(k);
+    const prCalls = delta
+      .filter(([k]) => isPrCall(k))
+      .reduce((a, [, v]) => a + v, 0);
     console.log(
-      `GitHub calls for context + PR: ${ghCalls} (goal ≤ 5 for the PR itself)`,
+      `GitHub calls for context + PR: ${ghCalls}; for the PR itself: ${prCalls} (goal ≤ 5)`,
     );
-    for (const [k, v] of delta) console.log(`  ${v} × ${k}`);
+    for (const [k, v] of delta)
+      console.log(`  ${v} × ${k}${isPrCall(k) ? '  (PR)' : ''}`);
     await h.control('chaos', {
       method: 'POST',
       body: { service: 'checkout', env: 'dev', mode: 'none' },

@@ -135,7 +135,11 @@ describe('createGitopsRepo against the sandbox', () => {
       files: [{ path: 'sandbox-tests/heal.yaml', content: 'memory: 512Mi\n' }],
     });
     expect(pr.created).toBe(true);
-    expect((await sbx.githubCalls()).total).toBeLessThanOrEqual(7);
+    // GET branch (head + tree), POST tree (base_tree), POST commit, POST ref, POST pulls,
+    // POST labels: the tree is not read and the branch is created at the new commit.
+    const calls = await sbx.githubCalls();
+    expect(calls.total).toBe(6);
+    expect(Object.keys(calls.counters).some(k => /GET .*git\/trees/.test(k))).toBe(false);
     const { data } = await client.octokit.rest.pulls.get({
       owner: 'acme',
       repo: 'gitops',
@@ -161,6 +165,40 @@ describe('createGitopsRepo against the sandbox', () => {
       ref: 'luffy/heal-checkout-test1',
     });
     expect(file?.content).toBe('memory: 768Mi\n');
+  });
+
+  it('asks for the default branch once per repository across instances sharing a cache', async () => {
+    const defaultBranches = new Map<string, string>();
+    const open = (n: number) =>
+      createGitopsRepo({ github: client, owner: 'acme', repo: 'gitops', defaultBranches }).openPullRequest({
+        branch: `luffy/heal-cache-test${n}`,
+        title: `cache test ${n}`,
+        files: [{ path: `sandbox-tests/cache${n}.yaml`, content: `n: ${n}\n` }],
+      });
+    await sbx.control('counters', { method: 'DELETE' });
+    await open(1);
+    expect((await sbx.githubCalls()).total).toBe(6); // + GET repo, no labels
+    await sbx.control('counters', { method: 'DELETE' });
+    await open(2);
+    expect((await sbx.githubCalls()).total).toBe(5);
+    expect(defaultBranches.get('acme/gitops')).toBe('main');
+  });
+
+  it('refuses a PR whose files already match the base, writing nothing', async () => {
+    const current = await repo.readFile('apps/checkout/dev/service.yaml');
+    await sbx.control('counters', { method: 'DELETE' });
+    await expect(
+      repo.openPullRequest({
+        branch: 'luffy/heal-noop-test',
+        title: 'no-op',
+        files: [{ path: 'apps/checkout/dev/service.yaml', content: current!.content }],
+      }),
+    ).rejects.toThrow(/Nothing to propose/);
+    // The new tree equals the base's: no commit, no branch, no PR.
+    const writes = await sbx.githubCalls(k => !k.includes('GET '));
+    expect(writes.total).toBe(1);
+    expect(Object.keys(writes.counters)[0]).toMatch(/POST .*git\/trees/);
+    await expect(repo.branchSha('luffy/heal-noop-test')).rejects.toThrow(/not found/);
   });
 
   it('reverts a commit as a PR (git revert semantics)', async () => {

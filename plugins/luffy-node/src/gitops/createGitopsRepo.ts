@@ -44,17 +44,24 @@ export function createGitopsRepo(options: {
   github: GithubClient;
   owner: string;
   repo: string;
+  /**
+   * Default branches by `owner/repo`, shared across instances so that only the first
+   * `GitopsRepo` of a repository asks GitHub (GET repo) for it.
+   */
+  defaultBranches?: Map<string, string>;
 }): GitopsRepo {
   const { github, owner, repo } = options;
   const { octokit } = github;
   const full = `${owner}/${repo}`;
-  let defaultBranchCache: string | undefined;
+  const defaultBranches = options.defaultBranches ?? new Map<string, string>();
 
   const defaultBranch = async () => {
-    if (!defaultBranchCache) {
+    let branch = defaultBranches.get(full);
+    if (!branch) {
       try {
         const { data } = await octokit.rest.repos.get({ owner, repo });
-        defaultBranchCache = data.default_branch;
+        branch = data.default_branch;
+        defaultBranches.set(full, branch);
       } catch (e) {
         if (status(e) === 404) {
           throw new NotFoundError(`GitHub repository ${full} not found`);
@@ -62,7 +69,7 @@ export function createGitopsRepo(options: {
         throw e;
       }
     }
-    return defaultBranchCache;
+    return branch;
   };
 
   /** Head sha of a branch, or undefined when it does not exist. */
@@ -88,6 +95,19 @@ export function createGitopsRepo(options: {
     return sha;
   };
 
+  /** A branch's head commit and its tree in one call (GET /repos/:o/:r/branches/:branch). */
+  const readBranchHead = async (branch: string) => {
+    try {
+      const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
+      return { sha: data.commit.sha, treeSha: data.commit.commit.tree.sha };
+    } catch (e) {
+      if (status(e) === 404) {
+        throw new NotFoundError(`Branch ${branch} not found in ${full}`);
+      }
+      throw e;
+    }
+  };
+
   /** The tree of a commit: its sha and, unless truncated, every blob by path. */
   const readTree = async (commitSha: string) => {
     const { data } = await octokit.rest.git.getTree({
@@ -111,11 +131,22 @@ export function createGitopsRepo(options: {
    */
   const writeCommit = async (input: {
     parentSha: string;
+    /** The parent's tree: with it (and no deletions) the tree is not read, one call less. */
+    parentTreeSha?: string;
     message: string;
     files: GitFileChange[];
     author?: GitIdentity;
   }) => {
-    const tree = await readTree(input.parentSha);
+    // Without reading the tree, an unchanged file is found by the new tree's sha equalling
+    // the parent's; deleting a path that is not there needs the tree, so deletions read it.
+    const tree =
+      input.parentTreeSha && input.files.every(f => f.content !== null)
+        ? {
+            sha: input.parentTreeSha,
+            blobs: new Map<string, TreeEntry>(),
+            truncated: true,
+          }
+        : await readTree(input.parentSha);
     const entries: Array<{
       path: string;
       mode: '100644' | '100755';
@@ -300,9 +331,10 @@ export function createGitopsRepo(options: {
       throw new InputError(`The PR branch must differ from its base (${base})`);
     }
     const message = input.message ?? input.title;
-    const baseSha = await branchSha(base);
+    const baseHead = await readBranchHead(base);
     const written = await writeCommit({
-      parentSha: baseSha,
+      parentSha: baseHead.sha,
+      parentTreeSha: baseHead.treeSha,
       message,
       files: input.files,
       author: input.author,

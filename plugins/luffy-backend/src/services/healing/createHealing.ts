@@ -228,6 +228,7 @@ export async function createHealing(options: {
     );
     return items;
   };
+  const defaultBranches = new Map<string, string>();
   const engine = new HealingEngine({
     store,
     auditLog,
@@ -235,10 +236,12 @@ export async function createHealing(options: {
     clients,
     gitopsRepo: async repo => {
       const { owner, repo: name } = parseRepoSlugOrThrow(repo);
+      // One GET repo per repository and process for its default branch, not one per PR.
       return createGitopsRepo({
         github: await clients.github.forRepo({ owner, repo: name }),
         owner,
         repo: name,
+        defaultBranches,
       });
     },
     entities,

@@ -157,6 +157,7 @@ export async function startHealingSandbox(options: {
   const auditLog = createAuditLog({ store: auditStore, logger });
   const events = createLuffyEvents({ logger });
   const store = HealingStore.fromKnex(options.knex);
+  const defaultBranches = new Map<string, string>(); // as createHealing does
   const engine = new HealingEngine({
     store,
     auditLog,
@@ -168,6 +169,7 @@ export async function startHealingSandbox(options: {
         github: await clients.github.forRepo({ owner, repo: name }),
         owner,
         repo: name,
+        defaultBranches,
       });
     },
     entities: options.entities ?? (async () => demoEntities()),
