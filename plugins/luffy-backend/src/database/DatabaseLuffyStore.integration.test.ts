@@ -3,6 +3,7 @@ import { NotFoundError } from '@backstage/errors';
 import { DatabaseLuffyStore } from './DatabaseLuffyStore';
 import type { LuffyStore } from './types';
 import { luffyTestDatabaseIds } from '../tests/databases';
+import { HealingStore } from '../services/healing/HealingStore';
 
 jest.setTimeout(60_000);
 
@@ -12,9 +13,11 @@ describe.each(databases.eachSupportedId())(
   'DatabaseLuffyStore (%s)',
   databaseId => {
     let store: LuffyStore;
+    let healing: HealingStore;
 
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
+      healing = HealingStore.fromKnex(knex);
       store = await DatabaseLuffyStore.create({
         database: mockServices.database({ knex, migrations: { skip: false } }),
       });
@@ -61,6 +64,64 @@ describe.each(databases.eachSupportedId())(
       const page = await store.listIncidents({ limit: 1 });
       expect(page.items).toHaveLength(1);
       expect(page.totalCount).toBe(2);
+    });
+
+    it('lists the healing fields the detail returns (env, autonomy, PR state, resolvedAt)', async () => {
+      const { incident } = await healing.openIncident({
+        entityRef: 'component:default/payments',
+        cluster: 'sandbox',
+        namespace: 'acme-prod',
+        workload: 'payments',
+        reason: 'OOMKilled',
+        env: 'prod',
+        fingerprint: 'fp-payments-oom',
+        autonomy: 'propose',
+        summary: 'payments OOMKilled',
+        failure: {
+          cluster: 'sandbox',
+          namespace: 'acme-prod',
+          workload: 'payments',
+          reason: 'OOMKilled',
+        },
+      });
+      const meta = { actor: 'luffy', reason: 'test' };
+      await healing.transition(incident.id, 'detected', 'diagnosing', meta);
+      await healing.transition(incident.id, 'diagnosing', 'awaiting-approval', meta, {
+        pullRequest: {
+          url: 'http://github.test/acme/gitops/pull/7',
+          number: 7,
+          state: 'open',
+          branch: 'luffy/heal-payments-1',
+        },
+      });
+      const listed = async () =>
+        (await store.listIncidents({ entityRef: 'component:default/payments' })).items[0];
+      expect(await listed()).toMatchObject({
+        id: incident.id,
+        status: 'awaiting-approval',
+        env: 'prod',
+        autonomy: 'propose',
+        pullRequestState: 'open',
+        pullRequestUrl: 'http://github.test/acme/gitops/pull/7',
+      });
+      expect((await listed()).resolvedAt).toBeUndefined();
+
+      await healing.transition(incident.id, 'awaiting-approval', 'dismissed', meta, {
+        pullRequest: {
+          url: 'http://github.test/acme/gitops/pull/7',
+          number: 7,
+          state: 'closed',
+          branch: 'luffy/heal-payments-1',
+        },
+      });
+      const detail = await healing.getDetail(incident.id);
+      const item = await listed();
+      expect(item.resolvedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      for (const field of ['env', 'autonomy', 'pullRequestState', 'resolvedAt', 'status'] as const) {
+        expect(item[field]).toEqual(detail[field]);
+      }
+      expect(item.pullRequestState).toBe('closed');
+      expect(await store.getIncident(incident.id)).toEqual(item);
     });
 
     it('throws NotFoundError for an unknown incident', async () => {

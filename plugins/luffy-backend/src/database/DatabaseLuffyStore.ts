@@ -35,6 +35,11 @@ type IncidentRow = {
   status: IncidentStatus;
   summary: string | null;
   pull_request_url: string | null;
+  // Healing columns (migration 20261204_healing); absent on rows this store inserts.
+  env?: string | null;
+  autonomy?: Incident['autonomy'] | null;
+  pull_request_state?: Incident['pullRequestState'] | null;
+  resolved_at?: string | number | Date | null;
   created_at: string | number | Date;
   updated_at: string | number | Date;
 };
@@ -171,6 +176,13 @@ function toIncident(row: IncidentRow): Incident {
     status: row.status,
     summary: row.summary ?? undefined,
     pullRequestUrl: row.pull_request_url ?? undefined,
+    env: row.env ?? undefined,
+    autonomy: row.autonomy ?? undefined,
+    pullRequestState: row.pull_request_state ?? undefined,
+    resolvedAt:
+      row.resolved_at === null || row.resolved_at === undefined
+        ? undefined
+        : iso(row.resolved_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
