@@ -76,6 +76,15 @@ export const luffyOverviewCard = EntityCardBlueprint.make({
   },
 });
 
+export const luffyAuditTrailCard = EntityCardBlueprint.make({
+  name: 'audit-trail',
+  params: {
+    filter: isServiceEntity,
+    loader: () =>
+      import('./components/Operations').then(m => <m.EntityAuditTrailCard />),
+  },
+});
+
 export const pendingApprovalsPage = PageBlueprint.make({
   params: {
     path: '/luffy',
@@ -103,6 +112,7 @@ export const luffyPlugin = createFrontendPlugin({
     pullRequestsEntityContent,
     healingEntityContent,
     luffyOverviewCard,
+    luffyAuditTrailCard,
     pendingApprovalsPage,
   ],
   routes: {

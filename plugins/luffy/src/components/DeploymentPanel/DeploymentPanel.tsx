@@ -17,6 +17,7 @@ import type { DeploymentEnvironment } from '@openluffy/plugin-luffy-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { luffyApiRef, type EntityName } from '../../api';
 import { ErrorStatePanel } from '../ErrorStatePanel';
+import { OperationsMenu } from '../Operations';
 
 export function HealthStatus({ env }: { env: DeploymentEnvironment }) {
   switch (env.healthStatus) {
@@ -124,6 +125,16 @@ export function DeploymentPanel(props: {
               )
               .join('; ')
           : '—',
+    },
+    {
+      title: 'Operations',
+      render: e => (
+        <OperationsMenu
+          entity={entity}
+          environment={e.environment}
+          onDone={retry}
+        />
+      ),
     },
   ];
 

@@ -1,0 +1,218 @@
+import { useState } from 'react';
+import { alertApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { Progress } from '@backstage/core-components';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Menu from '@material-ui/core/Menu';
+import MenuItem from '@material-ui/core/MenuItem';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import type {
+  OperationId,
+  OperationResult,
+} from '@openluffy/plugin-luffy-common';
+import type { EntityName } from '../../api';
+import { useOperationsClient } from './operationsClient';
+
+/** The backend's message (Backstage error format) rather than "Request failed with 403". */
+function messageOf(err: unknown): string {
+  const body = (err as { body?: { error?: { message?: string } } }).body;
+  return body?.error?.message ?? (err as Error).message;
+}
+
+type MenuEntry = {
+  op: OperationId;
+  label: string;
+  input: (env: string, replicas: number) => Record<string, unknown>;
+  replicas?: boolean;
+};
+
+const ENTRIES: MenuEntry[] = [
+  { op: 'restart', label: 'Restart', input: env => ({ environment: env }) },
+  {
+    op: 'scale',
+    label: 'Scale…',
+    input: (env, replicas) => ({ environment: env, replicas }),
+    replicas: true,
+  },
+  { op: 'argocd-sync', label: 'Sync', input: env => ({ environment: env }) },
+  { op: 'argocd-refresh', label: 'Refresh', input: env => ({ environment: env }) },
+  { op: 'argocd-rollback', label: 'Rollback', input: env => ({ environment: env }) },
+  { op: 'promote', label: 'Promote to next environment', input: env => ({ from: env }) },
+];
+
+/**
+ * The Operations menu of one environment row: each entry opens a dialog that shows the dry
+ * run (the exact requests and changes), then runs the operation with the dry run's
+ * confirmation token; the result or failure is a Backstage alert.
+ */
+export function OperationsMenu(props: {
+  entity: EntityName;
+  environment: string;
+  onDone?: (result: OperationResult) => void;
+}) {
+  const { entity, environment } = props;
+  const client = useOperationsClient();
+  const alertApi = useApi(alertApiRef);
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const [entry, setEntry] = useState<MenuEntry | undefined>();
+  const [replicas, setReplicas] = useState(1);
+  const [preview, setPreview] = useState<OperationResult | undefined>();
+  const [error, setError] = useState<Error | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const close = () => {
+    setEntry(undefined);
+    setPreview(undefined);
+    setError(undefined);
+    setBusy(false);
+  };
+
+  const dryRun = async (e: MenuEntry, n = replicas) => {
+    setBusy(true);
+    setError(undefined);
+    setPreview(undefined);
+    try {
+      setPreview(
+        await client.run(entity, e.op, e.input(environment, n), { dryRun: true }),
+      );
+    } catch (err) {
+      setError(new Error(messageOf(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const choose = (e: MenuEntry) => {
+    setAnchor(null);
+    setEntry(e);
+    if (!e.replicas) void dryRun(e);
+  };
+
+  const confirm = async () => {
+    if (!entry) return;
+    setBusy(true);
+    try {
+      const result = await client.run(
+        entity,
+        entry.op,
+        entry.input(environment, replicas),
+        { confirmationToken: preview?.confirmation?.token },
+      );
+      alertApi.post({
+        message: result.pullRequestUrl
+          ? `${entry.label.replace('…', '')} in ${environment}: pull request opened ${result.pullRequestUrl}`
+          : `${entry.label.replace('…', '')} in ${environment}: ${result.status}${
+              result.health ? ` (${result.health.status})` : ''
+            }`,
+        severity: 'success',
+        display: 'transient',
+      });
+      props.onDone?.(result);
+      close();
+    } catch (err) {
+      alertApi.post({
+        message: `${entry.label.replace('…', '')} in ${environment} failed: ${messageOf(
+          err,
+        )}`,
+        severity: 'error',
+      });
+      setError(new Error(messageOf(err)));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Button
+        size="small"
+        variant="outlined"
+        aria-haspopup="true"
+        aria-label={`Operations for ${environment}`}
+        onClick={ev => setAnchor(ev.currentTarget)}
+      >
+        Operations
+      </Button>
+      <Menu anchorEl={anchor} keepMounted open={!!anchor} onClose={() => setAnchor(null)}>
+        {ENTRIES.map(e => (
+          <MenuItem key={e.op} onClick={() => choose(e)}>
+            {e.label}
+          </MenuItem>
+        ))}
+      </Menu>
+      <Dialog open={!!entry} onClose={close} maxWidth="md" fullWidth>
+        <DialogTitle>
+          {entry?.label.replace('…', '')} — {entity.name} in {environment}
+        </DialogTitle>
+        <DialogContent>
+          {entry?.replicas && (
+            <TextField
+              label="Replicas"
+              type="number"
+              value={replicas}
+              inputProps={{ min: 0 }}
+              onChange={ev => setReplicas(Number(ev.target.value))}
+              onBlur={() => void dryRun(entry)}
+            />
+          )}
+          {busy && <Progress />}
+          {error && (
+            <Typography color="error" role="alert">
+              {error.message}
+            </Typography>
+          )}
+          {preview && (
+            <div data-testid="luffy-operation-preview">
+              <Typography variant="subtitle2">
+                Dry run (nothing changed yet) — path: {preview.path}
+              </Typography>
+              <ul>
+                {preview.changes.map((c, i) => (
+                  <li key={i}>{c.description}</li>
+                ))}
+              </ul>
+              <Typography variant="subtitle2">Requests it will make</Typography>
+              <ul>
+                {preview.requests.map((r, i) => (
+                  <li key={i}>
+                    <code>
+                      {r.method} {r.path}
+                    </code>{' '}
+                    ({r.system})
+                  </li>
+                ))}
+              </ul>
+              {typeof preview.details?.diff === 'string' && (
+                <pre style={{ overflowX: 'auto' }}>{preview.details.diff}</pre>
+              )}
+              {preview.confirmation && (
+                <Typography color="error">
+                  Destructive: {preview.confirmation.reason}.
+                </Typography>
+              )}
+            </div>
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={close}>Cancel</Button>
+          {entry?.replicas && (
+            <Button onClick={() => void dryRun(entry)} disabled={busy}>
+              Preview
+            </Button>
+          )}
+          <Button
+            color={preview?.confirmation ? 'secondary' : 'primary'}
+            variant="contained"
+            disabled={busy || !preview}
+            onClick={() => void confirm()}
+          >
+            {preview?.confirmation ? 'Confirm' : 'Run'}
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}
