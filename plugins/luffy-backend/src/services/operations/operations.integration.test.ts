@@ -1,7 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { MockActionsRegistry } from '@backstage/backend-test-utils/alpha';
+import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -11,6 +22,7 @@ import {
   createGitopsRepo,
   createLuffyClients,
   KUBERNETES_KINDS,
+  luffyClientsServiceRef,
   type LuffyClients,
 } from '@openluffy/plugin-luffy-node';
 import {
@@ -22,6 +34,7 @@ import {
 import { createAuditLog } from '../AuditLog';
 import { demoEntities } from '../healing/__testUtils__/healingSandbox';
 import { createLuffyEvents } from '../LuffyEvents';
+import { luffyPlugin } from '../../plugin';
 import { createOperations } from './createOperations';
 import { ConfirmationRequiredError, TooManyOperationsError } from './guardrails';
 import type { OperationsService } from './types';
@@ -470,5 +483,136 @@ describe('rate limits', () => {
     await expect(
       run('argocd-refresh', { environment: 'dev' }, { service: limited, credentials: bob }),
     ).resolves.toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('through the backend: HTTP route and actions registry', () => {
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  const registry = MockActionsRegistry.create({ logger });
+  const path = '/api/luffy/entity/default/component/checkout/operations';
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        luffyPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            ...(config.get() as object),
+            luffy: {
+              gitops: { repo: 'acme/gitops' },
+              operations: { rateLimit: { perEntity: 6 } },
+            },
+          },
+        }),
+        catalogServiceMock.factory({ entities: demoEntities() }),
+        createServiceFactory({
+          service: luffyClientsServiceRef,
+          deps: {},
+          factory: () => clients,
+        }),
+        createServiceFactory({
+          service: actionsRegistryServiceRef,
+          deps: {},
+          factory: () => registry,
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () =>
+            ({
+              authorize: async (requests: unknown[]) =>
+                requests.map(() => ({
+                  result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+                })),
+              authorizeConditional: async () => [],
+            }) as any,
+        }),
+      ],
+    }));
+  });
+
+  const post = (op: string, body: object, user = 'user:default/alice') =>
+    request(server)
+      .post(`${path}/${op}`)
+      .set('Authorization', mockCredentials.user.header(user))
+      .send(body);
+
+  it('lists the operations with JSON schemas', async () => {
+    const res = await request(server)
+      .get('/api/luffy/operations')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    const scale = res.body.items.find((o: { id: string }) => o.id === 'scale');
+    expect(scale.inputSchema).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['environment', 'replicas']),
+    });
+    expect(res.body.items).toHaveLength(11);
+  });
+
+  it('answers in Backstage’s error format: 400, 403, 404, 412 with a token', async () => {
+    const bad = await post('scale', { environment: 'dev', replicas: 'many' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ name: 'InputError', message: expect.stringContaining('replicas') });
+    expect((await post('nope', {})).status).toBe(404);
+    allow = false;
+    const denied = await post('restart', { environment: 'dev' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.name).toBe('NotAllowedError');
+    allow = true;
+    const confirm = await post('scale', { environment: 'prod', replicas: 0 });
+    expect(confirm.status).toBe(412);
+    expect(confirm.body.error).toMatchObject({
+      name: 'ConfirmationRequiredError',
+      confirmationToken: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+    const dry = await post('scale', {
+      environment: 'prod',
+      replicas: 0,
+      dryRun: true,
+      confirmationToken: confirm.body.error.confirmationToken,
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.status).toBe('dry-run');
+  });
+
+  it('registers luffy:<op> actions that run with the caller’s credentials', async () => {
+    const { actions } = await registry.list();
+    expect(actions.every(a => a.id.endsWith(`:${a.name}`))).toBe(true);
+    expect(actions.map(a => a.name)).toEqual(
+      expect.arrayContaining(['restart', 'scale', 'promote', 'argocd-rollback', 'workflow-dispatch']),
+    );
+    const restartAction = actions.find(a => a.name === 'restart')!;
+    expect(restartAction.schema.input).toMatchObject({
+      properties: expect.objectContaining({ entityRef: expect.anything(), environment: expect.anything() }),
+    });
+    const before = restartedAt(await deployment('acme-preprod', 'checkout'));
+    const { output } = await registry.invoke({
+      id: restartAction.id,
+      input: { entityRef: CHECKOUT, environment: 'preprod' },
+      credentials: alice,
+    });
+    expect(output).toMatchObject({ operation: 'restart', status: 'succeeded' });
+    expect(restartedAt(await deployment('acme-preprod', 'checkout'))).not.toBe(before);
+    allow = false;
+    await expect(
+      registry.invoke({
+        id: restartAction.id,
+        input: { entityRef: CHECKOUT, environment: 'preprod' },
+        credentials: bob,
+      }),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+  });
+  it('429 with Retry-After once the entity used its operations', async () => {
+    let res;
+    for (let i = 0; i < 8; i++) {
+      res = await post('argocd-refresh', { environment: 'dev' }, `user:default/u${i}`);
+      if (res.status === 429) break;
+      expect(res.status).toBe(200);
+    }
+    expect(res!.status).toBe(429);
+    expect(Number(res!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res!.body.error.name).toBe('TooManyOperationsError');
   });
 });
