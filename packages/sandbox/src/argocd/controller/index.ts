@@ -2,11 +2,12 @@ import pLimit from 'p-limit';
 import type { SandboxContext } from '../../core/context';
 import type { KubeObject, WatchEvent } from '../../core/cluster';
 import type { PushEvent } from '../../core/git';
-import { parseRepoURL, type AppSource } from '../source';
-import { Comparer, statusFrom, statusResources } from './compare';
+import { parseRepoURL } from '../source';
+import { Comparer, statusFrom } from './compare';
 import { AppEvents } from './events';
 import { runSync } from './operation';
-import { managedResources, resourceTree } from './resourceTree';
+import { deleteManaged, managedResources, resourceTree } from './resourceTree';
+import { revisionMetadata, targetManifests } from './views';
 import {
   APPLICATIONS,
   ApiError,
@@ -16,9 +17,8 @@ import {
   RESOURCES_FINALIZER,
   SELF_HEAL_BACKOFF_MS,
   TRACKING_LABEL,
+  WATCHED_WORKLOADS,
   asApplication,
-  kindRank,
-  resourceOfStatus,
   stableJson,
   type AppEvent,
   type Application,
@@ -32,6 +32,7 @@ export * from './types';
 export { Comparer, inSync, statusFrom, statusResources } from './compare';
 export { applied, runSync } from './operation';
 export { liveResources, podsOf, resourceTree } from './resourceTree';
+export { revisionMetadata, targetManifests } from './views';
 
 /**
  * The Argo CD application controller: compares each Application (CRs in ctx.cluster, namespace
@@ -39,7 +40,8 @@ export { liveResources, podsOf, resourceTree } from './resourceTree';
  * automated on push/poll, self-heal) and keeps history. See README.md.
  *
  * The work is split by concern: `compare.ts` (desired vs live state, status), `operation.ts`
- * (sync operations), `resourceTree.ts` (API views of the live objects), `events.ts`.
+ * (sync operations), `resourceTree.ts` (API views of the live objects, cascade deletion),
+ * `views.ts` (target manifests and commit metadata from git), `events.ts`.
  */
 export class ArgoCdController {
   readonly namespace: string;
@@ -89,16 +91,7 @@ export class ArgoCdController {
         this.#onAppEvent(e),
       ),
     );
-    for (const resource of [
-      'apps/v1/deployments',
-      'apps/v1/statefulsets',
-      'apps/v1/daemonsets',
-      'apps/v1/replicasets',
-      'v1/pods',
-      'v1/services',
-      'networking.k8s.io/v1/ingresses',
-      'batch/v1/jobs',
-    ]) {
+    for (const resource of WATCHED_WORKLOADS) {
       if (!cluster.resourceType(resource)) continue;
       try {
         this.#unsubscribe.push(
@@ -188,7 +181,7 @@ export class ArgoCdController {
       // so the controller does the resources finalizer's work here
       if (app.metadata.finalizers?.includes(RESOURCES_FINALIZER)) {
         this.#stopOperation(name);
-        this.#deleteManaged(app);
+        deleteManaged(this.cluster, this.comparer, app);
         this.#events.forget(name);
       }
       return;
@@ -550,33 +543,7 @@ export class ArgoCdController {
 
   /** The rendered target manifests at the app's (or `revision`'s) commit (GET .../manifests). */
   async manifests(app: Application, revision?: string) {
-    const source = app.spec?.source as AppSource | undefined;
-    if (!source)
-      throw new ApiError(
-        400,
-        'spec.source is required (multi-source applications are not supported)',
-      );
-    try {
-      const { sha } = await this.comparer.resolve(source, revision);
-      const rendered = await this.comparer.render(app, source, sha);
-      return {
-        manifests: this.comparer
-          .decorate(app, rendered.objects)
-          .map(o => JSON.stringify(o)),
-        namespace: app.spec?.destination?.namespace ?? '',
-        server: app.spec?.destination?.server ?? '',
-        revision: sha,
-        sourceType: rendered.sourceType,
-      };
-    } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(
-        500,
-        `failed to generate manifest for source 1 of 1: ${
-          (e as Error).message
-        }`,
-      );
-    }
+    return targetManifests(this.comparer, app, revision);
   }
 
   /** The application's resource tree: managed objects and their ReplicaSets and Pods. */
@@ -586,32 +553,7 @@ export class ArgoCdController {
 
   /** Commit metadata for GET .../revisions/:revision/metadata. */
   async revisionMetadata(app: Application, revision: string) {
-    const loc = parseRepoURL(app.spec?.source?.repoURL);
-    if (!loc || !this.ctx.git.exists(loc.owner, loc.repo))
-      throw new ApiError(
-        404,
-        `repository not found: ${app.spec?.source?.repoURL}`,
-      );
-    const sha = await this.ctx.git.resolve(loc.owner, loc.repo, revision);
-    if (!sha) throw new ApiError(404, `revision ${revision} not found`);
-    const out = await this.ctx.git.git(loc.owner, loc.repo, [
-      'show',
-      '-s',
-      '--format=%an <%ae>%x00%aI%x00%B',
-      sha,
-    ]);
-    const [author, date, message] = out.split('\0');
-    const tags = (
-      await this.ctx.git.git(loc.owner, loc.repo, ['tag', '--points-at', sha])
-    )
-      .split('\n')
-      .filter(Boolean);
-    return {
-      author,
-      date: new Date(date).toISOString(),
-      tags,
-      message: message.replace(/\n+$/, ''),
-    };
+    return revisionMetadata(this.ctx.git, app, revision);
   }
 
   #stopOperation(name: string) {
@@ -623,28 +565,13 @@ export class ArgoCdController {
     }
   }
 
-  /** Deletes the live objects an app manages (reverse sync order). */
-  #deleteManaged(app: Application) {
-    const types = new Set<string>();
-    for (const r of statusResources(app)) {
-      const res = resourceOfStatus(this.cluster, r);
-      if (res) types.add(res);
-    }
-    for (const o of this.comparer
-      .liveManaged(app, types)
-      .sort((a, b) => kindRank(b.kind) - kindRank(a.kind))) {
-      const res = this.cluster.resourceForKind(o.apiVersion, o.kind);
-      if (res) this.cluster.delete(res, o.metadata.namespace, o.metadata.name);
-    }
-  }
-
   /** Deletes an application, and with `cascade` the objects it manages. */
   deleteApplication(name: string, cascade: boolean) {
     const app = this.getApp(name);
     if (!app)
       throw new ApiError(404, `applications.argoproj.io "${name}" not found`);
     this.#stopOperation(name);
-    if (cascade) this.#deleteManaged(app);
+    if (cascade) deleteManaged(this.cluster, this.comparer, app);
     if (app.metadata.finalizers) {
       // the controller has done the finalizer's work (cascade) itself
       const copy = structuredClone(app);

@@ -1,9 +1,10 @@
 import type { ClusterStore, KubeObject } from '../../core/cluster';
 import { assessHealth } from '../health';
-import { statusResources } from './compare';
+import { statusResources, type Comparer } from './compare';
 import { applied } from './operation';
 import {
   groupVersion,
+  kindRank,
   resourceOfStatus,
   type Application,
   type Comparison,
@@ -180,4 +181,23 @@ export function resourceTree(cluster: ClusterStore, app: Application) {
     }
   }
   return { nodes, hosts: [{ name: 'sandbox-node', resourcesInfo: [] }] };
+}
+
+/** Deletes the live objects an app manages (reverse sync order). */
+export function deleteManaged(
+  cluster: ClusterStore,
+  comparer: Comparer,
+  app: Application,
+) {
+  const types = new Set<string>();
+  for (const r of statusResources(app)) {
+    const res = resourceOfStatus(cluster, r);
+    if (res) types.add(res);
+  }
+  for (const o of comparer
+    .liveManaged(app, types)
+    .sort((a, b) => kindRank(b.kind) - kindRank(a.kind))) {
+    const res = cluster.resourceForKind(o.apiVersion, o.kind);
+    if (res) cluster.delete(res, o.metadata.namespace, o.metadata.name);
+  }
 }

@@ -11,6 +11,17 @@ export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Argo CD's default git polling interval (timeout.reconciliation): 3 minutes. */
 export const DEFAULT_POLL_MS = 180_000;
+/** Kinds the controller watches to refresh the health of the apps that manage them. */
+export const WATCHED_WORKLOADS = [
+  'apps/v1/deployments',
+  'apps/v1/statefulsets',
+  'apps/v1/daemonsets',
+  'apps/v1/replicasets',
+  'v1/pods',
+  'v1/services',
+  'networking.k8s.io/v1/ingresses',
+  'batch/v1/jobs',
+];
 /** Simulated delay between an operation's start and its apply (so Running is observable). */
 export const OPERATION_DELAY_MS = 1_000;
 /** selfHeal back-off between two automated syncs of the same revision. */
