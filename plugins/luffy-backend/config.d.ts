@@ -106,6 +106,25 @@ export interface Config {
        */
       webhookSecret?: string;
     };
+    /** Day-2 operations (POST /entity/.../operations/:op and actions luffy:<op>). */
+    operations?: {
+      /** Highest replicas `scale` accepts (default 20). */
+      maxReplicas?: number;
+      rateLimit?: {
+        /** Operations per user per minute (default 30). */
+        perUser?: number;
+        /** Operations per entity per minute (default 20). */
+        perEntity?: number;
+      };
+      /** How long a confirmation token is valid (default 300). */
+      confirmationTtlSeconds?: number;
+      /**
+       * Key of the confirmation tokens' HMAC; per process when absent (set one with several
+       * replicas).
+       * @visibility secret
+       */
+      confirmationSecret?: string;
+    };
     pullRequests?: {
       /**
        * Whose GitHub identity approves and merges from the Pull requests tab.
