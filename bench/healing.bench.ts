@@ -90,17 +90,25 @@ export async function run() {
       }, ${detail.pullRequest?.url ?? 'no PR'}`,
     );
     // The pull request's own calls: the base branch, the git objects, the ref, the PR and its
-    // labels, plus the default branch (GET repo) the first time a process needs it.
+    // labels. GET repo (the default branch) is asked once per repository and process.
     const isPrCall = (k: string) =>
-      /\/branches\/|\/git\/|\/pulls|\/labels|GET \/repos\/:owner\/:repo$/.test(k);
-    const prCalls = delta
-      .filter(([k]) => isPrCall(k))
-      .reduce((a, [, v]) => a + v, 0);
+      /\/branches\/|\/git\/|\/pulls|\/labels/.test(k);
+    const isRepoCall = (k: string) => /GET \S*\/repos\/:owner\/:repo$/.test(k);
+    const sum = (pick: (k: string) => boolean) =>
+      delta.filter(([k]) => pick(k)).reduce((a, [, v]) => a + v, 0);
     console.log(
-      `GitHub calls for context + PR: ${ghCalls}; for the PR itself: ${prCalls} (goal ≤ 5)`,
+      `GitHub calls for context + PR: ${ghCalls}; for the PR itself: ${sum(
+        isPrCall,
+      )} (goal ≤ 5; 5 + labels), + ${sum(
+        isRepoCall,
+      )} GET repo for the default branch (once per repository and process)`,
     );
     for (const [k, v] of delta)
-      console.log(`  ${v} × ${k}${isPrCall(k) ? '  (PR)' : ''}`);
+      console.log(
+        `  ${v} × ${k}${
+          isPrCall(k) ? '  (PR)' : isRepoCall(k) ? '  (once)' : ''
+        }`,
+      );
     await h.control('chaos', {
       method: 'POST',
       body: { service: 'checkout', env: 'dev', mode: 'none' },
