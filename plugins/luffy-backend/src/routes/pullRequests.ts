@@ -55,7 +55,9 @@ export function createPullRequestsRouter(options: {
 }): express.Router {
   const { httpAuth, pullRequests } = options;
   const router = Router();
-  router.use(express.json({ limit: '64kb' }));
+  // Only its own paths: a parser on every path would consume the raw body of the webhook
+  // route mounted after this router (signature check → 400 "Expected a raw request body").
+  router.use('/entity', express.json({ limit: '64kb' }));
 
   router.get(
     '/entity/:namespace/:kind/:name/pull-requests',

@@ -8,6 +8,8 @@ import {
   DeliveryLog,
   type GithubWebhookDelivery,
 } from './webhooks';
+import { createRouter } from '../router';
+import { createPullRequestsRouter } from './pullRequests';
 
 const secret = 'sandbox-webhook-secret';
 const sign = (body: string, key = secret) =>
@@ -73,6 +75,39 @@ describe('POST /webhooks/github', () => {
     expect(received).toEqual([
       { id: 'd-1', event: 'pull_request', payload: JSON.parse(body) },
     ]);
+  });
+
+  it('gets the raw body behind the other routers, as plugin.ts mounts them', async () => {
+    const received: GithubWebhookDelivery[] = [];
+    const logger = mockServices.logger.mock();
+    const server = express();
+    server.use(
+      await createRouter({
+        routers: [
+          createPullRequestsRouter({
+            httpAuth: mockServices.httpAuth(),
+            pullRequests: {} as any,
+          }),
+          createWebhooksRouter({
+            logger,
+            secret,
+            deliveries: new DeliveryLog(),
+            onDelivery: async d => {
+              received.push(d);
+            },
+          }),
+        ],
+      }),
+    );
+    server.use(
+      MiddlewareFactory.create({
+        config: mockServices.rootConfig(),
+        logger,
+      }).error(),
+    );
+    const res = await post(server, body, good('d-behind'));
+    expect(res.status).toBe(202);
+    expect(received).toHaveLength(1);
   });
 
   it('refuses a delivery without signature', async () => {
