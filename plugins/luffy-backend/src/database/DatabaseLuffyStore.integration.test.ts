@@ -86,16 +86,23 @@ describe.each(databases.eachSupportedId())(
       });
       const meta = { actor: 'luffy', reason: 'test' };
       await healing.transition(incident.id, 'detected', 'diagnosing', meta);
-      await healing.transition(incident.id, 'diagnosing', 'awaiting-approval', meta, {
-        pullRequest: {
-          url: 'http://github.test/acme/gitops/pull/7',
-          number: 7,
-          state: 'open',
-          branch: 'luffy/heal-payments-1',
+      await healing.transition(
+        incident.id,
+        'diagnosing',
+        'awaiting-approval',
+        meta,
+        {
+          pullRequest: {
+            url: 'http://github.test/acme/gitops/pull/7',
+            number: 7,
+            state: 'open',
+            branch: 'luffy/heal-payments-1',
+          },
         },
-      });
+      );
       const listed = async () =>
-        (await store.listIncidents({ entityRef: 'component:default/payments' })).items[0];
+        (await store.listIncidents({ entityRef: 'component:default/payments' }))
+          .items[0];
       expect(await listed()).toMatchObject({
         id: incident.id,
         status: 'awaiting-approval',
@@ -106,18 +113,30 @@ describe.each(databases.eachSupportedId())(
       });
       expect((await listed()).resolvedAt).toBeUndefined();
 
-      await healing.transition(incident.id, 'awaiting-approval', 'dismissed', meta, {
-        pullRequest: {
-          url: 'http://github.test/acme/gitops/pull/7',
-          number: 7,
-          state: 'closed',
-          branch: 'luffy/heal-payments-1',
+      await healing.transition(
+        incident.id,
+        'awaiting-approval',
+        'dismissed',
+        meta,
+        {
+          pullRequest: {
+            url: 'http://github.test/acme/gitops/pull/7',
+            number: 7,
+            state: 'closed',
+            branch: 'luffy/heal-payments-1',
+          },
         },
-      });
+      );
       const detail = await healing.getDetail(incident.id);
       const item = await listed();
       expect(item.resolvedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-      for (const field of ['env', 'autonomy', 'pullRequestState', 'resolvedAt', 'status'] as const) {
+      for (const field of [
+        'env',
+        'autonomy',
+        'pullRequestState',
+        'resolvedAt',
+        'status',
+      ] as const) {
         expect(item[field]).toEqual(detail[field]);
       }
       expect(item.pullRequestState).toBe('closed');

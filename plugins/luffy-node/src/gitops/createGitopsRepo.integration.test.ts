@@ -27,7 +27,13 @@ describe('createGitopsRepo against the sandbox', () => {
   });
 
   const commitOf = async (sha: string) =>
-    (await client.octokit.rest.git.getCommit({ owner: 'acme', repo: 'gitops', commit_sha: sha })).data;
+    (
+      await client.octokit.rest.git.getCommit({
+        owner: 'acme',
+        repo: 'gitops',
+        commit_sha: sha,
+      })
+    ).data;
 
   it('reads files and lists folders', async () => {
     expect(await repo.defaultBranch()).toBe('main');
@@ -37,7 +43,9 @@ describe('createGitopsRepo against the sandbox', () => {
     const file = await repo.readFile('apps/checkout/dev/deployment.yaml');
     expect(file?.content).toContain('kind: Deployment');
     expect(file?.sha).toMatch(/^[0-9a-f]{40}$/);
-    expect(await repo.readFile('apps/nope/dev/deployment.yaml')).toBeUndefined();
+    expect(
+      await repo.readFile('apps/nope/dev/deployment.yaml'),
+    ).toBeUndefined();
     expect(await repo.listFolder('apps/nope')).toEqual([]);
   });
 
@@ -52,8 +60,14 @@ describe('createGitopsRepo against the sandbox', () => {
       files: [
         { path: 'sandbox-tests/a.yaml', content: 'a: 1\n' },
         { path: 'sandbox-tests/nested/b.yaml', content: 'b: 2\n' },
-        { path: 'apps/checkout/dev/service.yaml', content: `${existing!.content}# touched\n` },
-        { path: 'sandbox-tests/unchanged-delete-of-missing.yaml', content: null },
+        {
+          path: 'apps/checkout/dev/service.yaml',
+          content: `${existing!.content}# touched\n`,
+        },
+        {
+          path: 'sandbox-tests/unchanged-delete-of-missing.yaml',
+          content: null,
+        },
       ],
     });
 
@@ -69,7 +83,9 @@ describe('createGitopsRepo against the sandbox', () => {
     expect(await repo.branchSha('main')).toBe(result.commitSha);
     const commit = await commitOf(result.commitSha);
     expect(commit.parents.map(p => p.sha)).toEqual([before]);
-    expect((await repo.readFile('sandbox-tests/nested/b.yaml'))?.content).toBe('b: 2\n');
+    expect((await repo.readFile('sandbox-tests/nested/b.yaml'))?.content).toBe(
+      'b: 2\n',
+    );
   });
 
   it('makes no commit when every file already has the content (idempotent re-run)', async () => {
@@ -83,7 +99,11 @@ describe('createGitopsRepo against the sandbox', () => {
         { path: 'sandbox-tests/gone.yaml', content: null },
       ],
     });
-    expect(again).toMatchObject({ changed: false, commitSha: head, changedPaths: [] });
+    expect(again).toMatchObject({
+      changed: false,
+      commitSha: head,
+      changedPaths: [],
+    });
     const calls = await sbx.githubCalls(k => !k.includes(' GET '));
     expect(calls.total).toBe(0);
   });
@@ -118,11 +138,14 @@ describe('createGitopsRepo against the sandbox', () => {
 
   it('rejects bad input before any write', async () => {
     await expect(
-      repo.commitFiles({ message: 'x', files: [{ path: '../escape', content: '' }] }),
+      repo.commitFiles({
+        message: 'x',
+        files: [{ path: '../escape', content: '' }],
+      }),
     ).rejects.toBeInstanceOf(InputError);
-    await expect(repo.commitFiles({ message: 'x', files: [] })).rejects.toBeInstanceOf(
-      InputError,
-    );
+    await expect(
+      repo.commitFiles({ message: 'x', files: [] }),
+    ).rejects.toBeInstanceOf(InputError);
   });
 
   it('opens a labelled PR from a new branch in one commit, and updates it on a second call', async () => {
@@ -139,7 +162,9 @@ describe('createGitopsRepo against the sandbox', () => {
     // POST labels: the tree is not read and the branch is created at the new commit.
     const calls = await sbx.githubCalls();
     expect(calls.total).toBe(6);
-    expect(Object.keys(calls.counters).some(k => /GET .*git\/trees/.test(k))).toBe(false);
+    expect(
+      Object.keys(calls.counters).some(k => /GET .*git\/trees/.test(k)),
+    ).toBe(false);
     const { data } = await client.octokit.rest.pulls.get({
       owner: 'acme',
       repo: 'gitops',
@@ -170,7 +195,12 @@ describe('createGitopsRepo against the sandbox', () => {
   it('asks for the default branch once per repository across instances sharing a cache', async () => {
     const defaultBranches = new Map<string, string>();
     const open = (n: number) =>
-      createGitopsRepo({ github: client, owner: 'acme', repo: 'gitops', defaultBranches }).openPullRequest({
+      createGitopsRepo({
+        github: client,
+        owner: 'acme',
+        repo: 'gitops',
+        defaultBranches,
+      }).openPullRequest({
         branch: `luffy/heal-cache-test${n}`,
         title: `cache test ${n}`,
         files: [{ path: `sandbox-tests/cache${n}.yaml`, content: `n: ${n}\n` }],
@@ -191,14 +221,18 @@ describe('createGitopsRepo against the sandbox', () => {
       repo.openPullRequest({
         branch: 'luffy/heal-noop-test',
         title: 'no-op',
-        files: [{ path: 'apps/checkout/dev/service.yaml', content: current!.content }],
+        files: [
+          { path: 'apps/checkout/dev/service.yaml', content: current!.content },
+        ],
       }),
     ).rejects.toThrow(/Nothing to propose/);
     // The new tree equals the base's: no commit, no branch, no PR.
     const writes = await sbx.githubCalls(k => !k.includes('GET '));
     expect(writes.total).toBe(1);
     expect(Object.keys(writes.counters)[0]).toMatch(/POST .*git\/trees/);
-    await expect(repo.branchSha('luffy/heal-noop-test')).rejects.toThrow(/not found/);
+    await expect(repo.branchSha('luffy/heal-noop-test')).rejects.toThrow(
+      /not found/,
+    );
   });
 
   it('reverts a commit as a PR (git revert semantics)', async () => {
@@ -206,8 +240,14 @@ describe('createGitopsRepo against the sandbox', () => {
     const change = await repo.commitFiles({
       message: 'deploy: a change to roll back',
       files: [
-        { path: 'apps/checkout/dev/service.yaml', content: `${old!.content}# change\n` },
-        { path: 'sandbox-tests/added-by-change.yaml', content: 'added: true\n' },
+        {
+          path: 'apps/checkout/dev/service.yaml',
+          content: `${old!.content}# change\n`,
+        },
+        {
+          path: 'sandbox-tests/added-by-change.yaml',
+          content: 'added: true\n',
+        },
         { path: 'sandbox-tests/nested/b.yaml', content: null },
       ],
     });
@@ -217,18 +257,27 @@ describe('createGitopsRepo against the sandbox', () => {
       files: [{ path: 'sandbox-tests/later.yaml', content: 'later: true\n' }],
     });
 
-    const pr = await repo.revertCommit({ sha: change.commitSha, labels: ['rollback'] });
+    const pr = await repo.revertCommit({
+      sha: change.commitSha,
+      labels: ['rollback'],
+    });
     const ref = pr.branch;
-    expect((await repo.readFile('apps/checkout/dev/service.yaml', { ref }))?.content).toBe(
-      old!.content,
-    );
-    expect(await repo.readFile('sandbox-tests/added-by-change.yaml', { ref })).toBeUndefined();
-    expect((await repo.readFile('sandbox-tests/nested/b.yaml', { ref }))?.content).toBe('b: 2\n');
-    expect((await repo.readFile('sandbox-tests/later.yaml', { ref }))?.content).toBe(
-      'later: true\n',
-    );
+    expect(
+      (await repo.readFile('apps/checkout/dev/service.yaml', { ref }))?.content,
+    ).toBe(old!.content);
+    expect(
+      await repo.readFile('sandbox-tests/added-by-change.yaml', { ref }),
+    ).toBeUndefined();
+    expect(
+      (await repo.readFile('sandbox-tests/nested/b.yaml', { ref }))?.content,
+    ).toBe('b: 2\n');
+    expect(
+      (await repo.readFile('sandbox-tests/later.yaml', { ref }))?.content,
+    ).toBe('later: true\n');
     const commit = await commitOf(pr.headSha);
-    expect(commit.message).toContain(`This reverts commit ${change.commitSha}.`);
+    expect(commit.message).toContain(
+      `This reverts commit ${change.commitSha}.`,
+    );
     const { data } = await client.octokit.rest.pulls.get({
       owner: 'acme',
       repo: 'gitops',
@@ -246,7 +295,9 @@ describe('createGitopsRepo against the sandbox', () => {
       message: 'second',
       files: [{ path: 'sandbox-tests/twice.yaml', content: 'v: 2\n' }],
     });
-    const error = await repo.revertCommit({ sha: first.commitSha }).catch(e => e);
+    const error = await repo
+      .revertCommit({ sha: first.commitSha })
+      .catch(e => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.message).toContain('sandbox-tests/twice.yaml');
   });

@@ -1,9 +1,5 @@
 import crypto from 'node:crypto';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { GithubClient } from '../github/types';
 import type {
   GitCommitResult,
@@ -98,7 +94,11 @@ export function createGitopsRepo(options: {
   /** A branch's head commit and its tree in one call (GET /repos/:o/:r/branches/:branch). */
   const readBranchHead = async (branch: string) => {
     try {
-      const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
+      const { data } = await octokit.rest.repos.getBranch({
+        owner,
+        repo,
+        branch,
+      });
       return { sha: data.commit.sha, treeSha: data.commit.commit.tree.sha };
     } catch (e) {
       if (status(e) === 404) {
@@ -193,7 +193,9 @@ export function createGitopsRepo(options: {
       message: input.message,
       tree: newTree.sha,
       parents: [input.parentSha],
-      ...(input.author ? { author: input.author, committer: input.author } : {}),
+      ...(input.author
+        ? { author: input.author, committer: input.author }
+        : {}),
     });
     return { sha: commit.sha, changedPaths };
   };
@@ -208,7 +210,10 @@ export function createGitopsRepo(options: {
       });
       return true;
     } catch (e) {
-      if (status(e) === 422 && /already exists/i.test(String((e as Error).message))) {
+      if (
+        status(e) === 422 &&
+        /already exists/i.test(String((e as Error).message))
+      ) {
         return false;
       }
       throw e;
@@ -236,15 +241,20 @@ export function createGitopsRepo(options: {
   };
 
   const commitFiles: GitopsRepo['commitFiles'] = async input => {
-    if (!input.files.length) throw new InputError('commitFiles needs at least one file');
-    if (!input.message?.trim()) throw new InputError('commitFiles needs a commit message');
+    if (!input.files.length)
+      throw new InputError('commitFiles needs at least one file');
+    if (!input.message?.trim())
+      throw new InputError('commitFiles needs a commit message');
     const branch = input.branch ?? (await defaultBranch());
     let head = input.expectedHeadSha;
     let create = false;
     if (!head) {
       head = await tryBranchSha(branch);
       if (!head) {
-        if (input.createFrom === undefined && branch === (await defaultBranch())) {
+        if (
+          input.createFrom === undefined &&
+          branch === (await defaultBranch())
+        ) {
           throw new NotFoundError(`Branch ${branch} not found in ${full}`);
         }
         head = await branchSha(input.createFrom ?? (await defaultBranch()));
@@ -325,7 +335,8 @@ export function createGitopsRepo(options: {
   };
 
   const openPullRequest: GitopsRepo['openPullRequest'] = async input => {
-    if (!input.title?.trim()) throw new InputError('A pull request needs a title');
+    if (!input.title?.trim())
+      throw new InputError('A pull request needs a title');
     const base = input.base ?? (await defaultBranch());
     if (input.branch === base) {
       throw new InputError(`The PR branch must differ from its base (${base})`);
@@ -360,7 +371,10 @@ export function createGitopsRepo(options: {
     });
     const existing = await findOpenPull(input.branch, base);
     if (existing) {
-      if (existing.title !== input.title || (input.body !== undefined && existing.body !== input.body)) {
+      if (
+        existing.title !== input.title ||
+        (input.body !== undefined && existing.body !== input.body)
+      ) {
         await octokit.rest.pulls.update({
           owner,
           repo,
@@ -443,7 +457,10 @@ export function createGitopsRepo(options: {
     }
     if (!entries.length) {
       throw new ConflictError(
-        `Nothing to revert: the changes of ${input.sha.slice(0, 7)} are no longer on ${base}`,
+        `Nothing to revert: the changes of ${input.sha.slice(
+          0,
+          7,
+        )} are no longer on ${base}`,
       );
     }
     const subject = target.message.split('\n')[0];
@@ -459,12 +476,17 @@ export function createGitopsRepo(options: {
       message: `Revert "${subject}"\n\nThis reverts commit ${target.sha}.`,
       tree: tree.sha,
       parents: [baseSha],
-      ...(input.author ? { author: input.author, committer: input.author } : {}),
+      ...(input.author
+        ? { author: input.author, committer: input.author }
+        : {}),
     });
     const branch = input.branch ?? `revert-${target.sha.slice(0, 7)}`;
     if (!(await createBranchRef(branch, commit.sha))) {
       throw new ConflictError(
-        `Branch ${branch} already exists in ${full}; a revert of ${target.sha.slice(0, 7)} may be open already`,
+        `Branch ${branch} already exists in ${full}; a revert of ${target.sha.slice(
+          0,
+          7,
+        )} may be open already`,
       );
     }
     return createPull({
@@ -495,7 +517,11 @@ export function createGitopsRepo(options: {
           ...(opts?.ref ? { ref: opts.ref } : {}),
         });
         if (Array.isArray(data) || data.type !== 'file') {
-          throw new InputError(`${full}:${path} is a ${Array.isArray(data) ? 'folder' : data.type}, not a file`);
+          throw new InputError(
+            `${full}:${path} is a ${
+              Array.isArray(data) ? 'folder' : data.type
+            }, not a file`,
+          );
         }
         return {
           path: data.path,
