@@ -12,6 +12,14 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { MockActionsRegistry } from '@backstage/backend-test-utils/alpha';
+import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
+import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -382,8 +390,8 @@ describe('promote', () => {
     await expect(run('promote', { from: 'dev', to: 'prod' })).rejects.toBeInstanceOf(
       ConfirmationRequiredError,
     );
-    // preprod and prod both run 1.4.2: nothing to promote
-    await expect(run('promote', { from: 'preprod' })).rejects.toMatchObject({
+    // preprod and prod both run 1.4.2: nothing to promote (a dry run: no confirmation needed)
+    await expect(run('promote', { from: 'preprod' }, { dryRun: true })).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringContaining('nothing to promote'),
     });
@@ -445,6 +453,16 @@ describe('argocd-rollback (auto-synced → git revert PR)', () => {
 });
 
 describe('workflows', () => {
+  const timeScale = (value: number) =>
+    fetch(`${sandbox.urls.github}/_sandbox/time-scale`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ timeScale: value }),
+    });
+  // real-time CI, so the run is still in flight when it is cancelled
+  beforeAll(() => timeScale(1));
+  afterAll(() => timeScale(20));
+
   it('dispatch finds the run it started; cancel cancels it', async () => {
     const dry = await run('workflow-dispatch', { workflow: 'ci.yaml', inputs: { reason: 'test' } }, { dryRun: true });
     expect(dry.requests[0]).toMatchObject({ method: 'POST', path: expect.stringMatching(/\/repos\/acme\/checkout\/actions\/workflows\/\d+\/dispatches$/) });
@@ -614,5 +632,98 @@ describe('through the backend: HTTP route and actions registry', () => {
     expect(res!.status).toBe(429);
     expect(Number(res!.headers['retry-after'])).toBeGreaterThan(0);
     expect(res!.body.error.name).toBe('TooManyOperationsError');
+  });
+});
+
+describe('MCP: the MCP actions backend serves luffy:<op>', () => {
+  let port = 0;
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        luffyPlugin,
+        mcpActionsPlugin,
+        actionsRegistryServiceFactory,
+        actionsServiceFactory,
+        mockServices.rootConfig.factory({
+          data: {
+            ...(config.get() as object),
+            backend: { actions: { pluginSources: ['luffy'] } },
+            luffy: { gitops: { repo: 'acme/gitops' } },
+          },
+        }),
+        // the actions service finds the luffy plugin through discovery: this server's port
+        createServiceFactory({
+          service: coreServices.discovery,
+          deps: {},
+          factory: () => ({
+            getBaseUrl: async (id: string) => `http://127.0.0.1:${port}/api/${id}`,
+            getExternalBaseUrl: async (id: string) => `http://127.0.0.1:${port}/api/${id}`,
+          }),
+        }),
+        catalogServiceMock.factory({ entities: demoEntities() }),
+        createServiceFactory({
+          service: luffyClientsServiceRef,
+          deps: {},
+          factory: () => clients,
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () =>
+            ({
+              authorize: async (requests: unknown[]) =>
+                requests.map(() => ({
+                  result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+                })),
+              authorizeConditional: async () => [],
+            }) as any,
+        }),
+      ],
+    }));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  async function connect(user: string) {
+    const client = new Client({ name: 'luffy-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/api/mcp-actions/v1`), {
+        requestInit: { headers: { Authorization: mockCredentials.user.header(user) } },
+      }),
+    );
+    return client;
+  }
+
+  it('lists the luffy actions and restarts checkout with a user token; refused without the permission', async () => {
+    const client = await connect('user:default/alice');
+    const { tools } = await client.listTools();
+    const names = tools.map(t => t.name);
+    const restartTool = names.find(n => /restart/.test(n) && /luffy/.test(n))!;
+    expect(restartTool).toBeDefined();
+    expect(names.filter(n => /luffy/.test(n))).toHaveLength(11);
+
+    const before = restartedAt(await deployment('acme-prod', 'checkout'));
+    const res = (await client.callTool({
+      name: restartTool,
+      arguments: { entityRef: CHECKOUT, environment: 'prod' },
+    })) as { isError?: boolean; content: Array<{ text?: string }> };
+    expect(res.isError).toBeFalsy();
+    expect(JSON.stringify(res.content)).toContain('succeeded');
+    expect(restartedAt(await deployment('acme-prod', 'checkout'))).not.toBe(before);
+
+    allow = false;
+    const after = restartedAt(await deployment('acme-prod', 'checkout'));
+    const denied = (await client.callTool({
+      name: restartTool,
+      arguments: { entityRef: CHECKOUT, environment: 'prod' },
+    }).catch(e => ({ isError: true, content: [{ text: String(e) }] }))) as {
+      isError?: boolean;
+      content: Array<{ text?: string }>;
+    };
+    expect(denied.isError).toBe(true);
+    expect(JSON.stringify(denied.content)).toContain('luffy.operation.run');
+    expect(restartedAt(await deployment('acme-prod', 'checkout'))).toBe(after);
+    await client.close();
   });
 });
