@@ -46,6 +46,38 @@ function SyncStatus({ env }: { env: DeploymentEnvironment }) {
   return <StatusPending>{env.syncStatus}</StatusPending>;
 }
 
+function RolloutStatus(props: {
+  env: DeploymentEnvironment;
+  touched: boolean;
+}) {
+  if (!props.touched) return <>—</>;
+  return props.env.rolledOut ? (
+    <StatusOK>rolled out</StatusOK>
+  ) : (
+    <StatusRunning>rolling out</StatusRunning>
+  );
+}
+
+function panelSubheader(props: {
+  revision?: string;
+  done: boolean;
+  failed: boolean;
+  environments: string[];
+}): string {
+  const { revision, done, failed, environments } = props;
+  if (!revision) return 'Argo CD applications of this service.';
+  const short = revision.slice(0, 7);
+  if (done) {
+    return `Revision ${short} is Synced and Healthy in ${environments.join(
+      ', ',
+    )}.`;
+  }
+  if (failed) {
+    return `Revision ${short}: a resource is unhealthy (see Problems).`;
+  }
+  return `Following revision ${short} until it is Synced and Healthy…`;
+}
+
 function argoTabPath(): string {
   const path = typeof window === 'undefined' ? '' : window.location.pathname;
   return path.replace(/\/[^/]+\/?$/, '/argocd');
@@ -99,16 +131,14 @@ export function DeploymentPanel(props: {
       ? [
           {
             title: 'Rollout',
-            render: (e: DeploymentEnvironment) =>
-              !environments?.length || environments.includes(e.environment) ? (
-                e.rolledOut ? (
-                  <StatusOK>rolled out</StatusOK>
-                ) : (
-                  <StatusRunning>rolling out</StatusRunning>
-                )
-              ) : (
-                '—'
-              ),
+            render: (e: DeploymentEnvironment) => (
+              <RolloutStatus
+                env={e}
+                touched={
+                  !environments?.length || environments.includes(e.environment)
+                }
+              />
+            ),
           } as TableColumn<DeploymentEnvironment>,
         ]
       : []),
@@ -141,26 +171,12 @@ export function DeploymentPanel(props: {
   return (
     <InfoCard
       title="Deployments"
-      subheader={
-        revision
-          ? done
-            ? `Revision ${revision.slice(
-                0,
-                7,
-              )} is Synced and Healthy in ${followed
-                .map(e => e.environment)
-                .join(', ')}.`
-            : failed
-            ? `Revision ${revision.slice(
-                0,
-                7,
-              )}: a resource is unhealthy (see Problems).`
-            : `Following revision ${revision.slice(
-                0,
-                7,
-              )} until it is Synced and Healthy…`
-          : 'Argo CD applications of this service.'
-      }
+      subheader={panelSubheader({
+        revision,
+        done,
+        failed,
+        environments: followed.map(e => e.environment),
+      })}
     >
       <div
         data-testid="luffy-deployment-panel"

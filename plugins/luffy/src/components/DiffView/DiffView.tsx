@@ -290,7 +290,14 @@ export function DiffView(props: {
                   <div
                     className={classes.fileHeader}
                     onClick={() => toggle(b.file)}
+                    onKeyDown={event => {
+                      if (event.key === 'Enter' || event.key === ' ') {
+                        event.preventDefault();
+                        toggle(b.file);
+                      }
+                    }}
                     role="button"
+                    tabIndex={0}
                     aria-expanded={isOpen(b.file)}
                     aria-label={`${fileName(f)}`}
                   >

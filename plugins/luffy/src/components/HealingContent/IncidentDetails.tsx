@@ -49,11 +49,11 @@ function Decision(props: { incident: IncidentDetail; onDecided(): void }) {
       setBusy(false);
     }
   };
-  const reason = loading
-    ? 'Checking your permissions…'
-    : !allowed
-    ? `You do not have the permission ${luffyIncidentDecidePermission.name}.`
-    : '';
+  let reason = '';
+  if (loading) reason = 'Checking your permissions…';
+  else if (!allowed) {
+    reason = `You do not have the permission ${luffyIncidentDecidePermission.name}.`;
+  }
   const buttons = (
     <span>
       <Button
@@ -75,7 +75,9 @@ function Decision(props: { incident: IncidentDetail; onDecided(): void }) {
   );
   return (
     <Box mt={2} data-testid="luffy-incident-decision">
-      {reason ? <Tooltip title={reason}>{buttons}</Tooltip> : buttons}
+      {/* Always inside the tooltip (empty title = none) so the buttons keep their
+          elements when the permission answers. */}
+      <Tooltip title={reason}>{buttons}</Tooltip>
       {reason && !loading && (
         <Typography variant="body2" color="textSecondary">
           {reason}

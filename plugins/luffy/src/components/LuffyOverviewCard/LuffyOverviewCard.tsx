@@ -2,6 +2,7 @@ import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
+  type PullRequestListResponse,
   ANNOTATION_ARGOCD_APP_NAME,
   ANNOTATION_ARGOCD_APP_SELECTOR,
   ANNOTATION_GITHUB_PROJECT_SLUG,
@@ -9,9 +10,21 @@ import {
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
+import type { AsyncState } from 'react-use/esm/useAsyncFn';
 import { luffyApiRef } from '../../api';
 import { HealthStatus } from '../DeploymentPanel';
 import { IncidentStatusLabel } from '../IncidentTable/IncidentTable';
+
+function OpenPullRequests(props: {
+  prs: AsyncState<PullRequestListResponse | undefined>;
+  to: string;
+}) {
+  const { prs } = props;
+  if (prs.loading) return <>…</>;
+  if (prs.error) return <>unavailable ({prs.error.message})</>;
+  if (!prs.value) return <>no github.com/project-slug annotation</>;
+  return <Link to={props.to}>{prs.value.items.length} open</Link>;
+}
 
 /**
  * Entity overview card: environments with sync/health and the running revision, the number
@@ -83,17 +96,7 @@ export function LuffyOverviewCard() {
         <Box mt={1}>
           <Typography variant="overline">Pull requests</Typography>
           <Typography variant="body2">
-            {prs.loading ? (
-              '…'
-            ) : prs.error ? (
-              `unavailable (${prs.error.message})`
-            ) : prs.value ? (
-              <Link to={`${base}/pull-requests`}>
-                {prs.value.items.length} open
-              </Link>
-            ) : (
-              'no github.com/project-slug annotation'
-            )}
+            <OpenPullRequests prs={prs} to={`${base}/pull-requests`} />
           </Typography>
         </Box>
         <Box mt={1}>

@@ -26,6 +26,20 @@ const METHOD_TEXT: Record<MergeMethod, string> = {
   rebase: 'Rebase and merge: replay the commits',
 };
 
+/** Why the Approve & Merge button is disabled, or undefined when it is enabled. */
+function mergeDisabledReason(props: {
+  permissionLoading: boolean;
+  allowed: boolean;
+  blockers: string[];
+}): string | undefined {
+  if (props.permissionLoading) return 'Checking your permissions…';
+  if (!props.allowed) {
+    return `You do not have the permission ${luffyPullRequestMergePermission.name} to merge from Backstage.`;
+  }
+  if (props.blockers.length) return props.blockers.join(' ');
+  return undefined;
+}
+
 /**
  * "Approve & Merge": disabled with the reason when the user lacks `luffy.pullRequest.merge`
  * or the pull request is blocked (failing checks, conflicts, draft...); the dialog offers the
@@ -51,13 +65,11 @@ export function MergeDialog(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
-  const disabledReason = permissionLoading
-    ? 'Checking your permissions…'
-    : !allowed
-    ? `You do not have the permission ${luffyPullRequestMergePermission.name} to merge from Backstage.`
-    : pr.blockers.length
-    ? pr.blockers.join(' ')
-    : undefined;
+  const disabledReason = mergeDisabledReason({
+    permissionLoading,
+    allowed,
+    blockers: pr.blockers,
+  });
 
   const merge = async () => {
     setBusy(true);
@@ -103,13 +115,9 @@ export function MergeDialog(props: {
 
   return (
     <>
-      {disabledReason ? (
-        <Tooltip title={disabledReason} data-testid="luffy-merge-disabled">
-          {button}
-        </Tooltip>
-      ) : (
-        button
-      )}
+      {/* Always inside the tooltip (empty title = none) so the button keeps its element
+          when the permission answers. */}
+      <Tooltip title={disabledReason ?? ''}>{button}</Tooltip>
       {disabledReason && !permissionLoading && (
         <Typography
           variant="body2"
