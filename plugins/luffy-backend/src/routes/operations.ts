@@ -28,34 +28,42 @@ export function createOperationsRouter(options: {
 
   router.get('/operations', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json({ items: operations.list().map(o => describeOperation(o.definition)) });
+    res.json({
+      items: operations.list().map(o => describeOperation(o.definition)),
+    });
   });
 
-  router.post('/entity/:namespace/:kind/:name/operations/:op', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const entityRef = entityRefFromParams(req.params);
-    const { dryRun, confirmationToken, ...input } = parse(body, req.body ?? {});
-    try {
-      res.json(
-        await operations.run({
-          entityRef,
-          operation: req.params.op,
-          input,
-          credentials,
-          dryRun,
-          confirmationToken,
-          via: 'http',
-        }),
+  router.post(
+    '/entity/:namespace/:kind/:name/operations/:op',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const entityRef = entityRefFromParams(req.params);
+      const { dryRun, confirmationToken, ...input } = parse(
+        body,
+        req.body ?? {},
       );
-    } catch (e) {
-      if (e instanceof TooManyOperationsError) {
-        res.setHeader('Retry-After', String(e.retryAfterSeconds));
+      try {
+        res.json(
+          await operations.run({
+            entityRef,
+            operation: req.params.op,
+            input,
+            credentials,
+            dryRun,
+            confirmationToken,
+            via: 'http',
+          }),
+        );
+      } catch (e) {
+        if (e instanceof TooManyOperationsError) {
+          res.setHeader('Retry-After', String(e.retryAfterSeconds));
+        }
+        throw e;
       }
-      throw e;
-    }
-  });
+    },
+  );
 
   return router;
 }

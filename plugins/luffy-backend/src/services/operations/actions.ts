@@ -12,7 +12,13 @@ export function registerOperationActions(
   actionsRegistry: ActionsRegistryService,
   operations: OperationsService,
 ) {
-  for (const { id, title, description, readOnly, definition } of operations.list()) {
+  for (const {
+    id,
+    title,
+    description,
+    readOnly,
+    definition,
+  } of operations.list()) {
     const destructive = Boolean(definition.destructive);
     actionsRegistry.register({
       name: id,
@@ -30,7 +36,10 @@ export function registerOperationActions(
               .string()
               .min(3)
               .describe('Catalog entity ref, e.g. component:default/checkout'),
-            dryRun: z.boolean().optional().describe('Change nothing; return the requests it would make'),
+            dryRun: z
+              .boolean()
+              .optional()
+              .describe('Change nothing; return the requests it would make'),
             confirmationToken: z
               .string()
               .optional()
@@ -48,7 +57,8 @@ export function registerOperationActions(
             .passthrough(),
       },
       action: async ({ input, credentials }) => {
-        const { entityRef, dryRun, confirmationToken, ...rest } = input as Record<string, any>;
+        const { entityRef, dryRun, confirmationToken, ...rest } =
+          input as Record<string, any>;
         try {
           const result = await operations.run({
             entityRef,

@@ -52,7 +52,8 @@ export function readOperationsSettings(config: Config): OperationsSettings {
       limit: c?.getOptionalNumber('rateLimit.perEntity') ?? 20,
       windowMs: 60_000,
     },
-    confirmationTtlMs: (c?.getOptionalNumber('confirmationTtlSeconds') ?? 300) * 1000,
+    confirmationTtlMs:
+      (c?.getOptionalNumber('confirmationTtlSeconds') ?? 300) * 1000,
     confirmationSecret: c?.getOptionalString('confirmationSecret'),
   };
 }
@@ -63,7 +64,9 @@ function actorOf(credentials: BackstageCredentials): string {
     userEntityRef?: string;
     subject?: string;
   };
-  return p.type === 'user' ? p.userEntityRef! : `service:${p.subject ?? 'unknown'}`;
+  return p.type === 'user'
+    ? p.userEntityRef!
+    : `service:${p.subject ?? 'unknown'}`;
 }
 
 /**
@@ -82,7 +85,10 @@ export function createOperations(options: {
   events: LuffyEvents;
   settings?: Partial<OperationsSettings>;
 }): OperationsService {
-  const settings = { ...readOperationsSettings(options.config), ...options.settings };
+  const settings = {
+    ...readOperationsSettings(options.config),
+    ...options.settings,
+  };
   const tokens = createConfirmationTokens({
     secret: settings.confirmationSecret,
     ttlMs: settings.confirmationTtlMs,
@@ -107,7 +113,9 @@ export function createOperations(options: {
       const op = byId.get(request.operation);
       if (!op) {
         throw new NotFoundError(
-          `Unknown operation "${request.operation}"; operations: ${[...byId.keys()].join(', ')}`,
+          `Unknown operation "${request.operation}"; operations: ${[
+            ...byId.keys(),
+          ].join(', ')}`,
         );
       }
       const actor = actorOf(request.credentials);
@@ -135,7 +143,10 @@ export function createOperations(options: {
         if (!parsed.success) {
           throw new InputError(
             parsed.error.issues
-              .map((i: z.ZodIssue) => `${i.path.join('.') || 'input'}: ${i.message}`)
+              .map(
+                (i: z.ZodIssue) =>
+                  `${i.path.join('.') || 'input'}: ${i.message}`,
+              )
               .join('; '),
           );
         }
@@ -162,11 +173,19 @@ export function createOperations(options: {
 
         const reason = op.destructive?.(input);
         const binding = { actor, entityRef, operation: op.id, input };
-        if (reason && !dryRun && !tokens.verify(request.confirmationToken, binding)) {
+        if (
+          reason &&
+          !dryRun &&
+          !tokens.verify(request.confirmationToken, binding)
+        ) {
           const t = tokens.issue(binding);
           throw new ConfirmationRequiredError(
-            `${op.title} is destructive (${reason}): repeat the request with confirmationToken${
-              request.confirmationToken ? ' (the one given is expired or for another request)' : ''
+            `${
+              op.title
+            } is destructive (${reason}): repeat the request with confirmationToken${
+              request.confirmationToken
+                ? ' (the one given is expired or for another request)'
+                : ''
             }, or run it with dryRun first`,
             t.token,
             t.expiresAt,
@@ -197,17 +216,24 @@ export function createOperations(options: {
           perEntity.take(entityRef);
         }
         const outcome = await op.run(ctx, input);
+        let status: OperationResult['status'] = 'succeeded';
+        if (dryRun) status = 'dry-run';
+        else if (outcome.pullRequestUrl) status = 'pending';
         const result: OperationResult = {
           operation: op.id,
           entityRef,
-          status: dryRun ? 'dry-run' : outcome.pullRequestUrl ? 'pending' : 'succeeded',
+          status,
           durationMs: Date.now() - started,
           requests,
           ...outcome,
         };
         if (dryRun && reason) {
           const t = tokens.issue(binding);
-          result.confirmation = { token: t.token, expiresAt: t.expiresAt, reason };
+          result.confirmation = {
+            token: t.token,
+            expiresAt: t.expiresAt,
+            reason,
+          };
         }
         return result;
       };

@@ -56,7 +56,10 @@ export async function locateWorkload(
 
 const REPLICA_KEYS = ['replicaCount', 'replicas'];
 
-export function readReplicas(w: WorkloadFile, name: string): number | undefined {
+export function readReplicas(
+  w: WorkloadFile,
+  name: string,
+): number | undefined {
   const docs = parseYamlDocuments(w.file.content, w.file.path);
   if (w.kind === 'manifest') {
     const d =
@@ -87,8 +90,7 @@ export function setReplicas(
         d.setIn(['spec', 'replicas'], replicas);
         return;
       }
-      const key =
-        REPLICA_KEYS.find(k => docs[0].has(k)) ?? REPLICA_KEYS[0];
+      const key = REPLICA_KEYS.find(k => docs[0].has(k)) ?? REPLICA_KEYS[0];
       docs[0].set(key, replicas);
     },
     w.file.path,
@@ -105,7 +107,14 @@ export function readImage(
     const d =
       findYamlDocument(docs, { kind: 'Deployment', name }) ??
       findYamlDocument(docs, { kind: 'Deployment' });
-    const image = d?.getIn(['spec', 'template', 'spec', 'containers', 0, 'image']);
+    const image = d?.getIn([
+      'spec',
+      'template',
+      'spec',
+      'containers',
+      0,
+      'image',
+    ]);
     if (typeof image !== 'string') return undefined;
     const at = image.lastIndexOf(':');
     if (at <= image.lastIndexOf('/')) return { image, tag: 'latest' };

@@ -1,4 +1,9 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { CustomErrorBase } from '@backstage/errors';
 
 /**
@@ -87,7 +92,9 @@ export function createConfirmationTokens(options: {
       if (!sig || !Number.isFinite(exp) || exp < now()) return false;
       const expected = Buffer.from(digest(b, exp));
       const given = Buffer.from(sig);
-      return expected.length === given.length && timingSafeEqual(expected, given);
+      return (
+        expected.length === given.length && timingSafeEqual(expected, given)
+      );
     },
   };
 }

@@ -44,7 +44,10 @@ import { demoEntities } from '../healing/__testUtils__/healingSandbox';
 import { createLuffyEvents } from '../LuffyEvents';
 import { luffyPlugin } from '../../plugin';
 import { createOperations } from './createOperations';
-import { ConfirmationRequiredError, TooManyOperationsError } from './guardrails';
+import {
+  ConfirmationRequiredError,
+  TooManyOperationsError,
+} from './guardrails';
 import type { OperationsService } from './types';
 
 jest.setTimeout(180_000);
@@ -61,7 +64,9 @@ let config: ConfigReader;
 let operations: OperationsService;
 const logger = mockServices.logger.mock();
 
-function makeService(settings?: Parameters<typeof createOperations>[0]['settings']) {
+function makeService(
+  settings?: Parameters<typeof createOperations>[0]['settings'],
+) {
   let id = 0;
   return createOperations({
     config,
@@ -112,7 +117,12 @@ async function pods(ns: string, app: string): Promise<V1Pod[]> {
 async function openPulls(repo: string) {
   const { octokit } = await clients.github.forRepo(repo);
   const [owner, name] = repo.split('/');
-  const { data } = await octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 100 });
+  const { data } = await octokit.pulls.list({
+    owner,
+    repo: name,
+    state: 'open',
+    per_page: 100,
+  });
   return data;
 }
 
@@ -147,7 +157,11 @@ beforeAll(async () => {
         {
           type: 'config',
           instances: [
-            { name: 'sandbox', url: sandbox.urls.argocd, token: DEFAULT_TOKENS.argocd },
+            {
+              name: 'sandbox',
+              url: sandbox.urls.argocd,
+              token: DEFAULT_TOKENS.argocd,
+            },
           ],
         },
       ],
@@ -180,7 +194,9 @@ beforeAll(async () => {
       return (
         apps.length >= 9 &&
         apps.every(
-          a => a.status?.health?.status === 'Healthy' && a.status?.sync?.status === 'Synced',
+          a =>
+            a.status?.health?.status === 'Healthy' &&
+            a.status?.sync?.status === 'Synced',
         )
       );
     },
@@ -200,7 +216,12 @@ beforeEach(() => {
 const run = (
   operation: string,
   input: Record<string, unknown>,
-  extra: { dryRun?: boolean; confirmationToken?: string; credentials?: any; service?: OperationsService } = {},
+  extra: {
+    dryRun?: boolean;
+    confirmationToken?: string;
+    credentials?: any;
+    service?: OperationsService;
+  } = {},
 ) =>
   (extra.service ?? operations).run({
     entityRef: CHECKOUT,
@@ -212,12 +233,18 @@ const run = (
   });
 
 const restartedAt = (d: V1Deployment) =>
-  d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+  d.spec?.template?.metadata?.annotations?.[
+    'kubectl.kubernetes.io/restartedAt'
+  ];
 
 describe('restart', () => {
   it('dry run lists the PATCH and changes nothing', async () => {
     const before = await deployment('acme-dev', 'checkout');
-    const result = await run('restart', { environment: 'dev' }, { dryRun: true });
+    const result = await run(
+      'restart',
+      { environment: 'dev' },
+      { dryRun: true },
+    );
     expect(result.status).toBe('dry-run');
     expect(result.requests).toEqual([
       expect.objectContaining({
@@ -229,11 +256,17 @@ describe('restart', () => {
     const after = await deployment('acme-dev', 'checkout');
     expect(restartedAt(after)).toBe(restartedAt(before));
     expect(after.metadata?.generation).toBe(before.metadata?.generation);
-    expect(lastAudit()).toMatchObject({ action: 'operation.restart', outcome: 'dry-run', target: CHECKOUT });
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.restart',
+      outcome: 'dry-run',
+      target: CHECKOUT,
+    });
   });
 
   it('restarts the pods: new pods become ready; audited with actor, input, duration', async () => {
-    const oldPods = (await pods('acme-dev', 'checkout')).map(p => p.metadata!.name);
+    const oldPods = (await pods('acme-dev', 'checkout')).map(
+      p => p.metadata!.name,
+    );
     const result = await run('restart', { environment: 'dev' });
     expect(result).toMatchObject({ status: 'succeeded', path: 'kubernetes' });
     expect(result.health?.status).toMatch(/Healthy|Progressing/);
@@ -243,9 +276,14 @@ describe('restart', () => {
       async () => {
         const now = await pods('acme-dev', 'checkout');
         const ready = now.filter(p =>
-          p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
+          p.status?.conditions?.some(
+            c => c.type === 'Ready' && c.status === 'True',
+          ),
         );
-        return ready.length >= 1 && ready.every(p => !oldPods.includes(p.metadata!.name));
+        return (
+          ready.length >= 1 &&
+          ready.every(p => !oldPods.includes(p.metadata!.name))
+        );
       },
       'new ready pods after the restart',
       { timeoutMs: 60_000, intervalMs: 250 },
@@ -263,17 +301,27 @@ describe('restart', () => {
   it('without luffy.operation.run: 403, denied audit row, nothing changed', async () => {
     allow = false;
     const before = await deployment('acme-preprod', 'checkout');
-    await expect(run('restart', { environment: 'preprod' })).rejects.toMatchObject({
+    await expect(
+      run('restart', { environment: 'preprod' }),
+    ).rejects.toMatchObject({
       name: 'NotAllowedError',
     });
-    expect(lastAudit()).toMatchObject({ outcome: 'denied', action: 'operation.restart' });
-    expect(restartedAt(await deployment('acme-preprod', 'checkout'))).toBe(restartedAt(before));
+    expect(lastAudit()).toMatchObject({
+      outcome: 'denied',
+      action: 'operation.restart',
+    });
+    expect(restartedAt(await deployment('acme-preprod', 'checkout'))).toBe(
+      restartedAt(before),
+    );
   });
 
   it('unknown deployment: 404 naming it, audited as failed', async () => {
     await expect(
       run('restart', { environment: 'dev', deployment: 'nope' }),
-    ).rejects.toMatchObject({ name: 'NotFoundError', message: expect.stringContaining('"nope"') });
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining('"nope"'),
+    });
     expect(lastAudit()).toMatchObject({ outcome: 'failed' });
   });
 });
@@ -281,33 +329,53 @@ describe('restart', () => {
 describe('scale (auto-synced by Argo CD → GitOps pull request)', () => {
   it('dry run shows the diff and opens no PR', async () => {
     const before = (await openPulls('acme/gitops')).length;
-    const r = await run('scale', { environment: 'preprod', replicas: 4 }, { dryRun: true });
+    const r = await run(
+      'scale',
+      { environment: 'preprod', replicas: 4 },
+      { dryRun: true },
+    );
     expect(r).toMatchObject({ status: 'dry-run', path: 'gitops' });
     expect(r.details!.diff).toContain('+  replicas: 4');
     expect((await openPulls('acme/gitops')).length).toBe(before);
-    expect(r.undo).toMatchObject({ operation: 'scale', input: { replicas: 2 } });
+    expect(r.undo).toMatchObject({
+      operation: 'scale',
+      input: { replicas: 2 },
+    });
   });
 
   it('opens a PR changing the replicas in git, live replicas untouched', async () => {
     const r = await run('scale', { environment: 'preprod', replicas: 4 });
     expect(r).toMatchObject({ status: 'pending', path: 'gitops' });
     expect(r.pullRequestUrl).toBeDefined();
-    const pr = (await openPulls('acme/gitops')).find(p => p.head.ref === 'luffy/scale-checkout-preprod-4');
+    const pr = (await openPulls('acme/gitops')).find(
+      p => p.head.ref === 'luffy/scale-checkout-preprod-4',
+    );
     expect(pr).toBeDefined();
-    const file = await (await gitops()).readFile('apps/checkout/preprod/deployment.yaml', {
+    const file = await (
+      await gitops()
+    ).readFile('apps/checkout/preprod/deployment.yaml', {
       ref: 'luffy/scale-checkout-preprod-4',
     });
     expect(file!.content).toMatch(/replicas: 4/);
-    expect((await deployment('acme-preprod', 'checkout')).spec?.replicas).toBe(2);
-    expect(lastAudit()).toMatchObject({ action: 'operation.scale', outcome: 'succeeded' });
+    expect((await deployment('acme-preprod', 'checkout')).spec?.replicas).toBe(
+      2,
+    );
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.scale',
+      outcome: 'succeeded',
+    });
   });
 
   it('refuses replicas above the maximum and below 0', async () => {
-    await expect(run('scale', { environment: 'dev', replicas: 11 })).rejects.toMatchObject({
+    await expect(
+      run('scale', { environment: 'dev', replicas: 11 }),
+    ).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringContaining('maximum of 10'),
     });
-    await expect(run('scale', { environment: 'dev', replicas: -1 })).rejects.toMatchObject({
+    await expect(
+      run('scale', { environment: 'dev', replicas: -1 }),
+    ).rejects.toMatchObject({
       name: 'InputError',
     });
     expect(lastAudit()).toMatchObject({ outcome: 'failed' });
@@ -316,15 +384,28 @@ describe('scale (auto-synced by Argo CD → GitOps pull request)', () => {
   it('scale to 0 needs a confirmation token bound to user and input', async () => {
     const first = run('scale', { environment: 'dev', replicas: 0 });
     await expect(first).rejects.toBeInstanceOf(ConfirmationRequiredError);
-    const token = ((await first.catch(e => e)) as ConfirmationRequiredError).confirmationToken;
+    const token = ((await first.catch(e => e)) as ConfirmationRequiredError)
+      .confirmationToken;
     // another user, or another input, cannot use it
     await expect(
-      run('scale', { environment: 'dev', replicas: 0 }, { confirmationToken: token, credentials: bob }),
+      run(
+        'scale',
+        { environment: 'dev', replicas: 0 },
+        { confirmationToken: token, credentials: bob },
+      ),
     ).rejects.toBeInstanceOf(ConfirmationRequiredError);
     await expect(
-      run('scale', { environment: 'preprod', replicas: 0 }, { confirmationToken: token }),
+      run(
+        'scale',
+        { environment: 'preprod', replicas: 0 },
+        { confirmationToken: token },
+      ),
     ).rejects.toBeInstanceOf(ConfirmationRequiredError);
-    const r = await run('scale', { environment: 'dev', replicas: 0 }, { confirmationToken: token });
+    const r = await run(
+      'scale',
+      { environment: 'dev', replicas: 0 },
+      { confirmationToken: token },
+    );
     expect(r.status).toBe('pending');
   });
 });
@@ -333,7 +414,11 @@ describe('delete-pod', () => {
   it('unknown pod: 404, nothing deleted', async () => {
     const before = await pods('acme-prod', 'checkout');
     await expect(
-      run('delete-pod', { environment: 'prod', pod: 'checkout-nope' }, { dryRun: true }),
+      run(
+        'delete-pod',
+        { environment: 'prod', pod: 'checkout-nope' },
+        { dryRun: true },
+      ),
     ).rejects.toMatchObject({ name: 'NotFoundError' });
     expect((await pods('acme-prod', 'checkout')).length).toBe(before.length);
   });
@@ -341,15 +426,26 @@ describe('delete-pod', () => {
   it('refused without a token; the dry run gives one; with it the pod is replaced', async () => {
     const [victim] = await pods('acme-prod', 'checkout');
     const pod = victim.metadata!.name!;
-    await expect(run('delete-pod', { environment: 'prod', pod })).rejects.toMatchObject({
+    await expect(
+      run('delete-pod', { environment: 'prod', pod }),
+    ).rejects.toMatchObject({
       name: 'ConfirmationRequiredError',
       statusCode: 412,
     });
-    const dry = await run('delete-pod', { environment: 'prod', pod }, { dryRun: true });
+    const dry = await run(
+      'delete-pod',
+      { environment: 'prod', pod },
+      { dryRun: true },
+    );
     expect(dry.requests).toEqual([
-      expect.objectContaining({ method: 'DELETE', path: `/api/v1/namespaces/acme-prod/pods/${pod}` }),
+      expect.objectContaining({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/acme-prod/pods/${pod}`,
+      }),
     ]);
-    expect((await pods('acme-prod', 'checkout')).map(p => p.metadata!.name)).toContain(pod);
+    expect(
+      (await pods('acme-prod', 'checkout')).map(p => p.metadata!.name),
+    ).toContain(pod);
     const r = await run(
       'delete-pod',
       { environment: 'prod', pod },
@@ -373,25 +469,43 @@ describe('promote', () => {
     const file = (await repo.readFile('apps/checkout/dev/deployment.yaml'))!;
     await repo.commitFiles({
       message: 'checkout dev: 1.5.0',
-      files: [{ path: file.path, content: file.content.replace(/checkout:1\.4\.2/, 'checkout:1.5.0') }],
+      files: [
+        {
+          path: file.path,
+          content: file.content.replace(/checkout:1\.4\.2/, 'checkout:1.5.0'),
+        },
+      ],
     });
     const dry = await run('promote', { from: 'dev' }, { dryRun: true });
     expect(dry.details).toMatchObject({ to: 'preprod' });
-    expect(dry.details!.diff).toContain('+          image: registry.acme.example/checkout:1.5.0');
-    expect((await openPulls('acme/gitops')).some(p => p.head.ref.startsWith('luffy/promote-'))).toBe(false);
+    expect(dry.details!.diff).toContain(
+      '+          image: registry.acme.example/checkout:1.5.0',
+    );
+    expect(
+      (await openPulls('acme/gitops')).some(p =>
+        p.head.ref.startsWith('luffy/promote-'),
+      ),
+    ).toBe(false);
 
     const r = await run('promote', { from: 'dev' });
     expect(r).toMatchObject({ status: 'pending', path: 'gitops' });
-    const pr = (await openPulls('acme/gitops')).find(p => p.head.ref === 'luffy/promote-checkout-preprod-1.5.0');
+    const pr = (await openPulls('acme/gitops')).find(
+      p => p.head.ref === 'luffy/promote-checkout-preprod-1.5.0',
+    );
     expect(pr?.title).toBe('Promote checkout 1.5.0 from dev to preprod');
-    const branchFile = await repo.readFile('apps/checkout/preprod/deployment.yaml', { ref: pr!.head.ref });
+    const branchFile = await repo.readFile(
+      'apps/checkout/preprod/deployment.yaml',
+      { ref: pr!.head.ref },
+    );
     expect(branchFile!.content).toContain('checkout:1.5.0');
 
-    await expect(run('promote', { from: 'dev', to: 'prod' })).rejects.toBeInstanceOf(
-      ConfirmationRequiredError,
-    );
+    await expect(
+      run('promote', { from: 'dev', to: 'prod' }),
+    ).rejects.toBeInstanceOf(ConfirmationRequiredError);
     // preprod and prod both run 1.4.2: nothing to promote (a dry run: no confirmation needed)
-    await expect(run('promote', { from: 'preprod' }, { dryRun: true })).rejects.toMatchObject({
+    await expect(
+      run('promote', { from: 'preprod' }, { dryRun: true }),
+    ).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringContaining('nothing to promote'),
     });
@@ -401,7 +515,11 @@ describe('promote', () => {
 describe('argocd-sync', () => {
   it('dry run is Argo CD’s dry run; a sync runs an operation', async () => {
     const before = await clients.argocd.getApplication('checkout-preprod');
-    const dry = await run('argocd-sync', { environment: 'preprod' }, { dryRun: true });
+    const dry = await run(
+      'argocd-sync',
+      { environment: 'preprod' },
+      { dryRun: true },
+    );
     expect(dry.requests[0]).toMatchObject({
       method: 'POST',
       path: '/api/v1/applications/checkout-preprod/sync',
@@ -414,7 +532,8 @@ describe('argocd-sync', () => {
       async () => {
         const app = await clients.argocd.getApplication('checkout-preprod');
         return (
-          app.status?.operationState?.startedAt !== before.status?.operationState?.startedAt &&
+          app.status?.operationState?.startedAt !==
+            before.status?.operationState?.startedAt &&
           app.status?.operationState?.phase === 'Succeeded'
         );
       },
@@ -427,28 +546,43 @@ describe('argocd-sync', () => {
 describe('argocd-rollback (auto-synced → git revert PR)', () => {
   it('unknown history id: 404, nothing opened', async () => {
     await expect(
-      run('argocd-rollback', { environment: 'dev', id: 9999 }, { dryRun: true }),
+      run(
+        'argocd-rollback',
+        { environment: 'dev', id: 9999 },
+        { dryRun: true },
+      ),
     ).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 
   it('needs confirmation; opens a revert PR of the last change to the folder', async () => {
-    const first = await run('argocd-rollback', { environment: 'dev' }, { dryRun: true });
+    const first = await run(
+      'argocd-rollback',
+      { environment: 'dev' },
+      { dryRun: true },
+    );
     expect(first).toMatchObject({ status: 'dry-run', path: 'gitops' });
     expect(first.changes[0].description).toContain('checkout dev: 1.5.0');
-    await expect(run('argocd-rollback', { environment: 'dev' })).rejects.toBeInstanceOf(
-      ConfirmationRequiredError,
-    );
+    await expect(
+      run('argocd-rollback', { environment: 'dev' }),
+    ).rejects.toBeInstanceOf(ConfirmationRequiredError);
     const r = await run(
       'argocd-rollback',
       { environment: 'dev' },
       { confirmationToken: first.confirmation!.token },
     );
     expect(r.pullRequestUrl).toBeDefined();
-    const pr = (await openPulls('acme/gitops')).find(p => p.head.ref === r.details!.branch);
+    const pr = (await openPulls('acme/gitops')).find(
+      p => p.head.ref === r.details!.branch,
+    );
     expect(pr?.title).toBe('Revert "checkout dev: 1.5.0"');
-    const reverted = await (await gitops()).readFile('apps/checkout/dev/deployment.yaml', { ref: pr!.head.ref });
+    const reverted = await (
+      await gitops()
+    ).readFile('apps/checkout/dev/deployment.yaml', { ref: pr!.head.ref });
     expect(reverted!.content).toContain('checkout:1.4.2');
-    expect(lastAudit()).toMatchObject({ action: 'operation.argocd-rollback', outcome: 'succeeded' });
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.argocd-rollback',
+      outcome: 'succeeded',
+    });
   });
 });
 
@@ -464,26 +598,51 @@ describe('workflows', () => {
   afterAll(() => timeScale(20));
 
   it('dispatch finds the run it started; cancel cancels it', async () => {
-    const dry = await run('workflow-dispatch', { workflow: 'ci.yaml', inputs: { reason: 'test' } }, { dryRun: true });
-    expect(dry.requests[0]).toMatchObject({ method: 'POST', path: expect.stringMatching(/\/repos\/acme\/checkout\/actions\/workflows\/\d+\/dispatches$/) });
-    const r = await run('workflow-dispatch', { workflow: 'ci.yaml', inputs: { reason: 'test' } });
+    const dry = await run(
+      'workflow-dispatch',
+      { workflow: 'ci.yaml', inputs: { reason: 'test' } },
+      { dryRun: true },
+    );
+    expect(dry.requests[0]).toMatchObject({
+      method: 'POST',
+      path: expect.stringMatching(
+        /\/repos\/acme\/checkout\/actions\/workflows\/\d+\/dispatches$/,
+      ),
+    });
+    const r = await run('workflow-dispatch', {
+      workflow: 'ci.yaml',
+      inputs: { reason: 'test' },
+    });
     const runId = (r.details!.run as { id: number }).id;
     expect(runId).toBeGreaterThan(0);
     const { octokit } = await clients.github.forRepo('acme/checkout');
-    const { data: started } = await octokit.actions.getWorkflowRun({ owner: 'acme', repo: 'checkout', run_id: runId });
+    const { data: started } = await octokit.actions.getWorkflowRun({
+      owner: 'acme',
+      repo: 'checkout',
+      run_id: runId,
+    });
     expect(started.event).toBe('workflow_dispatch');
 
     const c = await run('workflow-cancel', { runId });
     expect(c.status).toBe('succeeded');
-    const { data: after } = await octokit.actions.getWorkflowRun({ owner: 'acme', repo: 'checkout', run_id: runId });
+    const { data: after } = await octokit.actions.getWorkflowRun({
+      owner: 'acme',
+      repo: 'checkout',
+      run_id: runId,
+    });
     expect(after.conclusion).toBe('cancelled');
-    await expect(run('workflow-cancel', { runId })).rejects.toMatchObject({ name: 'ConflictError' });
+    await expect(run('workflow-cancel', { runId })).rejects.toMatchObject({
+      name: 'ConflictError',
+    });
   });
 
   it('unknown inputs: GitHub’s 422 as a 400 naming them', async () => {
     await expect(
       run('workflow-dispatch', { workflow: 'ci.yaml', inputs: { nope: 'x' } }),
-    ).rejects.toMatchObject({ name: 'InputError', message: expect.stringContaining('nope') });
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('nope'),
+    });
   });
 });
 
@@ -492,14 +651,25 @@ describe('rate limits', () => {
     const limited = makeService({ perUser: { limit: 2, windowMs: 60_000 } });
     await run('argocd-refresh', { environment: 'dev' }, { service: limited });
     await run('argocd-refresh', { environment: 'dev' }, { service: limited });
-    const third = run('argocd-refresh', { environment: 'dev' }, { service: limited });
+    const third = run(
+      'argocd-refresh',
+      { environment: 'dev' },
+      { service: limited },
+    );
     await expect(third).rejects.toBeInstanceOf(TooManyOperationsError);
     const e = (await third.catch(x => x)) as TooManyOperationsError;
     expect(e.statusCode).toBe(429);
     expect(e.retryAfterSeconds).toBeGreaterThan(0);
-    expect(lastAudit()).toMatchObject({ outcome: 'failed', action: 'operation.argocd-refresh' });
+    expect(lastAudit()).toMatchObject({
+      outcome: 'failed',
+      action: 'operation.argocd-refresh',
+    });
     await expect(
-      run('argocd-refresh', { environment: 'dev' }, { service: limited, credentials: bob }),
+      run(
+        'argocd-refresh',
+        { environment: 'dev' },
+        { service: limited, credentials: bob },
+      ),
     ).resolves.toMatchObject({ status: 'succeeded' });
   });
 });
@@ -507,7 +677,7 @@ describe('rate limits', () => {
 describe('through the backend: HTTP route and actions registry', () => {
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   const registry = MockActionsRegistry.create({ logger });
-  const path = '/api/luffy/entity/default/component/checkout/operations';
+  const opsPath = '/api/luffy/entity/default/component/checkout/operations';
 
   beforeAll(async () => {
     ({ server } = await startTestBackend({
@@ -543,7 +713,7 @@ describe('through the backend: HTTP route and actions registry', () => {
                   result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
                 })),
               authorizeConditional: async () => [],
-            }) as any,
+            } as any),
         }),
       ],
     }));
@@ -551,7 +721,7 @@ describe('through the backend: HTTP route and actions registry', () => {
 
   const post = (op: string, body: object, user = 'user:default/alice') =>
     request(server)
-      .post(`${path}/${op}`)
+      .post(`${opsPath}/${op}`)
       .set('Authorization', mockCredentials.user.header(user))
       .send(body);
 
@@ -571,7 +741,10 @@ describe('through the backend: HTTP route and actions registry', () => {
   it('answers in Backstage’s error format: 400, 403, 404, 412 with a token', async () => {
     const bad = await post('scale', { environment: 'dev', replicas: 'many' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ name: 'InputError', message: expect.stringContaining('replicas') });
+    expect(bad.body.error).toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('replicas'),
+    });
     expect((await post('nope', {})).status).toBe(404);
     allow = false;
     const denied = await post('restart', { environment: 'dev' });
@@ -599,11 +772,20 @@ describe('through the backend: HTTP route and actions registry', () => {
     const { actions } = await registry.list();
     expect(actions.every(a => a.id.endsWith(`:${a.name}`))).toBe(true);
     expect(actions.map(a => a.name)).toEqual(
-      expect.arrayContaining(['restart', 'scale', 'promote', 'argocd-rollback', 'workflow-dispatch']),
+      expect.arrayContaining([
+        'restart',
+        'scale',
+        'promote',
+        'argocd-rollback',
+        'workflow-dispatch',
+      ]),
     );
     const restartAction = actions.find(a => a.name === 'restart')!;
     expect(restartAction.schema.input).toMatchObject({
-      properties: expect.objectContaining({ entityRef: expect.anything(), environment: expect.anything() }),
+      properties: expect.objectContaining({
+        entityRef: expect.anything(),
+        environment: expect.anything(),
+      }),
     });
     const before = restartedAt(await deployment('acme-preprod', 'checkout'));
     const { output } = await registry.invoke({
@@ -612,7 +794,9 @@ describe('through the backend: HTTP route and actions registry', () => {
       credentials: alice,
     });
     expect(output).toMatchObject({ operation: 'restart', status: 'succeeded' });
-    expect(restartedAt(await deployment('acme-preprod', 'checkout'))).not.toBe(before);
+    expect(restartedAt(await deployment('acme-preprod', 'checkout'))).not.toBe(
+      before,
+    );
     allow = false;
     await expect(
       registry.invoke({
@@ -625,7 +809,11 @@ describe('through the backend: HTTP route and actions registry', () => {
   it('429 with Retry-After once the entity used its operations', async () => {
     let res;
     for (let i = 0; i < 8; i++) {
-      res = await post('argocd-refresh', { environment: 'dev' }, `user:default/u${i}`);
+      res = await post(
+        'argocd-refresh',
+        { environment: 'dev' },
+        `user:default/u${i}`,
+      );
       if (res.status === 429) break;
       expect(res.status).toBe(200);
     }
@@ -658,8 +846,10 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
           service: coreServices.discovery,
           deps: {},
           factory: () => ({
-            getBaseUrl: async (id: string) => `http://127.0.0.1:${port}/api/${id}`,
-            getExternalBaseUrl: async (id: string) => `http://127.0.0.1:${port}/api/${id}`,
+            getBaseUrl: async (id: string) =>
+              `http://127.0.0.1:${port}/api/${id}`,
+            getExternalBaseUrl: async (id: string) =>
+              `http://127.0.0.1:${port}/api/${id}`,
           }),
         }),
         catalogServiceMock.factory({ entities: demoEntities() }),
@@ -678,7 +868,7 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
                   result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
                 })),
               authorizeConditional: async () => [],
-            }) as any,
+            } as any),
         }),
       ],
     }));
@@ -688,9 +878,14 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
   async function connect(user: string) {
     const client = new Client({ name: 'luffy-test', version: '1.0.0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/api/mcp-actions/v1`), {
-        requestInit: { headers: { Authorization: mockCredentials.user.header(user) } },
-      }),
+      new StreamableHTTPClientTransport(
+        new URL(`http://127.0.0.1:${port}/api/mcp-actions/v1`),
+        {
+          requestInit: {
+            headers: { Authorization: mockCredentials.user.header(user) },
+          },
+        },
+      ),
     );
     return client;
   }
@@ -710,14 +905,18 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
     })) as { isError?: boolean; content: Array<{ text?: string }> };
     expect(res.isError).toBeFalsy();
     expect(JSON.stringify(res.content)).toContain('succeeded');
-    expect(restartedAt(await deployment('acme-prod', 'checkout'))).not.toBe(before);
+    expect(restartedAt(await deployment('acme-prod', 'checkout'))).not.toBe(
+      before,
+    );
 
     allow = false;
     const after = restartedAt(await deployment('acme-prod', 'checkout'));
-    const denied = (await client.callTool({
-      name: restartTool,
-      arguments: { entityRef: CHECKOUT, environment: 'prod' },
-    }).catch(e => ({ isError: true, content: [{ text: String(e) }] }))) as {
+    const denied = (await client
+      .callTool({
+        name: restartTool,
+        arguments: { entityRef: CHECKOUT, environment: 'prod' },
+      })
+      .catch(e => ({ isError: true, content: [{ text: String(e) }] }))) as {
       isError?: boolean;
       content: Array<{ text?: string }>;
     };

@@ -1,9 +1,18 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import type { OperationDescriptor } from '@openluffy/plugin-luffy-common';
-import { argocdDiff, argocdRefresh, argocdRollback, argocdSync } from './ops/argocd';
+import {
+  argocdDiff,
+  argocdRefresh,
+  argocdRollback,
+  argocdSync,
+} from './ops/argocd';
 import { deletePod, restart, scale } from './ops/kubernetes';
 import { promote } from './ops/promote';
-import { workflowCancel, workflowDispatch, workflowRerun } from './ops/workflows';
+import {
+  workflowCancel,
+  workflowDispatch,
+  workflowRerun,
+} from './ops/workflows';
 import type { OperationDefinition } from './types';
 
 /** Every operation, one module each under ./ops. */
@@ -22,7 +31,9 @@ export const OPERATIONS: OperationDefinition<any>[] = [
 ];
 
 /** The JSON schema of an operation's input. */
-export function inputJsonSchema(op: OperationDefinition<any>): Record<string, unknown> {
+export function inputJsonSchema(
+  op: OperationDefinition<any>,
+): Record<string, unknown> {
   const { $schema, ...schema } = zodToJsonSchema(op.input, {
     target: 'jsonSchema7',
   }) as Record<string, unknown>;
@@ -30,7 +41,9 @@ export function inputJsonSchema(op: OperationDefinition<any>): Record<string, un
   return schema;
 }
 
-export function describeOperation(op: OperationDefinition<any>): OperationDescriptor {
+export function describeOperation(
+  op: OperationDefinition<any>,
+): OperationDescriptor {
   return {
     id: op.id,
     title: op.title,

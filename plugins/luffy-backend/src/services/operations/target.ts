@@ -80,7 +80,9 @@ export async function appForEnv(
   );
   if (!app) {
     throw new NotFoundError(
-      `${ctx.entityRef} has no Argo CD application for environment "${environment}" (it has ${apps
+      `${
+        ctx.entityRef
+      } has no Argo CD application for environment "${environment}" (it has ${apps
         .map(x => envOfApp(x, ctx.entity.metadata.name))
         .join(', ')})`,
     );
@@ -139,9 +141,9 @@ export async function findDeployment(
       );
     }
     throw new NotFoundError(
-      `No Deployment${
-        input.deployment ? ` "${input.deployment}"` : ''
-      } of ${ctx.entityRef} (backstage.io/kubernetes-id=${
+      `No Deployment${input.deployment ? ` "${input.deployment}"` : ''} of ${
+        ctx.entityRef
+      } (backstage.io/kubernetes-id=${
         ctx.settings.kubernetesId
       }) in environment "${input.environment}"${
         namespace ? ` (namespace ${namespace})` : ''

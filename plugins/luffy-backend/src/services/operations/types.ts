@@ -51,9 +51,7 @@ export type OperationLimits = {
 };
 
 /** One operation: a module under ./ops. */
-export type OperationDefinition<
-  S extends z.AnyZodObject = z.AnyZodObject,
-> = {
+export type OperationDefinition<S extends z.AnyZodObject = z.AnyZodObject> = {
   id: OperationId;
   title: string;
   description: string;

@@ -27,16 +27,25 @@ const columns: TableColumn<AuditEvent>[] = [
 ];
 
 /** The entity's audit trail (`GET /audit?target=<entity ref>`), newest first. */
-export function AuditTrailCard(props: { entity: EntityName; refreshKey?: unknown }) {
+export function AuditTrailCard(props: {
+  entity: EntityName;
+  refreshKey?: unknown;
+}) {
   const { entity } = props;
   const client = useOperationsClient();
-  const target = `${entity.kind}:${entity.namespace}/${entity.name}`.toLocaleLowerCase('en-US');
+  const target =
+    `${entity.kind}:${entity.namespace}/${entity.name}`.toLocaleLowerCase(
+      'en-US',
+    );
   const { value, loading, error, retry } = useAsyncRetry(
     () => client.audit(target),
     [client, target, props.refreshKey],
   );
   return (
-    <InfoCard title="Audit trail" subheader="Operations and decisions on this service">
+    <InfoCard
+      title="Audit trail"
+      subheader="Operations and decisions on this service"
+    >
       {loading && !value && <Progress />}
       {error && !value && (
         <ErrorStatePanel error={error} what="the audit trail" onRetry={retry} />
@@ -46,7 +55,12 @@ export function AuditTrailCard(props: { entity: EntityName; refreshKey?: unknown
       )}
       {value && value.items.length > 0 && (
         <Table<AuditEvent>
-          options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+          options={{
+            paging: false,
+            search: false,
+            toolbar: false,
+            padding: 'dense',
+          }}
           columns={columns}
           data={value.items}
         />

@@ -13,7 +13,9 @@ jest.setTimeout(60_000);
 
 const entity = { namespace: 'default', kind: 'Component', name: 'checkout' };
 
-function setup(handler: (url: string, body: any) => { status: number; body: unknown }) {
+function setup(
+  handler: (url: string, body: any) => { status: number; body: unknown },
+) {
   const calls: Array<{ url: string; body: any }> = [];
   const fetchApi = {
     fetch: jest.fn(async (url: string, init?: RequestInit) => {
@@ -41,9 +43,19 @@ const preview = {
   status: 'dry-run',
   path: 'gitops',
   durationMs: 5,
-  changes: [{ description: 'Revert abc1234 "checkout dev: 1.5.0" in apps/checkout/dev' }],
-  requests: [{ system: 'gitops', method: 'POST', path: '/repos/acme/gitops/pulls' }],
-  confirmation: { token: 'tok-1', expiresAt: '2026-01-01T00:00:00Z', reason: 'rolling dev back' },
+  changes: [
+    {
+      description: 'Revert abc1234 "checkout dev: 1.5.0" in apps/checkout/dev',
+    },
+  ],
+  requests: [
+    { system: 'gitops', method: 'POST', path: '/repos/acme/gitops/pulls' },
+  ],
+  confirmation: {
+    token: 'tok-1',
+    expiresAt: '2026-01-01T00:00:00Z',
+    reason: 'rolling dev back',
+  },
 };
 
 describe('OperationsMenu', () => {
@@ -53,22 +65,40 @@ describe('OperationsMenu', () => {
         ? { status: 200, body: preview }
         : {
             status: 200,
-            body: { ...preview, status: 'pending', pullRequestUrl: 'http://gh/acme/gitops/pull/7' },
+            body: {
+              ...preview,
+              status: 'pending',
+              pullRequestUrl: 'http://gh/acme/gitops/pull/7',
+            },
           },
     );
-    await renderInTestApp(<OperationsMenu entity={entity} environment="dev" />, { apis });
-    await userEvent.click(screen.getByRole('button', { name: 'Operations for dev' }));
-    await userEvent.click(await screen.findByRole('menuitem', { name: 'Rollback' }));
+    await renderInTestApp(
+      <OperationsMenu entity={entity} environment="dev" />,
+      { apis },
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Operations for dev' }),
+    );
+    await userEvent.click(
+      await screen.findByRole('menuitem', { name: 'Rollback' }),
+    );
     expect(await screen.findByText(/Revert abc1234/)).toBeInTheDocument();
-    expect(screen.getByText('POST /repos/acme/gitops/pulls')).toBeInTheDocument();
-    expect(screen.getByText(/Destructive: rolling dev back/)).toBeInTheDocument();
+    expect(
+      screen.getByText('POST /repos/acme/gitops/pulls'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Destructive: rolling dev back/),
+    ).toBeInTheDocument();
     expect(calls[0]).toMatchObject({
       url: 'http://backend/api/luffy/entity/default/Component/checkout/operations/argocd-rollback',
       body: { environment: 'dev', dryRun: true },
     });
     await userEvent.click(screen.getByRole('button', { name: 'Confirm' }));
     await waitFor(() => expect(alertApi.getAlerts()).toHaveLength(1));
-    expect(calls[1].body).toEqual({ environment: 'dev', confirmationToken: 'tok-1' });
+    expect(calls[1].body).toEqual({
+      environment: 'dev',
+      confirmationToken: 'tok-1',
+    });
     expect(alertApi.getAlerts()[0]).toMatchObject({
       severity: 'success',
       message: expect.stringContaining('http://gh/acme/gitops/pull/7'),
@@ -79,15 +109,28 @@ describe('OperationsMenu', () => {
     const { calls, apis } = setup(() => ({
       status: 403,
       body: {
-        error: { name: 'NotAllowedError', message: 'Running operations needs the permission luffy.operation.run' },
+        error: {
+          name: 'NotAllowedError',
+          message:
+            'Running operations needs the permission luffy.operation.run',
+        },
         request: { method: 'POST', url: '/' },
         response: { statusCode: 403 },
       },
     }));
-    await renderInTestApp(<OperationsMenu entity={entity} environment="prod" />, { apis });
-    await userEvent.click(screen.getByRole('button', { name: 'Operations for prod' }));
-    await userEvent.click(await screen.findByRole('menuitem', { name: 'Restart' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('luffy.operation.run');
+    await renderInTestApp(
+      <OperationsMenu entity={entity} environment="prod" />,
+      { apis },
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Operations for prod' }),
+    );
+    await userEvent.click(
+      await screen.findByRole('menuitem', { name: 'Restart' }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'luffy.operation.run',
+    );
     expect(screen.getByRole('button', { name: 'Run' })).toBeDisabled();
     expect(calls).toHaveLength(1);
   });
@@ -116,6 +159,8 @@ describe('AuditTrailCard', () => {
     await renderInTestApp(<AuditTrailCard entity={entity} />, { apis });
     expect(await screen.findByText('operation.restart')).toBeInTheDocument();
     expect(screen.getByText('42 ms')).toBeInTheDocument();
-    expect(calls[0].url).toBe('http://backend/api/luffy/audit?target=component%3Adefault%2Fcheckout&limit=20');
+    expect(calls[0].url).toBe(
+      'http://backend/api/luffy/audit?target=component%3Adefault%2Fcheckout&limit=20',
+    );
   });
 });

@@ -39,9 +39,21 @@ const ENTRIES: MenuEntry[] = [
     replicas: true,
   },
   { op: 'argocd-sync', label: 'Sync', input: env => ({ environment: env }) },
-  { op: 'argocd-refresh', label: 'Refresh', input: env => ({ environment: env }) },
-  { op: 'argocd-rollback', label: 'Rollback', input: env => ({ environment: env }) },
-  { op: 'promote', label: 'Promote to next environment', input: env => ({ from: env }) },
+  {
+    op: 'argocd-refresh',
+    label: 'Refresh',
+    input: env => ({ environment: env }),
+  },
+  {
+    op: 'argocd-rollback',
+    label: 'Rollback',
+    input: env => ({ environment: env }),
+  },
+  {
+    op: 'promote',
+    label: 'Promote to next environment',
+    input: env => ({ from: env }),
+  },
 ];
 
 /**
@@ -77,7 +89,9 @@ export function OperationsMenu(props: {
     setPreview(undefined);
     try {
       setPreview(
-        await client.run(entity, e.op, e.input(environment, n), { dryRun: true }),
+        await client.run(entity, e.op, e.input(environment, n), {
+          dryRun: true,
+        }),
       );
     } catch (err) {
       setError(new Error(messageOf(err)));
@@ -104,10 +118,13 @@ export function OperationsMenu(props: {
       );
       alertApi.post({
         message: result.pullRequestUrl
-          ? `${entry.label.replace('…', '')} in ${environment}: pull request opened ${result.pullRequestUrl}`
-          : `${entry.label.replace('…', '')} in ${environment}: ${result.status}${
-              result.health ? ` (${result.health.status})` : ''
-            }`,
+          ? `${entry.label.replace(
+              '…',
+              '',
+            )} in ${environment}: pull request opened ${result.pullRequestUrl}`
+          : `${entry.label.replace('…', '')} in ${environment}: ${
+              result.status
+            }${result.health ? ` (${result.health.status})` : ''}`,
         severity: 'success',
         display: 'transient',
       });
@@ -115,9 +132,10 @@ export function OperationsMenu(props: {
       close();
     } catch (err) {
       alertApi.post({
-        message: `${entry.label.replace('…', '')} in ${environment} failed: ${messageOf(
-          err,
-        )}`,
+        message: `${entry.label.replace(
+          '…',
+          '',
+        )} in ${environment} failed: ${messageOf(err)}`,
         severity: 'error',
       });
       setError(new Error(messageOf(err)));
@@ -136,7 +154,12 @@ export function OperationsMenu(props: {
       >
         Operations
       </Button>
-      <Menu anchorEl={anchor} keepMounted open={!!anchor} onClose={() => setAnchor(null)}>
+      <Menu
+        anchorEl={anchor}
+        keepMounted
+        open={!!anchor}
+        onClose={() => setAnchor(null)}
+      >
         {ENTRIES.map(e => (
           <MenuItem key={e.op} onClick={() => choose(e)}>
             {e.label}

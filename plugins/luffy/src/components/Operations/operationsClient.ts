@@ -21,14 +21,17 @@ export type OperationsClient = {
     input: Record<string, unknown>,
     options?: { dryRun?: boolean; confirmationToken?: string },
   ): Promise<OperationResult>;
-  audit(target: string, options?: { limit?: number }): Promise<ListResponse<AuditEvent>>;
+  audit(
+    target: string,
+    options?: { limit?: number },
+  ): Promise<ListResponse<AuditEvent>>;
 };
 
 export function useOperationsClient(): OperationsClient {
   const discoveryApi = useApi(discoveryApiRef);
   const fetchApi = useApi(fetchApiRef);
   return useMemo(() => {
-    const call = async <T,>(path: string, init?: RequestInit): Promise<T> => {
+    const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
       const base = await discoveryApi.getBaseUrl('luffy');
       const res = await fetchApi.fetch(`${base}${path}`, init);
       if (!res.ok) throw await ResponseError.fromResponse(res);
@@ -48,7 +51,9 @@ export function useOperationsClient(): OperationsClient {
         ),
       audit: (target, options = {}) =>
         call<ListResponse<AuditEvent>>(
-          `/audit?target=${encodeURIComponent(target)}&limit=${options.limit ?? 20}`,
+          `/audit?target=${encodeURIComponent(target)}&limit=${
+            options.limit ?? 20
+          }`,
         ),
     };
   }, [discoveryApi, fetchApi]);

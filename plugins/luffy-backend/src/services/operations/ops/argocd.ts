@@ -38,7 +38,8 @@ const syncInput = z
 export const argocdSync: OperationDefinition<typeof syncInput> = {
   id: 'argocd-sync',
   title: 'Argo CD sync',
-  description: 'Syncs the environment’s Argo CD application (optionally pruning, or to a revision).',
+  description:
+    'Syncs the environment’s Argo CD application (optionally pruning, or to a revision).',
   input: syncInput,
   async run(ctx, input) {
     const app = await appForEnv(ctx, input.environment);
@@ -65,9 +66,9 @@ export const argocdSync: OperationDefinition<typeof syncInput> = {
       path: 'argocd',
       changes: [
         {
-          description: `Sync of ${app.metadata.name}${input.revision ? ` to ${input.revision}` : ''}${
-            input.prune ? ' with prune' : ''
-          }`,
+          description: `Sync of ${app.metadata.name}${
+            input.revision ? ` to ${input.revision}` : ''
+          }${input.prune ? ' with prune' : ''}`,
           object: `argocd/${app.instance}/${app.metadata.name}`,
           before,
         },
@@ -80,7 +81,10 @@ export const argocdSync: OperationDefinition<typeof syncInput> = {
             description: `Sync back to ${before.slice(0, 7)}`,
           }
         : undefined,
-      details: { application: app.metadata.name, phase: after.status?.operationState?.phase },
+      details: {
+        application: app.metadata.name,
+        phase: after.status?.operationState?.phase,
+      },
     };
   },
 };
@@ -91,7 +95,8 @@ const diffInput = z.object({ environment }).strict();
 export const argocdDiff: OperationDefinition<typeof diffInput> = {
   id: 'argocd-diff',
   title: 'Argo CD diff',
-  description: 'Shows live vs desired state per resource of the environment’s Argo CD application.',
+  description:
+    'Shows live vs desired state per resource of the environment’s Argo CD application.',
   input: diffInput,
   readOnly: true,
   async run(ctx, input) {
@@ -119,7 +124,9 @@ export const argocdDiff: OperationDefinition<typeof diffInput> = {
         namespace: r.namespace,
         name: r.name,
         modified,
-        diff: modified ? createTwoFilesPatch(`live/${id}`, `desired/${id}`, live, desired) : '',
+        diff: modified
+          ? createTwoFilesPatch(`live/${id}`, `desired/${id}`, live, desired)
+          : '',
       };
     });
     return {
@@ -132,13 +139,20 @@ export const argocdDiff: OperationDefinition<typeof diffInput> = {
 };
 
 const refreshInput = z
-  .object({ environment, hard: z.boolean().optional().describe('Hard refresh (regenerate manifests)') })
+  .object({
+    environment,
+    hard: z
+      .boolean()
+      .optional()
+      .describe('Hard refresh (regenerate manifests)'),
+  })
   .strict();
 
 export const argocdRefresh: OperationDefinition<typeof refreshInput> = {
   id: 'argocd-refresh',
   title: 'Argo CD refresh',
-  description: 'Makes Argo CD compare the environment with git again (hard: regenerate manifests).',
+  description:
+    'Makes Argo CD compare the environment with git again (hard: regenerate manifests).',
   input: refreshInput,
   async run(ctx, input) {
     const app = await appForEnv(ctx, input.environment);
@@ -151,11 +165,19 @@ export const argocdRefresh: OperationDefinition<typeof refreshInput> = {
     const after = ctx.dryRun
       ? app
       : await argo(() =>
-          ctx.clients.argocd.refresh(app.metadata.name, { instance: app.instance, type }),
+          ctx.clients.argocd.refresh(app.metadata.name, {
+            instance: app.instance,
+            type,
+          }),
         );
     return {
       path: 'argocd',
-      changes: [{ description: `${type} refresh of ${app.metadata.name}`, object: `argocd/${app.instance}/${app.metadata.name}` }],
+      changes: [
+        {
+          description: `${type} refresh of ${app.metadata.name}`,
+          object: `argocd/${app.instance}/${app.metadata.name}`,
+        },
+      ],
       health: appHealth(after),
     };
   },
@@ -164,8 +186,17 @@ export const argocdRefresh: OperationDefinition<typeof refreshInput> = {
 const rollbackInput = z
   .object({
     environment,
-    id: z.number().int().min(0).optional().describe('Argo CD history id to go back to (default: the previous one)'),
-    revision: z.string().max(200).optional().describe('Or the git revision of a history entry'),
+    id: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Argo CD history id to go back to (default: the previous one)'),
+    revision: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Or the git revision of a history entry'),
   })
   .strict();
 
@@ -179,7 +210,8 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
   description:
     'Goes back to an earlier deployment: a git revert pull request of the last change for an auto-synced application, else Argo CD’s rollback to a history entry.',
   input: rollbackInput,
-  destructive: input => `rolling ${input.environment} back to an earlier version`,
+  destructive: input =>
+    `rolling ${input.environment} back to an earlier version`,
   async run(ctx, input) {
     const app = await appForEnv(ctx, input.environment);
     const history = await argo(() =>
@@ -189,17 +221,23 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
     let entry;
     if (input.id !== undefined || input.revision) {
       entry = history.find(h =>
-        input.id !== undefined ? h.id === input.id : h.revision?.startsWith(input.revision!),
+        input.id !== undefined
+          ? h.id === input.id
+          : h.revision?.startsWith(input.revision!),
       );
       if (!entry) {
         throw new NotFoundError(
           `${app.metadata.name} has no history entry ${
-            input.id !== undefined ? `with id ${input.id}` : `for revision ${input.revision}`
+            input.id !== undefined
+              ? `with id ${input.id}`
+              : `for revision ${input.revision}`
           } (ids: ${history.map(h => h.id).join(', ') || 'none'})`,
         );
       }
     } else {
-      entry = [...history].reverse().find(h => h.revision && h.revision !== current);
+      entry = [...history]
+        .reverse()
+        .find(h => h.revision && h.revision !== current);
     }
     const undo = current
       ? {
@@ -239,14 +277,22 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
       });
       const changes = [
         {
-          description: `Revert ${last.sha.slice(0, 7)} "${subject}" in ${folder} (Argo CD refuses rollback while auto-sync is on)`,
+          description: `Revert ${last.sha.slice(
+            0,
+            7,
+          )} "${subject}" in ${folder} (Argo CD refuses rollback while auto-sync is on)`,
           object: `${repo.owner}/${repo.repo}/${folder}`,
           before: last.sha,
           after: commits[1].sha,
         },
       ];
       if (ctx.dryRun) {
-        return { path: 'gitops', changes, undo, details: { revert: last.sha, branch, application: app.metadata.name } };
+        return {
+          path: 'gitops',
+          changes,
+          undo,
+          details: { revert: last.sha, branch, application: app.metadata.name },
+        };
       }
       const gitops = await ctx.gitops(repo);
       const pr = await gitops.revertCommit({
@@ -261,12 +307,19 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
         pullRequestUrl: pr.url,
         health: appHealth(app),
         undo,
-        details: { revert: last.sha, branch: pr.branch, pullRequest: pr.number, application: app.metadata.name },
+        details: {
+          revert: last.sha,
+          branch: pr.branch,
+          pullRequest: pr.number,
+          application: app.metadata.name,
+        },
       };
     }
 
     if (!entry) {
-      throw new ConflictError(`${app.metadata.name} has no earlier history entry to roll back to`);
+      throw new ConflictError(
+        `${app.metadata.name} has no earlier history entry to roll back to`,
+      );
     }
     ctx.request({
       system: 'argocd',
@@ -285,7 +338,9 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
       path: 'argocd',
       changes: [
         {
-          description: `Rollback of ${app.metadata.name} to history ${entry.id} (${entry.revision?.slice(0, 7)})`,
+          description: `Rollback of ${app.metadata.name} to history ${
+            entry.id
+          } (${entry.revision?.slice(0, 7)})`,
           object: `argocd/${app.instance}/${app.metadata.name}`,
           before: current,
           after: entry.revision,

@@ -3,11 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { KUBERNETES_KINDS } from '@openluffy/plugin-luffy-node';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod/v3';
-import {
-  locateWorkload,
-  readReplicas,
-  setReplicas,
-} from '../gitopsEdits';
+import { locateWorkload, readReplicas, setReplicas } from '../gitopsEdits';
 import {
   deploymentHealth,
   findDeployment,
@@ -69,7 +65,11 @@ export const restart: OperationDefinition<typeof restartInput> = {
     );
     const after = ctx.dryRun
       ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(t.cluster, t.namespace, t.name);
+      : await ctx.clients.kubernetes.getDeployment(
+          t.cluster,
+          t.namespace,
+          t.name,
+        );
     return {
       path: 'kubernetes',
       changes: [
@@ -150,7 +150,9 @@ export const scale: OperationDefinition<typeof scaleInput> = {
       });
       const changes = [
         {
-          description: `${workload.file.path}: replicas ${before ?? '(unset)'} → ${input.replicas}`,
+          description: `${workload.file.path}: replicas ${
+            before ?? '(unset)'
+          } → ${input.replicas}`,
           object: `${repo.owner}/${repo.repo}/${workload.file.path}`,
           before,
           after: input.replicas,
@@ -196,7 +198,11 @@ export const scale: OperationDefinition<typeof scaleInput> = {
     );
     const after = ctx.dryRun
       ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(t.cluster, t.namespace, t.name);
+      : await ctx.clients.kubernetes.getDeployment(
+          t.cluster,
+          t.namespace,
+          t.name,
+        );
     return {
       path: 'kubernetes',
       changes: [
@@ -228,23 +234,30 @@ const deletePodInput = z
 export const deletePod: OperationDefinition<typeof deletePodInput> = {
   id: 'delete-pod',
   title: 'Delete pod',
-  description:
-    'Deletes one pod of the Deployment; its ReplicaSet replaces it.',
+  description: 'Deletes one pod of the Deployment; its ReplicaSet replaces it.',
   input: deletePodInput,
   destructive: input => `deleting pod ${input.pod} kills its containers`,
   async run(ctx, input) {
     const t = await findDeployment(ctx, input);
-    const selector = Object.entries(t.deployment.spec?.selector?.matchLabels ?? {})
+    const selector = Object.entries(
+      t.deployment.spec?.selector?.matchLabels ?? {},
+    )
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     const [list] = await ctx.clients.kubernetes.list<V1Pod>(
       KUBERNETES_KINDS.pods,
-      { namespace: t.namespace, labelSelector: selector, clusters: [t.cluster] },
+      {
+        namespace: t.namespace,
+        labelSelector: selector,
+        clusters: [t.cluster],
+      },
     );
     const pod = list?.items.find(p => p.metadata?.name === input.pod);
     if (!pod) {
       throw new NotFoundError(
-        `Pod "${input.pod}" is not a pod of Deployment ${t.namespace}/${t.name} (it has ${
+        `Pod "${input.pod}" is not a pod of Deployment ${t.namespace}/${
+          t.name
+        } (it has ${
           (list?.items ?? []).map(p => p.metadata?.name).join(', ') || 'none'
         })`,
       );
@@ -259,7 +272,11 @@ export const deletePod: OperationDefinition<typeof deletePodInput> = {
     });
     const after = ctx.dryRun
       ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(t.cluster, t.namespace, t.name);
+      : await ctx.clients.kubernetes.getDeployment(
+          t.cluster,
+          t.namespace,
+          t.name,
+        );
     return {
       path: 'kubernetes',
       changes: [

@@ -17,7 +17,9 @@ const promoteInput = z
       .min(1)
       .max(63)
       .optional()
-      .describe('Target environment (default: the next one: dev → preprod → prod)'),
+      .describe(
+        'Target environment (default: the next one: dev → preprod → prod)',
+      ),
     deployment: z.string().max(253).optional().describe('Deployment name'),
   })
   .strict();
@@ -26,7 +28,9 @@ function nextEnv(from: string): string {
   const i = ENVIRONMENT_ORDER.indexOf(from);
   if (i === -1 || i === ENVIRONMENT_ORDER.length - 1) {
     throw new InputError(
-      `from: "${from}" has no next environment (order: ${ENVIRONMENT_ORDER.join(' → ')}); give "to"`,
+      `from: "${from}" has no next environment (order: ${ENVIRONMENT_ORDER.join(
+        ' → ',
+      )}); give "to"`,
     );
   }
   return ENVIRONMENT_ORDER[i + 1];
@@ -88,14 +92,20 @@ export const promote: OperationDefinition<typeof promoteInput> = {
     });
     const changes = [
       {
-        description: `${into.file.path}: image tag ${current?.tag ?? '(unset)'} → ${image.tag}`,
+        description: `${into.file.path}: image tag ${
+          current?.tag ?? '(unset)'
+        } → ${image.tag}`,
         object: `${dst.repo.owner}/${dst.repo.repo}/${into.file.path}`,
         before: current?.tag,
         after: image.tag,
       },
     ];
     if (ctx.dryRun) {
-      return { path: 'gitops', changes, details: { diff, branch, from: input.from, to } };
+      return {
+        path: 'gitops',
+        changes,
+        details: { diff, branch, from: input.from, to },
+      };
     }
     const pr = await gitops.openPullRequest({
       branch,
@@ -115,7 +125,11 @@ export const promote: OperationDefinition<typeof promoteInput> = {
         from: input.from,
         to,
         tag: image.tag,
-        undo: `close pull request #${pr.number}, or revert it once merged (back to ${current?.tag ?? 'the previous tag'})`,
+        undo: `close pull request #${
+          pr.number
+        }, or revert it once merged (back to ${
+          current?.tag ?? 'the previous tag'
+        })`,
       },
     };
   },

@@ -1,8 +1,4 @@
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { waitForCondition } from '../waitForCondition';
 import { z } from 'zod/v3';
 import { toHttpError } from '../../pullRequests/errors';
@@ -24,9 +20,11 @@ function githubError(e: unknown, what: string): Error {
   const message =
     (e as { response?: { data?: { message?: string } } })?.response?.data
       ?.message ?? (e as Error)?.message;
-  if (status === 422 || status === 400) return new InputError(`${what}: ${message}`);
+  if (status === 422 || status === 400)
+    return new InputError(`${what}: ${message}`);
   if (status === 404) return new NotFoundError(`${what}: ${message}`);
-  if (status === 409 || status === 403) return new ConflictError(`${what}: ${message}`);
+  if (status === 409 || status === 403)
+    return new ConflictError(`${what}: ${message}`);
   return toHttpError(e, what);
 }
 
@@ -56,21 +54,32 @@ const runSummary = (r: Run) => ({
   name: r.name,
 });
 
+function runStatus(r: Run): string {
+  if (r.status !== 'completed') return 'Progressing';
+  return r.conclusion === 'success' ? 'Healthy' : 'Degraded';
+}
+
 const runHealth = (r: Run) => ({
-  status:
-    r.status !== 'completed'
-      ? 'Progressing'
-      : r.conclusion === 'success'
-      ? 'Healthy'
-      : 'Degraded',
+  status: runStatus(r),
   message: `${r.status}${r.conclusion ? ` (${r.conclusion})` : ''}`,
 });
 
 const dispatchInput = z
   .object({
-    workflow: z.string().min(1).max(255).describe('Workflow file name (ci.yaml) or id'),
-    ref: z.string().max(255).optional().describe('Branch or tag (default: the default branch)'),
-    inputs: z.record(z.string(), z.string()).optional().describe('workflow_dispatch inputs'),
+    workflow: z
+      .string()
+      .min(1)
+      .max(255)
+      .describe('Workflow file name (ci.yaml) or id'),
+    ref: z
+      .string()
+      .max(255)
+      .optional()
+      .describe('Branch or tag (default: the default branch)'),
+    inputs: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('workflow_dispatch inputs'),
   })
   .strict();
 
@@ -78,18 +87,24 @@ const dispatchInput = z
 export const workflowDispatch: OperationDefinition<typeof dispatchInput> = {
   id: 'workflow-dispatch',
   title: 'Run workflow',
-  description: 'Starts a GitHub Actions workflow (workflow_dispatch) of the source repository and returns the run it started.',
+  description:
+    'Starts a GitHub Actions workflow (workflow_dispatch) of the source repository and returns the run it started.',
   input: dispatchInput,
   async run(ctx, input) {
     const repo = sourceRepo(ctx);
     const { octokit } = await ctx.clients.github.forRepo(repo);
-    const workflow = await gh(`workflow ${input.workflow} of ${repo.owner}/${repo.repo}`, () =>
-      octokit.actions.getWorkflow({ ...repo, workflow_id: input.workflow }),
+    const workflow = await gh(
+      `workflow ${input.workflow} of ${repo.owner}/${repo.repo}`,
+      () =>
+        octokit.actions.getWorkflow({ ...repo, workflow_id: input.workflow }),
     );
     const ref =
       input.ref ??
-      (await gh(`${repo.owner}/${repo.repo}`, () => octokit.repos.get({ ...repo }))).data
-        .default_branch;
+      (
+        await gh(`${repo.owner}/${repo.repo}`, () =>
+          octokit.repos.get({ ...repo }),
+        )
+      ).data.default_branch;
     const path = `/repos/${repo.owner}/${repo.repo}/actions/workflows/${workflow.data.id}/dispatches`;
     const body = { ref, inputs: input.inputs ?? {}, return_run_details: true };
     ctx.request({ system: 'github', method: 'POST', path, body });
@@ -100,14 +115,18 @@ export const workflowDispatch: OperationDefinition<typeof dispatchInput> = {
     if (ctx.dryRun) return { path: 'github', changes: [change] };
     const started = new Date(Date.now() - 1000).toISOString();
     const res = await gh(`dispatching ${workflow.data.path}`, () =>
-      octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
-        owner: repo.owner,
-        repo: repo.repo,
-        workflow_id: workflow.data.id,
-        ...body,
-      }),
+      octokit.request(
+        'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+        {
+          owner: repo.owner,
+          repo: repo.repo,
+          workflow_id: workflow.data.id,
+          ...body,
+        },
+      ),
     );
-    let runId = (res.data as { workflow_run_id?: number } | undefined)?.workflow_run_id;
+    let runId = (res.data as { workflow_run_id?: number } | undefined)
+      ?.workflow_run_id;
     if (!runId) {
       // GitHub without return_run_details: the newest dispatch run of the workflow since now
       runId = await waitForCondition(async () => {
@@ -124,7 +143,9 @@ export const workflowDispatch: OperationDefinition<typeof dispatchInput> = {
     }
     const run = await waitForCondition(async () => {
       try {
-        return (await octokit.actions.getWorkflowRun({ ...repo, run_id: runId! })).data as Run;
+        return (
+          await octokit.actions.getWorkflowRun({ ...repo, run_id: runId! })
+        ).data as Run;
       } catch {
         return undefined; // the run appears a moment after the dispatch
       }
@@ -133,8 +154,15 @@ export const workflowDispatch: OperationDefinition<typeof dispatchInput> = {
       path: 'github',
       changes: [{ ...change, after: run ? runSummary(run) : { id: runId } }],
       health: run ? runHealth(run) : undefined,
-      undo: { operation: 'workflow-cancel', input: { runId }, description: 'Cancel the run' },
-      details: { run: run ? runSummary(run) : { id: runId }, logsUrl: run?.html_url },
+      undo: {
+        operation: 'workflow-cancel',
+        input: { runId },
+        description: 'Cancel the run',
+      },
+      details: {
+        run: run ? runSummary(run) : { id: runId },
+        logsUrl: run?.html_url,
+      },
     };
   },
 };
@@ -144,13 +172,17 @@ const runInput = {
 };
 
 const cancelInput = z
-  .object({ ...runInput, force: z.boolean().optional().describe('force-cancel') })
+  .object({
+    ...runInput,
+    force: z.boolean().optional().describe('force-cancel'),
+  })
   .strict();
 
 export const workflowCancel: OperationDefinition<typeof cancelInput> = {
   id: 'workflow-cancel',
   title: 'Cancel run',
-  description: 'Cancels (or force-cancels) a workflow run of the source repository.',
+  description:
+    'Cancels (or force-cancels) a workflow run of the source repository.',
   input: cancelInput,
   async run(ctx, input) {
     const repo = sourceRepo(ctx);
@@ -161,9 +193,13 @@ export const workflowCancel: OperationDefinition<typeof cancelInput> = {
       )
     ).data as Run;
     if (before.status === 'completed') {
-      throw new ConflictError(`Run ${input.runId} already completed (${before.conclusion})`);
+      throw new ConflictError(
+        `Run ${input.runId} already completed (${before.conclusion})`,
+      );
     }
-    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${input.runId}/${input.force ? 'force-cancel' : 'cancel'}`;
+    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${
+      input.runId
+    }/${input.force ? 'force-cancel' : 'cancel'}`;
     ctx.request({ system: 'github', method: 'POST', path });
     if (!ctx.dryRun) {
       await gh(`cancelling run ${input.runId}`, () =>
@@ -172,25 +208,44 @@ export const workflowCancel: OperationDefinition<typeof cancelInput> = {
     }
     const after = ctx.dryRun
       ? before
-      : ((await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })).data as Run);
+      : ((
+          await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })
+        ).data as Run);
     return {
       path: 'github',
-      changes: [{ description: `${input.force ? 'Force-cancel' : 'Cancel'} run ${input.runId}`, object: before.html_url, before: before.status, after: after.status }],
+      changes: [
+        {
+          description: `${input.force ? 'Force-cancel' : 'Cancel'} run ${
+            input.runId
+          }`,
+          object: before.html_url,
+          before: before.status,
+          after: after.status,
+        },
+      ],
       health: runHealth(after),
-      undo: { operation: 'workflow-rerun', input: { runId: input.runId }, description: 'Re-run it' },
+      undo: {
+        operation: 'workflow-rerun',
+        input: { runId: input.runId },
+        description: 'Re-run it',
+      },
       details: { run: runSummary(after) },
     };
   },
 };
 
 const rerunInput = z
-  .object({ ...runInput, failedOnly: z.boolean().optional().describe('Re-run only the failed jobs') })
+  .object({
+    ...runInput,
+    failedOnly: z.boolean().optional().describe('Re-run only the failed jobs'),
+  })
   .strict();
 
 export const workflowRerun: OperationDefinition<typeof rerunInput> = {
   id: 'workflow-rerun',
   title: 'Re-run',
-  description: 'Re-runs a workflow run of the source repository (all jobs, or only the failed ones).',
+  description:
+    'Re-runs a workflow run of the source repository (all jobs, or only the failed ones).',
   input: rerunInput,
   async run(ctx, input) {
     const repo = sourceRepo(ctx);
@@ -200,17 +255,32 @@ export const workflowRerun: OperationDefinition<typeof rerunInput> = {
         octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId }),
       )
     ).data as Run;
-    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${input.runId}/${input.failedOnly ? 'rerun-failed-jobs' : 'rerun'}`;
+    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${
+      input.runId
+    }/${input.failedOnly ? 'rerun-failed-jobs' : 'rerun'}`;
     ctx.request({ system: 'github', method: 'POST', path });
     if (!ctx.dryRun) {
-      await gh(`re-running run ${input.runId}`, () => octokit.request(`POST ${path}`));
+      await gh(`re-running run ${input.runId}`, () =>
+        octokit.request(`POST ${path}`),
+      );
     }
     const after = ctx.dryRun
       ? before
-      : ((await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })).data as Run);
+      : ((
+          await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })
+        ).data as Run);
     return {
       path: 'github',
-      changes: [{ description: `Re-run ${input.failedOnly ? 'failed jobs of ' : ''}run ${input.runId}`, object: before.html_url, before: before.run_attempt, after: after.run_attempt }],
+      changes: [
+        {
+          description: `Re-run ${
+            input.failedOnly ? 'failed jobs of ' : ''
+          }run ${input.runId}`,
+          object: before.html_url,
+          before: before.run_attempt,
+          after: after.run_attempt,
+        },
+      ],
       health: runHealth(after),
       details: { run: runSummary(after) },
     };
