@@ -332,6 +332,20 @@ export function pathMatcher(
   };
 }
 
+const REVIEW_DECISIONS: Record<
+  string,
+  'approved' | 'changes-requested' | 'review-required'
+> = {
+  APPROVED: 'approved',
+  CHANGES_REQUESTED: 'changes-requested',
+  REVIEW_REQUIRED: 'review-required',
+};
+
+const MERGEABLE_STATES: Record<string, 'mergeable' | 'conflicting'> = {
+  MERGEABLE: 'mergeable',
+  CONFLICTING: 'conflicting',
+};
+
 export function mapPullRequest(
   pr: GqlPullRequest,
   repo: GqlRepository,
@@ -361,20 +375,8 @@ export function mapPullRequest(
     additions: pr.additions,
     deletions: pr.deletions,
     changedFiles: pr.changedFiles,
-    reviewDecision:
-      pr.reviewDecision === 'APPROVED'
-        ? 'approved'
-        : pr.reviewDecision === 'CHANGES_REQUESTED'
-        ? 'changes-requested'
-        : pr.reviewDecision === 'REVIEW_REQUIRED'
-        ? 'review-required'
-        : null,
-    mergeable:
-      pr.mergeable === 'MERGEABLE'
-        ? 'mergeable'
-        : pr.mergeable === 'CONFLICTING'
-        ? 'conflicting'
-        : 'unknown',
+    reviewDecision: REVIEW_DECISIONS[pr.reviewDecision ?? ''] ?? null,
+    mergeable: MERGEABLE_STATES[pr.mergeable ?? ''] ?? 'unknown',
     mergeState: (pr.mergeStateStatus ?? 'UNKNOWN').toLocaleLowerCase('en-US'),
     checks: mapChecks(pr),
     healing:
