@@ -1,7 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { configure } from './testConfig';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('App in production', () => {
   it('offers no guest sign-in in production', async () => {
@@ -12,7 +12,7 @@ describe('App in production', () => {
       await screen.findByText(
         'Sign in with your GitHub account',
         {},
-        { timeout: 30_000 },
+        { timeout: 120_000 },
       ),
     ).toBeInTheDocument();
     expect(screen.queryByText('Guest')).not.toBeInTheDocument();

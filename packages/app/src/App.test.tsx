@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/react';
 import App from './App';
 import { configure } from './testConfig';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('App', () => {
   it('boots to the sign-in page with Guest and GitHub', async () => {
@@ -15,7 +15,7 @@ describe('App', () => {
       await screen.findByText(
         'Sign in with your GitHub account',
         {},
-        { timeout: 30_000 },
+        { timeout: 120_000 },
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Guest')).toBeInTheDocument();

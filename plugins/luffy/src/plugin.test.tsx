@@ -35,8 +35,8 @@ const entityCalls = (api: ReturnType<typeof fakeApi>) =>
     .map(c => ({ entity: c.args[0], options: c.args[1] }));
 
 // Lazy tabs load heavy modules (material-table, the diff renderer) on a shared 2-core box.
-const slow = { timeout: 20_000 };
-jest.setTimeout(60_000);
+const slow = { timeout: 60_000 };
+jest.setTimeout(180_000);
 
 describe('luffy frontend plugin', () => {
   it('only targets service components', () => {
