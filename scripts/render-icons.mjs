@@ -52,7 +52,10 @@ try {
     header.writeUInt32LE(offset, at + 12);
     offset += img.length;
   });
-  fs.writeFileSync(path.join(publicDir, 'favicon.ico'), Buffer.concat([header, ...images]));
+  fs.writeFileSync(
+    path.join(publicDir, 'favicon.ico'),
+    Buffer.concat([header, ...images]),
+  );
 } finally {
   await browser.close();
 }
