@@ -223,13 +223,13 @@ describe('HealingContent', () => {
       fakeLuffyApi({ incidents: [base], getIncident: async () => detail }),
       AuthorizeResult.DENY,
     );
-    const approve = await screen.findByRole(
-      'button',
-      { name: 'Approve fix' },
-      { timeout: 20_000 },
-    );
-    await waitFor(() => expect(approve).toBeDisabled());
+    // The reason shows once the permission answered; query the buttons after that.
+    expect(
+      await screen.findByText(/luffy.incident.decide/, undefined, {
+        timeout: 20_000,
+      }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Approve fix' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Dismiss' })).toBeDisabled();
-    expect(screen.getByText(/luffy.incident.decide/)).toBeInTheDocument();
   });
 });
