@@ -4,7 +4,7 @@ import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
 import type { GithubService } from './service';
 import { tokenFrom } from './rest/common';
 import { GhError } from './errors';
-import { searchPulls } from './rest/pulls';
+import { searchPulls } from './rest/search';
 import { SDL } from './graphql-schema';
 import { GqlError, cursor, slice } from './graphql-util';
 import { graphqlNodes } from './graphql-nodes';

@@ -13,6 +13,7 @@ import { issuesRouter } from './rest/issues';
 import { reviewCommentsRouter } from './rest/reviewComments';
 import { getIssuesStore } from './issues-store';
 import { pullsRouter } from './rest/pulls';
+import { searchRouter } from './rest/search';
 import { checksRouter } from './rest/checks';
 import { actionsRouter } from './rest/actions';
 import { gitHttpRouter } from './git-http';
@@ -83,6 +84,7 @@ export function createGithubFamily(
   api.use(issuesRouter(svc));
   api.use(reviewCommentsRouter(svc));
   api.use(pullsRouter(svc));
+  api.use(searchRouter(svc));
   api.use(actionsRouter(svc, ci));
   api.use(hooksRouter(svc, webhooks));
   api.use((_req, _res, next) => next(new GhError(404, 'Not Found')));
