@@ -514,7 +514,21 @@ describe('promote', () => {
 
 describe('argocd-sync', () => {
   it('dry run is Argo CD’s dry run; a sync runs an operation', async () => {
-    const before = await clients.argocd.getApplication('checkout-preprod');
+    // the promote test moved main: let Argo CD's own auto-sync finish first (a sync while an
+    // operation runs is refused, as by Argo CD)
+    const idle = () =>
+      waitFor(
+        async () => {
+          const app = await clients.argocd.getApplication('checkout-preprod');
+          return app.status?.operationState?.phase !== 'Running' &&
+            app.status?.sync?.status === 'Synced'
+            ? app
+            : undefined;
+        },
+        'checkout-preprod to be idle',
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+    await idle();
     const dry = await run(
       'argocd-sync',
       { environment: 'preprod' },
@@ -525,6 +539,8 @@ describe('argocd-sync', () => {
       path: '/api/v1/applications/checkout-preprod/sync',
       body: expect.objectContaining({ dryRun: true }),
     });
+    // Argo CD runs a dry-run sync as an operation too
+    const before = await idle();
     const r = await run('argocd-sync', { environment: 'preprod', prune: true });
     expect(r).toMatchObject({ status: 'succeeded', path: 'argocd' });
     expect(r.undo?.operation).toBe('argocd-sync');
