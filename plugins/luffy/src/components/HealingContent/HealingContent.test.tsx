@@ -5,6 +5,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ResponseError } from '@backstage/errors';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { SWRConfig } from 'swr';
 import type { Entity } from '@backstage/catalog-model';
 import type { Incident, IncidentDetail } from '@openluffy/plugin-luffy-common';
 import { luffyApiRef } from '../../api';
@@ -126,9 +127,13 @@ function render(
     | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
 ) {
   return renderInTestApp(
-    <EntityProvider entity={service}>
-      <HealingContent />
-    </EntityProvider>,
+    // usePermission caches answers in SWR's global cache: a fresh cache per test keeps
+    // one test's ALLOW from answering the next test's DENY.
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <EntityProvider entity={service}>
+        <HealingContent />
+      </EntityProvider>
+    </SWRConfig>,
     {
       apis: [
         [luffyApiRef, api],

@@ -6,6 +6,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ResponseError } from '@backstage/errors';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { SWRConfig } from 'swr';
 import type { Entity } from '@backstage/catalog-model';
 import { luffyApiRef, type LuffyApi } from '../../api';
 import {
@@ -55,9 +56,13 @@ function render(
 ) {
   const githubAuth = { getAccessToken: jest.fn(async () => 'gho_user_token') };
   const result = renderInTestApp(
-    <EntityProvider entity={options.entity ?? service}>
-      <PullRequestsContent />
-    </EntityProvider>,
+    // usePermission caches answers in SWR's global cache: a fresh cache per test keeps
+    // one test's ALLOW from answering the next test's DENY.
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <EntityProvider entity={options.entity ?? service}>
+        <PullRequestsContent />
+      </EntityProvider>
+    </SWRConfig>,
     {
       apis: [
         [luffyApiRef, api],
@@ -81,7 +86,10 @@ describe('PullRequestsContent', () => {
   it('shows progress while loading', async () => {
     const api = fakeLuffyApi({ listPullRequests: () => new Promise(() => {}) });
     render(api);
-    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+    // Progress swaps its placeholder for the bar after a delay: query and assert at once.
+    await waitFor(() =>
+      expect(screen.getByTestId('progress')).toBeInTheDocument(),
+    );
   });
 
   it('lists the open pull requests with their checks, reviews and repositories', async () => {
