@@ -17,9 +17,9 @@ export function graphqlRouter(svc: GithubService): express.Router {
   const schema: GraphQLSchema = buildSchema(SDL);
   const r = express.Router();
 
-  const nodes = graphqlNodes(svc);
-  const { actor, pullNode, repoNode, lookupNode } = nodes;
-  const mutations = graphqlMutations(svc, nodes);
+  const objects = graphqlNodes(svc);
+  const { actor, pullNode, repoNode, lookupNode } = objects;
+  const mutations = graphqlMutations(svc, objects);
 
   r.post(
     '/api/graphql',
