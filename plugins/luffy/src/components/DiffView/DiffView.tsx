@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import {
   Diff,
   parseDiff,
@@ -170,17 +170,18 @@ export function DiffView(props: {
     });
   }, [parsed, props.files]);
   const [toggled, setToggled] = useState<Set<number>>(new Set());
-  const isOpen = (i: number) =>
-    (meta[i].generated || meta[i].large || meta[i].binary) !== toggled.has(i);
+  // Generated, large and binary files start collapsed, the others open; a click flips that.
+  const isOpen = useCallback(
+    (i: number) =>
+      (meta[i].generated || meta[i].large || meta[i].binary) === toggled.has(i),
+    [meta, toggled],
+  );
 
   const blocks = useMemo(() => {
     const out: Block[] = [];
     parsed.forEach((f, i) => {
       out.push({ kind: 'file', file: i });
-      const open =
-        (meta[i].generated || meta[i].large || meta[i].binary) !==
-        toggled.has(i);
-      if (!open) return;
+      if (!isOpen(i)) return;
       for (const h of f.hunks) {
         chunks(h).forEach((c, j) =>
           out.push({
@@ -194,7 +195,7 @@ export function DiffView(props: {
       }
     });
     return out;
-  }, [parsed, meta, toggled]);
+  }, [parsed, isOpen]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const estimate = (i: number) => {

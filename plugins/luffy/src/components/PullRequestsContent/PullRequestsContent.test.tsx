@@ -201,6 +201,12 @@ describe('PullRequestsContent', () => {
       await within(review).findByTestId('luffy-diff-view'),
     ).toBeInTheDocument();
     expect(within(review).getByText('package.json')).toBeInTheDocument();
+    // The file is open by default: its changed lines are rendered.
+    expect(
+      within(within(review).getByTestId('luffy-diff-view')).getAllByText(
+        /4\.19\.2/,
+      ).length,
+    ).toBeGreaterThan(0);
     await userEvent.click(
       await within(review).findByRole('button', { name: 'Approve & Merge' }),
     );
