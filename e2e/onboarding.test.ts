@@ -9,25 +9,42 @@ test('onboard a new customer from the Create wizard', async ({ page }) => {
   await signInAsGuest(page);
   await page.goto('/create');
   await expect(page.getByText('New Customer').first()).toBeVisible();
-  await page.getByRole('button', { name: /choose/i }).first().click();
+  await page
+    .getByRole('button', { name: /choose/i })
+    .first()
+    .click();
 
-  // page 1: a refused name says why
-  await page.getByLabel(/Customer name/).fill('Bad_Name');
-  await page.getByLabel(/Customer name/).press('Tab');
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByText(/lower case letters, digits or "-"/).first()).toBeVisible();
-  await page.screenshot({ path: `${artifacts}/onboarding-1-form-refused.png`, fullPage: true });
-  await page.getByLabel(/Customer name/).fill(customer);
-  await page.getByLabel(/Description/).fill('Globex-style demo customer');
+  // page 1: the owner first (the browser's own required-field check would stop Next before
+  // the form's validation), then a refused name says why
   const owner = page.getByLabel(/Owner/).first();
   await owner.click();
   await owner.fill('platform-team');
-  await page.getByRole('option', { name: /platform-team/ }).first().click();
-  await page.screenshot({ path: `${artifacts}/onboarding-2-form.png`, fullPage: true });
+  await page
+    .getByRole('option', { name: /platform-team/ })
+    .first()
+    .click();
+  await page.getByLabel(/Customer name/).fill('Bad_Name');
+  await page.getByLabel(/Customer name/).press('Tab');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByText(/lower case letters, digits or "-"/).first(),
+  ).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/onboarding-1-form-refused.png`,
+    fullPage: true,
+  });
+  await page.getByLabel(/Customer name/).fill(customer);
+  await page.getByLabel(/Description/).fill('Globex-style demo customer');
+  await page.screenshot({
+    path: `${artifacts}/onboarding-2-form.png`,
+    fullPage: true,
+  });
   await page.getByRole('button', { name: 'Next' }).click();
 
   // page 2: environments and base hostname keep their defaults
-  await expect(page.getByLabel(/Base hostname/)).toHaveValue('apps.example.test');
+  await expect(page.getByLabel(/Base hostname/)).toHaveValue(
+    'apps.example.test',
+  );
   await page.getByRole('button', { name: 'Next' }).click();
 
   // page 3: the registry token is a task secret
@@ -37,12 +54,20 @@ test('onboard a new customer from the Create wizard', async ({ page }) => {
   await page.getByRole('button', { name: 'Create' }).click();
 
   await expect(page.getByText(/Resolve configuration/).first()).toBeVisible();
-  await page.screenshot({ path: `${artifacts}/onboarding-3-running.png`, fullPage: true });
+  await page.screenshot({
+    path: `${artifacts}/onboarding-3-running.png`,
+    fullPage: true,
+  });
 
   // the output: links and the per-environment status table
-  await expect(page.getByRole('link', { name: /Open in catalog/i })).toBeVisible({ timeout: 360_000 });
+  await expect(
+    page.getByRole('link', { name: /Open in catalog/i }),
+  ).toBeVisible({ timeout: 360_000 });
   await expect(page.getByText(`${customer}-prod`).first()).toBeVisible();
   await expect(page.getByText('Healthy').first()).toBeVisible();
   await expect(page.getByText('e2e-registry-token-not-logged')).toHaveCount(0);
-  await page.screenshot({ path: `${artifacts}/onboarding-4-output.png`, fullPage: true });
+  await page.screenshot({
+    path: `${artifacts}/onboarding-4-output.png`,
+    fullPage: true,
+  });
 });
