@@ -76,10 +76,27 @@ export async function run() {
     return median(times);
   }
 
+  /**
+   * What the cluster holds once settled: objects per kind the fan-out lists, and the
+   * resourceVersion of the pod list — a refactor of the store or simulator must leave both as they were.
+   */
+  async function census() {
+    const counts: string[] = [];
+    for (const p of [...FAN_OUT, '/api/v1/namespaces']) {
+      const n = (await get(p)).items.length;
+      if (n) counts.push(`${p.split('/').pop()}=${n}`);
+    }
+    return `${counts.join(' ')} | pods list resourceVersion ${
+      (await get('/api/v1/pods')).metadata.resourceVersion
+    }`;
+  }
+
   try {
     const rows: Array<[number, number, number, number]> = [];
+    const censuses: string[] = [];
     for (const count of [10, 1000]) {
       const { settleMs, latencies } = await seed(count);
+      censuses.push(`${String(count).padStart(10)} | ${await census()}`);
       rows.push([
         count,
         await fanOut(20),
@@ -97,6 +114,8 @@ export async function run() {
         ).padStart(9)} | ${String(max).padStart(8)}`,
       );
     }
+    console.log('services×3 | objects once settled');
+    for (const line of censuses) console.log(line);
     const [small, large] = rows;
     console.log(
       `ratio 1000/10: fan-out ×${(large[1] / Math.max(1, small[1])).toFixed(
