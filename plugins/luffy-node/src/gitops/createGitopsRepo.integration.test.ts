@@ -192,6 +192,74 @@ describe('createGitopsRepo against the sandbox', () => {
     expect(file?.content).toBe('memory: 768Mi\n');
   });
 
+  it('opens a one-file PR over a known version in 5 calls (PUT contents on the new branch)', async () => {
+    const current = await repo.readFile('apps/checkout/preprod/service.yaml');
+    const content = `${current!.content}# healed\n`;
+    await sbx.control('counters', { method: 'DELETE' });
+    const pr = await repo.openPullRequest({
+      branch: 'luffy/heal-checkout-put1',
+      title: 'Heal checkout (PUT contents)',
+      body: 'root cause: OOM',
+      labels: ['openluffy/healing'],
+      files: [
+        {
+          path: 'apps/checkout/preprod/service.yaml',
+          content,
+          previousSha: current!.sha,
+        },
+      ],
+    });
+    expect(pr.created).toBe(true);
+    // GET ref (base head), POST ref, PUT contents, POST pulls, POST labels
+    const calls = await sbx.githubCalls();
+    expect(calls.total).toBe(5);
+    expect(
+      Object.keys(calls.counters).some(k => /PUT .*contents/.test(k)),
+    ).toBe(true);
+    const { data: files } = await client.octokit.rest.pulls.listFiles({
+      owner: 'acme',
+      repo: 'gitops',
+      pull_number: pr.number,
+    });
+    expect(files.map(f => f.filename)).toEqual([
+      'apps/checkout/preprod/service.yaml',
+    ]);
+    const onBranch = await repo.readFile('apps/checkout/preprod/service.yaml', {
+      ref: 'luffy/heal-checkout-put1',
+    });
+    expect(onBranch?.content).toBe(content);
+    expect(pr.headSha).toBe(await repo.branchSha('luffy/heal-checkout-put1'));
+  });
+
+  it('falls back to the git data API when the file moved since it was read (409 on PUT)', async () => {
+    const before = await repo.readFile('apps/checkout/prod/service.yaml');
+    await repo.commitFiles({
+      message: 'someone else changes the file meanwhile',
+      files: [
+        {
+          path: 'apps/checkout/prod/service.yaml',
+          content: `${before!.content}# meanwhile\n`,
+        },
+      ],
+    });
+    const pr = await repo.openPullRequest({
+      branch: 'luffy/heal-checkout-put2',
+      title: 'Heal checkout (stale read)',
+      files: [
+        {
+          path: 'apps/checkout/prod/service.yaml',
+          content: `${before!.content}# healed\n`,
+          previousSha: before!.sha,
+        },
+      ],
+    });
+    expect(pr.created).toBe(true);
+    const onBranch = await repo.readFile('apps/checkout/prod/service.yaml', {
+      ref: 'luffy/heal-checkout-put2',
+    });
+    expect(onBranch?.content).toBe(`${before!.content}# healed\n`);
+  });
+
   it('asks for the default branch once per repository across instances sharing a cache', async () => {
     const defaultBranches = new Map<string, string>();
     const open = (n: number) =>

@@ -342,6 +342,51 @@ export function createGitopsRepo(options: {
       throw new InputError(`The PR branch must differ from its base (${base})`);
     }
     const message = input.message ?? input.title;
+    const single =
+      input.files.length === 1 &&
+      input.files[0].content !== null &&
+      input.files[0].previousSha
+        ? input.files[0]
+        : undefined;
+    if (single) {
+      // One file replacing a known version: the branch at the base head, then PUT contents
+      // on it (GET ref, POST ref, PUT contents, POST pull, POST labels: 5 calls).
+      const baseSha = await branchSha(base);
+      if (await createBranchRef(input.branch, baseSha)) {
+        let headSha: string | undefined;
+        try {
+          const { data } = await octokit.rest.repos.createOrUpdateFileContents({
+            owner,
+            repo,
+            path: normalizePath(single.path),
+            branch: input.branch,
+            message,
+            content: Buffer.from(single.content!, 'utf8').toString('base64'),
+            sha: single.previousSha,
+            ...(input.author
+              ? { author: input.author, committer: input.author }
+              : {}),
+          });
+          headSha = data.commit.sha ?? undefined;
+        } catch (e) {
+          // 409: the file changed on the base since it was read; write it with the git data
+          // API on the new branch instead (the same content, as the tree path would).
+          if (status(e) !== 409) throw e;
+        }
+        if (!headSha) {
+          const result = await commitFiles({
+            branch: input.branch,
+            expectedHeadSha: baseSha,
+            message,
+            files: input.files,
+            author: input.author,
+          });
+          headSha = result.commitSha;
+        }
+        return createPull({ ...input, base, headSha });
+      }
+      return updateBranchPull(input, base, message);
+    }
     const baseHead = await readBranchHead(base);
     const written = await writeCommit({
       parentSha: baseHead.sha,
@@ -353,7 +398,15 @@ export function createGitopsRepo(options: {
     if (written && (await createBranchRef(input.branch, written.sha))) {
       return createPull({ ...input, base, headSha: written.sha });
     }
-    // The branch exists already (a retry, or an update of an open PR): commit onto it.
+    return updateBranchPull(input, base, message);
+  };
+
+  /** The branch exists already (a retry, or an update of an open PR): commit onto it. */
+  const updateBranchPull = async (
+    input: Parameters<GitopsRepo['openPullRequest']>[0],
+    base: string,
+    message: string,
+  ): Promise<GitPullRequestResult> => {
     const branchHead = await tryBranchSha(input.branch);
     if (!branchHead) {
       throw new InputError(

@@ -24,6 +24,12 @@ export type GitFileChange = {
   content: string | null;
   /** Executable bit; default `100644`. */
   mode?: '100644' | '100755';
+  /**
+   * Blob sha of the version this change replaces, as it was read. With it, a one-file
+   * `openPullRequest` writes the commit with PUT contents on the new branch (5 GitHub calls
+   * instead of 6); a file that moved meanwhile falls back to the git data API.
+   */
+  previousSha?: string;
 };
 
 /** Result of `commitFiles`. @public */

@@ -500,7 +500,8 @@ export class HealingEngine {
       return;
     }
 
-    let files: Array<{ path: string; content: string }> = [];
+    let files: Array<{ path: string; content: string; previousSha?: string }> =
+      [];
     let diff = '';
     if (diagnosis.action === 'propose') {
       if (!manifest) {
@@ -528,7 +529,14 @@ export class HealingEngine {
           );
           return;
         }
-        files = [{ path: manifest.path, content: patched.after }];
+        // the version read: one file over a known blob is written with PUT contents (5 calls)
+        files = [
+          {
+            path: manifest.path,
+            content: patched.after,
+            previousSha: manifest.sha,
+          },
+        ];
         diff = new Redactor(this.settings.knownSecrets).text(patched.diff);
       } catch (e: any) {
         await this.#move(
