@@ -19,18 +19,14 @@ import {
 } from './resources';
 import { applyDefaults } from './defaults';
 import { WATCH_HISTORY, WatchHub, type Change } from './watchHub';
-import {
-  clone,
-  conflict,
-  isoNow,
-  jsonEqual,
-  notFound,
-  randomSuffix,
-} from './storeHelpers';
+import { clone, conflict, isoNow, jsonEqual, notFound } from './storeHelpers';
 import { validateObject } from './validate';
+import { checkName, normalizeObject, prepareReplace } from './admission';
+import { Deletion, type DeleteOptions } from './deletion';
 
 export { isoNow, jsonEqual, randomSuffix } from './storeHelpers';
 export { WATCH_HISTORY } from './watchHub';
+export type { DeleteOptions } from './deletion';
 
 export type ChangeListener = (
   resource: string,
@@ -50,18 +46,10 @@ export type WriteOptions = {
   raw?: boolean;
 };
 
-export type DeleteOptions = {
-  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-  /** Pods: seconds of graceful termination (default: 2 simulated seconds; 0 = now). */
-  gracePeriodSeconds?: number;
-};
-
-
-const SPEC_EXCLUDED = new Set(['metadata', 'status', 'apiVersion', 'kind']);
-
 /**
  * The simulated cluster's object store: objects indexed by type, namespace and label; a global
- * resourceVersion counter; bounded watch history; cascading deletion via ownerReferences.
+ * resourceVersion counter; bounded watch history; persistence. What a write stores is shaped in
+ * `admission.ts`; how objects leave (grace periods, namespaces, ownerReferences) is `deletion.ts`.
  * Stored objects are never mutated in place (every write stores a new object), so readers that
  * do not mutate may hold references (`listRaw`, `getRaw`, change listeners).
  */
@@ -71,7 +59,7 @@ export class MemoryClusterStore implements ClusterStore {
   readonly #watch: WatchHub;
   #listeners = new Set<ChangeListener>();
   #ipSeq = 10;
-  #pendingRemovals = new Map<string, NodeJS.Timeout>();
+  readonly #deletion: Deletion;
 
   readonly #logger?: SandboxLogger;
 
@@ -81,6 +69,14 @@ export class MemoryClusterStore implements ClusterStore {
   ) {
     this.#watch = new WatchHub(options.historyLimit ?? WATCH_HISTORY);
     this.#logger = options.logger;
+    this.#deletion = new Deletion({
+      clock,
+      objects: this.#objects,
+      getRaw: (r, ns, name) => this.getRaw(r, ns, name),
+      delete: (r, ns, name, opts) => this.delete(r, ns, name, opts),
+      commit: (r, type, obj, prev) => this.#commit(r, type, obj, prev),
+      namespacesType: this.#type('v1/namespaces'),
+    });
   }
 
   get resourceVersion(): string {
@@ -113,7 +109,6 @@ export class MemoryClusterStore implements ClusterStore {
       );
     return t;
   }
-
 
   /** Subscribes to every committed change (synchronously; do not write from the listener). */
   onChange(listener: ChangeListener): () => void {
@@ -177,47 +172,6 @@ export class MemoryClusterStore implements ClusterStore {
     };
   }
 
-  #normalize(resource: string, input: KubeObject): KubeObject {
-    const t = this.#type(resource);
-    if (!input || typeof input !== 'object' || !input.metadata)
-      throw new ClusterError(400, 'BadRequest', 'the object has no metadata');
-    const obj = clone(input);
-    obj.apiVersion ??= t.apiVersion;
-    obj.kind ??= t.kind;
-    if (obj.apiVersion !== t.apiVersion || obj.kind !== t.kind)
-      throw new ClusterError(
-        400,
-        'BadRequest',
-        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${t.apiVersion}) or kind ${obj.kind} is not ${t.kind}`,
-      );
-    if (t.namespaced) obj.metadata.namespace ||= 'default';
-    else delete obj.metadata.namespace;
-    return obj;
-  }
-
-  #checkName(t: ResourceType, obj: KubeObject) {
-    const name = obj.metadata.name;
-    if (!name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
-      return;
-    }
-    if (
-      typeof name !== 'string' ||
-      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) ||
-      name.length > 253
-    ) {
-      const err = new ClusterError(
-        422,
-        'Invalid',
-        name
-          ? `${t.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`
-          : `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
-        { name: name ?? '', group: t.group, kind: t.kind },
-      );
-      throw err;
-    }
-  }
-
   #ensureNamespace(t: ResourceType, ns: string | undefined, strict: boolean) {
     if (!t.namespaced || !ns) return;
     if (this.getRaw('v1/namespaces', undefined, ns)) return;
@@ -244,8 +198,8 @@ export class MemoryClusterStore implements ClusterStore {
     options: WriteOptions = {},
   ): KubeObject {
     const t = this.#type(resource);
-    const obj = this.#normalize(resource, input);
-    this.#checkName(t, obj);
+    const obj = normalizeObject(t, input);
+    checkName(t, obj);
     const { namespace, name } = obj.metadata;
     if (this.getRaw(resource, namespace, name)) {
       throw new ClusterError(
@@ -273,43 +227,6 @@ export class MemoryClusterStore implements ClusterStore {
     return options.raw ? obj : clone(obj);
   }
 
-  #prepareReplace(
-    resource: string,
-    input: KubeObject,
-    existing: KubeObject,
-    keepStatus: boolean,
-  ): KubeObject {
-    const t = this.#type(resource);
-    const obj = this.#normalize(resource, input);
-    // server-assigned fields survive a replace that omits them
-    if (obj.kind === 'Service' && obj.spec && existing.spec?.clusterIP) {
-      obj.spec.clusterIP ??= existing.spec.clusterIP;
-      obj.spec.clusterIPs ??= existing.spec.clusterIPs;
-    }
-    if (obj.kind === 'Pod' && obj.spec && existing.spec?.nodeName)
-      obj.spec.nodeName ??= existing.spec.nodeName;
-    applyDefaults(obj, this.#allocateIp);
-    const meta = obj.metadata;
-    meta.uid = existing.metadata.uid;
-    meta.creationTimestamp = existing.metadata.creationTimestamp;
-    if (existing.metadata.deletionTimestamp)
-      meta.deletionTimestamp = existing.metadata.deletionTimestamp;
-    if (existing.metadata.deletionGracePeriodSeconds !== undefined)
-      meta.deletionGracePeriodSeconds =
-        existing.metadata.deletionGracePeriodSeconds;
-    if (keepStatus && (t.subresources ?? []).includes('status')) {
-      if (existing.status !== undefined) obj.status = existing.status;
-      else delete obj.status;
-    }
-    const specChanged = Object.keys({ ...obj, ...existing }).some(
-      k => !SPEC_EXCLUDED.has(k) && !jsonEqual(obj[k], existing[k]),
-    );
-    const gen = existing.metadata.generation;
-    if (gen !== undefined) meta.generation = specChanged ? gen + 1 : gen;
-    else delete meta.generation;
-    return obj;
-  }
-
   update(
     resource: string,
     input: KubeObject,
@@ -324,7 +241,7 @@ export class MemoryClusterStore implements ClusterStore {
     if (!existing) throw notFound(t, name);
     const rv = input.metadata.resourceVersion;
     if (rv && rv !== existing.metadata.resourceVersion) throw conflict(t, name);
-    const obj = this.#prepareReplace(resource, input, existing, true);
+    const obj = prepareReplace(t, input, existing, true, this.#allocateIp);
     return this.#write(resource, obj, existing, options);
   }
 
@@ -337,7 +254,7 @@ export class MemoryClusterStore implements ClusterStore {
     if (!existing) return this.create(resource, input, options);
     const copy = { ...input, metadata: { ...input.metadata } };
     delete copy.metadata.resourceVersion;
-    const obj = this.#prepareReplace(resource, copy, existing, true);
+    const obj = prepareReplace(t, copy, existing, true, this.#allocateIp);
     return this.#write(resource, obj, existing, options);
   }
 
@@ -380,7 +297,7 @@ export class MemoryClusterStore implements ClusterStore {
     });
   }
 
-  /** Replaces metadata fields (labels, annotations, ownerReferences) only: controllers' writes. */
+  /** Stores a replacement `prepareReplace` made (nothing when it equals the stored object or on dry run). */
   #write(
     resource: string,
     obj: KubeObject,
@@ -405,114 +322,7 @@ export class MemoryClusterStore implements ClusterStore {
     const t = this.#type(resource);
     const existing = this.getRaw(resource, namespace, name);
     if (!existing) return undefined;
-    const policy = options.propagationPolicy ?? 'Background';
-    if (resource === 'v1/pods') {
-      const grace = options.gracePeriodSeconds ?? 2;
-      if (grace > 0 && this.clock) {
-        if (existing.metadata.deletionTimestamp) return clone(existing);
-        const obj = {
-          ...existing,
-          metadata: {
-            ...existing.metadata,
-            deletionTimestamp: isoNow(this.clock),
-            deletionGracePeriodSeconds: grace,
-          },
-        };
-        this.#commit(resource, 'MODIFIED', obj, existing);
-        const key = `${namespace}/${name}/${existing.metadata.uid}`;
-        this.#pendingRemovals.set(
-          key,
-          this.clock.setTimeout(() => {
-            this.#pendingRemovals.delete(key);
-            const cur = this.getRaw(resource, namespace, name);
-            if (cur && cur.metadata.uid === existing.metadata.uid)
-              this.#remove(t, cur);
-          }, grace * 1000),
-        );
-        return clone(obj);
-      }
-    }
-    if (resource === 'v1/namespaces') return this.#deleteNamespace(existing);
-    this.#remove(t, existing);
-    if (policy === 'Orphan') this.#orphan(existing);
-    else this.#cascade(existing);
-    return clone(existing);
-  }
-
-  /**
-   * A namespace goes Terminating (deletionTimestamp, status.phase), its contents are deleted,
-   * then it is removed; the Terminating namespace is returned, as the API server's DELETE does.
-   * (The namespace controller's work happens at once here: a GET right after is a 404.)
-   */
-  #deleteNamespace(existing: KubeObject): KubeObject {
-    const name = existing.metadata.name;
-    const terminating: KubeObject = existing.metadata.deletionTimestamp
-      ? existing
-      : {
-          ...existing,
-          metadata: { ...existing.metadata, deletionTimestamp: isoNow(this.clock) },
-          spec: { finalizers: ['kubernetes'], ...existing.spec },
-          status: { ...existing.status, phase: 'Terminating' },
-        };
-    if (terminating !== existing)
-      this.#commit('v1/namespaces', 'MODIFIED', terminating, existing);
-    for (const other of STORED_TYPES) {
-      if (!other.namespaced) continue;
-      for (const o of this.#objects.objectsIn(other.resource, name))
-        this.#remove(other, o);
-    }
-    this.#remove(this.#type('v1/namespaces'), terminating);
-    return clone(terminating);
-  }
-
-  #cascade(owner: KubeObject) {
-    const uid = owner.metadata.uid!;
-    for (const key of this.#objects.dependentsOf(uid)) {
-      const [resource, ns, name] = key.split('|');
-      const dep = this.getRaw(resource, ns || undefined, name);
-      if (!dep) continue;
-      // Only cascade when this owner is the only one left.
-      const owners = (dep.metadata.ownerReferences ?? []).filter(
-        r => r.uid !== uid && this.#uidExists(r.uid),
-      );
-      if (owners.length) continue;
-      this.delete(resource, ns || undefined, name, {
-        propagationPolicy: 'Background',
-      });
-    }
-  }
-
-  #uidExists(uid: string): boolean {
-    return this.#objects.uidExists(uid);
-  }
-
-  #orphan(owner: KubeObject) {
-    const uid = owner.metadata.uid!;
-    for (const key of this.#objects.dependentsOf(uid)) {
-      const [resource, ns, name] = key.split('|');
-      const dep = this.getRaw(resource, ns || undefined, name);
-      if (!dep) continue;
-      const obj = {
-        ...dep,
-        metadata: {
-          ...dep.metadata,
-          ownerReferences: (dep.metadata.ownerReferences ?? []).filter(
-            r => r.uid !== uid,
-          ),
-        },
-      };
-      if (!obj.metadata.ownerReferences.length)
-        delete (obj.metadata as any).ownerReferences;
-      this.#commit(resource, 'MODIFIED', obj, dep);
-    }
-  }
-
-  #remove(t: ResourceType, existing: KubeObject) {
-    const obj = {
-      ...existing,
-      metadata: { ...existing.metadata },
-    };
-    this.#commit(t.resource, 'DELETED', obj, existing);
+    return this.#deletion.delete(t, namespace, name, existing, options);
   }
 
   #commit(
@@ -591,7 +401,11 @@ export class MemoryClusterStore implements ClusterStore {
       this.#objects.put(
         resource,
         obj,
-        this.#objects.get(resource, obj.metadata.namespace ?? '', obj.metadata.name),
+        this.#objects.get(
+          resource,
+          obj.metadata.namespace ?? '',
+          obj.metadata.name,
+        ),
       );
     }
     this.#rv = Math.max(this.#rv, Number(data.resourceVersion) || 0);
@@ -600,8 +414,7 @@ export class MemoryClusterStore implements ClusterStore {
   }
 
   dispose() {
-    for (const t of this.#pendingRemovals.values()) this.clock?.clear(t);
-    this.#pendingRemovals.clear();
+    this.#deletion.dispose();
     this.#watch.clear();
     this.#listeners.clear();
   }
