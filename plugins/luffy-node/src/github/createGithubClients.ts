@@ -296,6 +296,14 @@ const LuffyOctokitClass = Octokit.plugin(
   luffyErrors,
 );
 
+/**
+ * Octokit's request log reports every non-2xx answer at error level, and a 304 Not Modified is
+ * one: the answer to our own conditional request, replayed from the ETag cache. Not an error.
+ */
+function isNotModifiedLog(message: string): boolean {
+  return /^[A-Z]+ \S+ - 304 with id /.test(message);
+}
+
 function sha(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -436,7 +444,10 @@ export function createGithubClients(options: {
         debug: () => {},
         info: (m: string) => logger.debug(String(m)),
         warn: (m: string) => logger.warn(String(m)),
-        error: (m: string) => logger.error(String(m)),
+        error: (m: string) =>
+          isNotModifiedLog(String(m))
+            ? logger.debug(String(m))
+            : logger.error(String(m)),
       },
       retry: {
         retries: opts.retries ?? 3,
@@ -447,7 +458,12 @@ export function createGithubClients(options: {
       throttle: {
         id: `${cfg.host}|${identity}`,
         ...groups,
-        onRateLimit: (retryAfter: number, o: any, _o: any, retryCount: number) => {
+        onRateLimit: (
+          retryAfter: number,
+          o: any,
+          _o: any,
+          retryCount: number,
+        ) => {
           const again = shouldRetry(retryAfter, retryCount);
           logger.warn(
             `GitHub rate limit hit for ${o.method} ${o.url} on ${cfg.host}; ${
@@ -464,9 +480,9 @@ export function createGithubClients(options: {
         ) => {
           const again = shouldRetry(retryAfter, retryCount);
           logger.warn(
-            `GitHub secondary rate limit hit for ${o.method} ${o.url} on ${cfg.host}; ${
-              again ? `retrying after ${retryAfter}s` : 'giving up'
-            }`,
+            `GitHub secondary rate limit hit for ${o.method} ${o.url} on ${
+              cfg.host
+            }; ${again ? `retrying after ${retryAfter}s` : 'giving up'}`,
           );
           return again;
         },
@@ -497,7 +513,11 @@ export function createGithubClients(options: {
         return creds.token;
       };
       c = Promise.resolve(
-        build(cfg, `integration${appScoped ? `:${owner ?? ''}` : ''}`, getToken),
+        build(
+          cfg,
+          `integration${appScoped ? `:${owner ?? ''}` : ''}`,
+          getToken,
+        ),
       );
       integrationClients.set(key, c);
     }
@@ -531,7 +551,9 @@ export function createGithubClients(options: {
     rateLimit(host) {
       const cfg = hostConfig(host);
       const appScoped = (cfg.apps?.length ?? 0) > 0;
-      return currentLimit(stateFor(cfg.host, appScoped ? 'integration:' : 'integration'));
+      return currentLimit(
+        stateFor(cfg.host, appScoped ? 'integration:' : 'integration'),
+      );
     },
     cacheStats() {
       return {
