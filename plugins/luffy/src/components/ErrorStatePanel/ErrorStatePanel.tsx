@@ -12,13 +12,23 @@ import { errorState } from '../../hooks/errors';
  * A failed luffy call as a clear state: missing annotation (with the annotation to add), no
  * access, GitHub/Argo CD down, rate-limited (with the reset time), or the error itself.
  */
-export function ErrorStatePanel(props: {
+export function ErrorStatePanel(props: ErrorStatePanelProps) {
+  return (
+    <div data-testid="luffy-error-state">
+      <ErrorState {...props} />
+    </div>
+  );
+}
+
+type ErrorStatePanelProps = {
   error: Error;
   /** The annotation the view needs, shown with the missing-annotation state. */
   annotation?: string;
   what?: string;
   onRetry?: () => void;
-}) {
+};
+
+function ErrorState(props: ErrorStatePanelProps) {
   const state = errorState(props.error);
   const retry = props.onRetry && (
     <Button variant="outlined" onClick={props.onRetry}>
