@@ -16,6 +16,9 @@ export default defineConfig({
     url: 'http://localhost:3000',
     reuseExistingServer: true,
     timeout: 300_000,
+    // SIGTERM (not Playwright's default SIGKILL) so scripts/start.mjs stops the sandbox and
+    // Backstage process groups it started instead of leaving them running.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
   },
 
   forbidOnly: !!process.env.CI,
