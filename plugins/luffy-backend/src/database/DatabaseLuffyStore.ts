@@ -6,7 +6,6 @@ import { NotFoundError } from '@backstage/errors';
 import type {
   AuditEvent,
   Incident,
-  IncidentStatus,
   ListResponse,
 } from '@openluffy/plugin-luffy-common';
 import type {
@@ -17,32 +16,13 @@ import type {
   NewIncident,
 } from './types';
 import { randomUUID } from 'node:crypto';
+import { iso, toIncident, type IncidentRow } from './incidentRow';
 import type { Knex } from 'knex';
 
 const migrationsDir = resolvePackagePath(
   '@openluffy/plugin-luffy-backend',
   'migrations',
 );
-
-type IncidentRow = {
-  id: string;
-  entity_ref: string;
-  incident_key: string;
-  cluster: string;
-  namespace: string;
-  workload: string;
-  reason: string;
-  status: IncidentStatus;
-  summary: string | null;
-  pull_request_url: string | null;
-  // Healing columns (migration 20261204_healing); absent on rows this store inserts.
-  env?: string | null;
-  autonomy?: Incident['autonomy'] | null;
-  pull_request_state?: Incident['pullRequestState'] | null;
-  resolved_at?: string | number | Date | null;
-  created_at: string | number | Date;
-  updated_at: string | number | Date;
-};
 
 type AuditRow = {
   seq?: number;
@@ -157,35 +137,6 @@ async function page<Row extends {}, Item>(
     .limit(filter.limit ?? 100)
     .offset(filter.offset ?? 0)) as Row[];
   return { items: rows.map(toItem), totalCount: Number(count) };
-}
-
-// PostgreSQL returns Date, SQLite the stored epoch milliseconds (or a string).
-function iso(value: string | number | Date): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-function toIncident(row: IncidentRow): Incident {
-  return {
-    id: row.id,
-    entityRef: row.entity_ref,
-    key: row.incident_key,
-    cluster: row.cluster,
-    namespace: row.namespace,
-    workload: row.workload,
-    reason: row.reason,
-    status: row.status,
-    summary: row.summary ?? undefined,
-    pullRequestUrl: row.pull_request_url ?? undefined,
-    env: row.env ?? undefined,
-    autonomy: row.autonomy ?? undefined,
-    pullRequestState: row.pull_request_state ?? undefined,
-    resolvedAt:
-      row.resolved_at === null || row.resolved_at === undefined
-        ? undefined
-        : iso(row.resolved_at),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
 }
 
 function toAudit(row: AuditRow): AuditEvent {

@@ -16,6 +16,7 @@ import {
 import type { DetectedFailure } from '@openluffy/plugin-luffy-node';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { iso, toIncident } from '../../database/incidentRow';
 
 /** The engine's actor in timelines and audit rows. */
 export const LUFFY_ACTOR = 'luffy';
@@ -25,9 +26,6 @@ type Row = Record<string, any>;
 const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
 const parseJson = (v: string | null | undefined) =>
   v === null || v === undefined ? undefined : JSON.parse(v);
-// PostgreSQL returns Date, SQLite the stored epoch milliseconds (or a string).
-const iso = (v: string | number | Date) =>
-  (v instanceof Date ? v : new Date(v)).toISOString();
 const isoOpt = (v: any) => (v === null || v === undefined ? undefined : iso(v));
 
 /** What opening an incident takes. */
@@ -76,27 +74,6 @@ export type HealAttempt = {
   createdAt: string;
   finishedAt?: string;
 };
-
-function toIncident(row: Row): Incident {
-  return {
-    id: row.id,
-    entityRef: row.entity_ref,
-    key: row.incident_key,
-    cluster: row.cluster,
-    namespace: row.namespace,
-    workload: row.workload,
-    reason: row.reason,
-    status: row.status,
-    summary: row.summary ?? undefined,
-    pullRequestUrl: row.pull_request_url ?? undefined,
-    env: row.env ?? undefined,
-    autonomy: row.autonomy ?? undefined,
-    pullRequestState: row.pull_request_state ?? undefined,
-    resolvedAt: isoOpt(row.resolved_at),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
-}
 
 function toAttempt(row: Row): HealAttempt {
   return {
