@@ -18,6 +18,11 @@ export interface Config {
     healing?: {
       /** Watch services and open incidents (a sweep under the scheduler, global scope). Default: false. */
       enabled?: boolean;
+      /**
+       * Detect through Kubernetes watch streams (pods, replica sets, deployments; resumed from
+       * the last resourceVersion, relisted on 410 Gone) besides the periodic sweep. Default: true.
+       */
+      watch?: boolean;
       /** Default autonomy when an entity has no `openluffy.io/autonomy`: observe | propose | auto. Default: propose. */
       autonomy?: 'observe' | 'propose' | 'auto';
       /** How often the detectors sweep. Default: every 10 seconds, timeout 2 minutes. */

@@ -111,6 +111,7 @@ export const luffyPlugin = createBackendPlugin({
           logger,
           database,
           scheduler,
+          lifecycle,
           auth,
           catalog,
           clients,

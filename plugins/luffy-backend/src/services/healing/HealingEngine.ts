@@ -121,14 +121,8 @@ export class HealingEngine {
    * process new ones and follow the open ones.
    */
   async sweep(options: { process?: boolean } = {}): Promise<SweepResult> {
-    const { clients, store, logger } = this.deps;
-    const entities = await this.deps.entities();
-    const { targets, statuses } = discoverTargets(entities, {
-      gitopsRepo: this.settings.gitopsRepo,
-      autonomy: this.settings.autonomy,
-    });
-    this.#targets = targets;
-    await store.setEntityStatuses(statuses);
+    const { clients, logger } = this.deps;
+    const { targets, statuses } = await this.#discover();
 
     const clusterErrors: string[] = [];
     const objects: Record<string, Record<string, KubernetesObject[]>> = {};
@@ -164,6 +158,88 @@ export class HealingEngine {
       }
     }
 
+    const { opened, unmatched, current } = await this.#openIncidents(
+      failures,
+      targets,
+      'sweep',
+    );
+    this.#lastFailures = current;
+
+    if (options.process !== false) {
+      // new and stuck incidents (a replica that died mid-way leaves them in `detected`)
+      for (const incident of await this.deps.store.listByStatus(['detected'])) {
+        this.#schedule(incident.id);
+      }
+      await Promise.all([...this.#processing.values()]);
+      await this.follow();
+    }
+    const result: SweepResult = {
+      services: targets.length,
+      entityErrors: statuses.filter(s => s.errors.length).length,
+      failures: failures.length,
+      opened,
+      unmatched,
+      clusterErrors,
+    };
+    if (opened.length || clusterErrors.length) {
+      logger.info('Healing sweep', {
+        ...result,
+        opened: opened.length,
+        clusterErrors: clusterErrors.join('; '),
+      } as any);
+    }
+    return result;
+  }
+
+  /**
+   * Detection driven by a watch: the watched objects of one cluster (an informer's cache,
+   * no request) → incidents, deduplicated like the sweep's, and processed at once unless
+   * `process` is false. The periodic sweep still reconciles what a watch cannot see (Argo
+   * CD, detectors, failures that only time reveals).
+   */
+  async detectWatched(
+    cluster: string,
+    objects: Record<string, KubernetesObject[]>,
+    options: { process?: boolean } = {},
+  ): Promise<string[]> {
+    const targets = this.#targets.length
+      ? this.#targets
+      : (await this.#discover()).targets;
+    const failures = detectFailures(
+      { objects: { [cluster]: objects }, argoApplications: [], now: new Date() },
+      this.settings.detection,
+    );
+    const { opened, current } = await this.#openIncidents(
+      failures,
+      targets,
+      'watch',
+    );
+    for (const [key, failure] of current) this.#lastFailures.set(key, failure);
+    if (options.process !== false) {
+      for (const id of opened) this.#schedule(id);
+    }
+    return opened;
+  }
+
+  /** Services from the catalog, their per-entity errors stored for the API and the tab. */
+  async #discover() {
+    const entities = await this.deps.entities();
+    const discovered = discoverTargets(entities, {
+      gitopsRepo: this.settings.gitopsRepo,
+      autonomy: this.settings.autonomy,
+    });
+    this.#targets = discovered.targets;
+    await this.deps.store.setEntityStatuses(discovered.statuses);
+    return discovered;
+  }
+
+  /** Failures → incidents (deduplicated by key): the ids opened now. */
+  async #openIncidents(
+    failures: DetectedFailure[],
+    targets: ServiceTarget[],
+    via: 'sweep' | 'watch',
+  ) {
+    const { store } = this.deps;
     const current = new Map<string, DetectedFailure>();
     const opened: string[] = [];
     let unmatched = 0;
@@ -202,6 +278,7 @@ export class HealingEngine {
           input: {
             incidentId: incident.id,
             key: incident.key,
+            via,
             findings: redactor.lines(findings),
           },
           outcome: 'succeeded',
@@ -209,32 +286,7 @@ export class HealingEngine {
         await this.#changed(incident, 'incident.created');
       }
     }
-    this.#lastFailures = current;
-
-    if (options.process !== false) {
-      // new and stuck incidents (a replica that died mid-way leaves them in `detected`)
-      for (const incident of await store.listByStatus(['detected'])) {
-        this.#schedule(incident.id);
-      }
-      await Promise.all([...this.#processing.values()]);
-      await this.follow();
-    }
-    const result: SweepResult = {
-      services: targets.length,
-      entityErrors: statuses.filter(s => s.errors.length).length,
-      failures: failures.length,
-      opened,
-      unmatched,
-      clusterErrors,
-    };
-    if (opened.length || clusterErrors.length) {
-      logger.info('Healing sweep', {
-        ...result,
-        opened: opened.length,
-        clusterErrors: clusterErrors.join('; '),
-      } as any);
-    }
-    return result;
+    return { opened, unmatched, current };
   }
 
   #schedule(id: string) {

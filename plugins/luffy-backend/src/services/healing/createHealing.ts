@@ -2,6 +2,7 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   type AuthService,
   type DatabaseService,
+  type LifecycleService,
   type LoggerService,
   type RootConfigService,
   type SchedulerService,
@@ -32,6 +33,7 @@ import {
 } from './diagnosers/anthropic';
 import { HealingEngine, type HealingSettings } from './HealingEngine';
 import { HealingStore } from './HealingStore';
+import { HealingWatcher } from './HealingWatcher';
 import { createWebhookNotifier } from './notifications';
 
 function ms(config: Config, key: string, fallback: HumanDuration): number {
@@ -174,6 +176,8 @@ export async function createHealing(options: {
   logger: LoggerService;
   database: DatabaseService;
   scheduler: SchedulerService;
+  /** Starts the watch streams after the backend started and stops them at shutdown. */
+  lifecycle?: LifecycleService;
   auth: AuthService;
   catalog: CatalogService;
   clients: LuffyClients;
@@ -186,6 +190,8 @@ export async function createHealing(options: {
 }): Promise<{
   engine: HealingEngine;
   store: HealingStore;
+  /** Watch-driven detection (when healing and `luffy.healing.watch` are enabled). */
+  watcher?: HealingWatcher;
   enabled: boolean;
   diagnoserId: string;
 }> {
@@ -298,5 +304,29 @@ export async function createHealing(options: {
       `Healing enabled (diagnoser ${diagnoser.id}, autonomy ${settings.autonomy})`,
     );
   }
-  return { engine, store, enabled, diagnoserId: diagnoser.id };
+  let watcher: HealingWatcher | undefined;
+  if (enabled && (config.getOptionalBoolean('luffy.healing.watch') ?? true)) {
+    const w = new HealingWatcher({
+      kubernetes: clients.kubernetes,
+      engine,
+      detection: settings.detection,
+      logger: logger2,
+    });
+    const start = () =>
+      w.start().catch(e =>
+        logger2.warn(
+          `Healing watch streams did not start (the sweep still runs): ${
+            e?.message ?? e
+          }`,
+        ),
+      );
+    if (options.lifecycle) {
+      options.lifecycle.addStartupHook(start);
+      options.lifecycle.addShutdownHook(() => w.stop());
+    } else {
+      start();
+    }
+    watcher = w;
+  }
+  return { engine, store, watcher, enabled, diagnoserId: diagnoser.id };
 }

@@ -61,6 +61,8 @@ export type HealingSandbox = {
   octokit: Awaited<ReturnType<LuffyClients['github']['forHost']>>['octokit'];
   auditStore: DatabaseLuffyStore;
   logger: LoggerService;
+  /** Stops and starts the sandbox on the same ports and data (its watch history is lost: 410 Gone). */
+  restart(): Promise<void>;
   control<T = any>(
     p: string,
     init?: { method?: string; body?: unknown; family?: keyof Sandbox['urls'] },
@@ -78,12 +80,14 @@ export async function startHealingSandbox(options: {
   logger?: LoggerService;
 }): Promise<HealingSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-healing-sbx-'));
-  const sandbox = await startSandbox({
-    dataDir,
-    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
-    timeScale: options.timeScale ?? 20,
-    logger: { info() {}, warn() {}, error() {} },
-  });
+  const start = (ports: Record<keyof Sandbox['urls'], number>) =>
+    startSandbox({
+      dataDir,
+      ports,
+      timeScale: options.timeScale ?? 20,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+  let sandbox = await start({ github: 0, kubernetes: 0, argocd: 0, anthropic: 0 });
   const urls = sandbox.urls;
   const githubHost = new URL(urls.github).host;
   const config = new ConfigReader({
@@ -227,7 +231,9 @@ export async function startHealingSandbox(options: {
     { timeoutMs: 60_000, intervalMs: 250 },
   );
   return {
-    sandbox,
+    get sandbox() {
+      return sandbox;
+    },
     config,
     clients,
     store,
@@ -236,6 +242,14 @@ export async function startHealingSandbox(options: {
     auditStore,
     logger,
     control,
+    async restart() {
+      await sandbox.stop();
+      sandbox = await start(
+        Object.fromEntries(
+          Object.entries(urls).map(([f, u]) => [f, Number(new URL(u).port)]),
+        ) as Record<keyof Sandbox['urls'], number>,
+      );
+    },
     async stop() {
       await sandbox.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
