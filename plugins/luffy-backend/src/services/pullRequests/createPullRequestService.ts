@@ -45,14 +45,12 @@ import { toHttpError } from './errors';
 import { mapFile, unifiedDiff, type GithubPullFile } from './files';
 import {
   allowedMergeMethods,
-  isMissingFieldError,
-  listQuery,
+  LIST_QUERY,
   mapPullRequest,
-  oneQuery,
+  ONE_QUERY,
   pathMatcher,
   PULL_REQUEST_PAGE,
   type GqlPullRequest,
-  type GqlRepository,
   type ListQueryResult,
   type OneQueryResult,
 } from './graphql';
@@ -107,89 +105,24 @@ export function createPullRequestService(
   >();
   /** repo (lower case) → entity refs seen watching it. */
   const watchers = new Map<string, Set<string>>();
-  /** Hosts whose GraphQL lacks the merge settings / files fields (older GHE, the sandbox). */
-  const basicHosts = new Set<string>();
-  const mergeSettings = new Map<
-    string,
-    { at: number; value: Promise<Partial<GqlRepository>> }
-  >();
 
-  /** GraphQL with the full query, or the basic one where the server lacks fields. */
-  async function query<T>(
-    client: GithubClient,
-    build: (full: boolean) => string,
-    variables: Record<string, unknown>,
-  ): Promise<{ data: T; full: boolean }> {
-    if (!basicHosts.has(client.host)) {
-      try {
-        return {
-          data: await client.graphql<T>(build(true), variables),
-          full: true,
-        };
-      } catch (e) {
-        if (!isMissingFieldError(e)) throw e;
-        basicHosts.add(client.host);
-        logger.info(
-          'GitHub GraphQL lacks merge settings or pull request files; reading them through REST',
-          { host: client.host },
-        );
-      }
-    }
-    return {
-      data: await client.graphql<T>(build(false), variables),
-      full: false,
-    };
-  }
+  const cacheKey = (watched: Watched) => {
+    const repos = [watched.source, watched.gitops]
+      .filter(Boolean)
+      .map(r => slug(r!).toLocaleLowerCase('en-US'));
+    return { key: `${repos.join('|')}|${watched.paths.join(',')}`, repos };
+  };
 
-  /** Merge settings through REST (ETag-cached by the shared client; memoised 5 minutes). */
-  function restMergeSettings(
-    client: GithubClient,
-    repo: string,
-  ): Promise<Partial<GqlRepository>> {
-    const key = repo.toLocaleLowerCase('en-US');
-    const hit = mergeSettings.get(key);
-    if (hit && now() - hit.at < 5 * 60_000) return hit.value;
-    const [owner, name] = repo.split('/');
-    const value = client.octokit.rest.repos
-      .get({ owner, repo: name })
-      .then(r => ({
-        mergeCommitAllowed: r.data.allow_merge_commit ?? true,
-        squashMergeAllowed: r.data.allow_squash_merge ?? true,
-        rebaseMergeAllowed: r.data.allow_rebase_merge ?? true,
-      }));
-    mergeSettings.set(key, { at: now(), value });
-    value.catch(() => mergeSettings.delete(key));
-    return value;
-  }
-
-  /** File paths of a pull request through REST (ETag-cached by the shared client). */
-  async function restFiles(
-    client: GithubClient,
+  /** A pull request of the entity's fresh shared list, if one is cached (no GitHub request). */
+  async function cachedSummary(
+    watched: Watched,
     repo: string,
     number: number,
-  ): Promise<Array<{ path: string }>> {
-    const [owner, name] = repo.split('/');
-    const files = await client.octokit.paginate(
-      client.octokit.rest.pulls.listFiles,
-      { owner, repo: name, pull_number: number, per_page: 100 },
-    );
-    return files.map(f => ({ path: f.filename }));
-  }
-
-  /** Fills in what the basic query left out. */
-  async function complete(
-    client: GithubClient,
-    repo: GqlRepository & { pullRequests?: { nodes: GqlPullRequest[] } },
-    withFiles: GqlPullRequest[],
-  ) {
-    Object.assign(repo, await restMergeSettings(client, repo.nameWithOwner));
-    await Promise.all(
-      withFiles.map(async pr => {
-        pr.files = {
-          nodes: await restFiles(client, repo.nameWithOwner, pr.number),
-        };
-      }),
-    );
+  ): Promise<PullRequestSummary | undefined> {
+    const hit = cache.get(cacheKey(watched).key);
+    if (!hit || now() - hit.at >= ttl) return undefined;
+    const list = await hit.value.catch(() => undefined);
+    return list?.items.find(i => sameRepo(i.repo, repo) && i.number === number);
   }
 
   async function loadEntity(
@@ -280,7 +213,7 @@ export function createPullRequestService(
       .join(' and ');
     let data: ListQueryResult;
     try {
-      const result = await query<ListQueryResult>(client, listQuery, {
+      data = await client.graphql<ListQueryResult>(LIST_QUERY, {
         sourceOwner: watched.source!.owner,
         sourceName: watched.source!.repo,
         withSource: true,
@@ -289,13 +222,6 @@ export function createPullRequestService(
         withGitops: !!watched.gitops,
         first: PULL_REQUEST_PAGE,
       });
-      data = result.data;
-      if (!result.full) {
-        if (data.source) await complete(client, data.source, []);
-        if (data.gitops) {
-          await complete(client, data.gitops, data.gitops.pullRequests.nodes);
-        }
-      }
     } catch (e) {
       throw toHttpError(e, what);
     }
@@ -363,21 +289,11 @@ export function createPullRequestService(
   ): Promise<{ summary: PullRequestSummary; pr: GqlPullRequest }> {
     let data: OneQueryResult;
     try {
-      const result = await query<OneQueryResult>(client, oneQuery, {
+      data = await client.graphql<OneQueryResult>(ONE_QUERY, {
         owner: repo.owner,
         name: repo.repo,
         number,
       });
-      data = result.data;
-      if (!result.full && data.repository) {
-        await complete(
-          client,
-          data.repository,
-          data.repository.pullRequest && repo.role === 'gitops'
-            ? [data.repository.pullRequest]
-            : [],
-        );
-      }
     } catch (e) {
       throw toHttpError(e, `${slug(repo)}#${number}`);
     }
@@ -424,10 +340,7 @@ export function createPullRequestService(
   const service: PullRequestService = {
     async list(ref, { credentials }) {
       const watched = watchedOf(await loadEntity(ref, credentials));
-      const repos = [watched.source, watched.gitops]
-        .filter(Boolean)
-        .map(r => slug(r!).toLocaleLowerCase('en-US'));
-      const key = `${repos.join('|')}|${watched.paths.join(',')}`;
+      const { key, repos } = cacheKey(watched);
       const hit = cache.get(key);
       if (hit && now() - hit.at < ttl) return hit.value;
       const value = fetchList(watched);
@@ -442,7 +355,11 @@ export function createPullRequestService(
       const watched = watchedOf(await loadEntity(ref, credentials));
       const repo = resolveRepo(watched, repoName);
       const client = await github.forRepo(slug(repo));
-      const { summary } = await fetchOne(client, repo, number, watched);
+      // The summary from the list the viewer came from when it is fresh (webhooks clear it):
+      // the diff view's only GitHub request is then the ETag-conditional file listing.
+      const summary =
+        (await cachedSummary(watched, slug(repo), number)) ??
+        (await fetchOne(client, repo, number, watched)).summary;
       let files: GithubPullFile[];
       try {
         files = (await client.octokit.paginate(

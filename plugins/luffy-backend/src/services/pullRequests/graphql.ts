@@ -68,10 +68,12 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
   }
 `;
 
-const repositoryFields = (full: boolean) => /* GraphQL */ `
+const REPOSITORY_FIELDS = /* GraphQL */ `
   fragment LuffyRepository on Repository {
     nameWithOwner
-    ${full ? 'mergeCommitAllowed squashMergeAllowed rebaseMergeAllowed' : ''}
+    mergeCommitAllowed
+    squashMergeAllowed
+    rebaseMergeAllowed
   }
 `;
 
@@ -80,11 +82,9 @@ const FILES = 'files(first: 100) { nodes { path } }';
 /**
  * The Pull requests tab in ONE GitHub request: the open pull requests of the source repo and
  * (when the entity has one) of the GitOps repo with their files, so only those touching the
- * entity's folder are kept, plus the query's rate-limit cost. `full: false` leaves out the
- * fields older GitHub Enterprise servers (and the sandbox) lack: the repository's merge
- * settings and the pull request files, then read through REST.
+ * entity's folder are kept, both repositories' merge settings, and the query's rate-limit cost.
  */
-export const listQuery = (full: boolean) => /* GraphQL */ `
+export const LIST_QUERY = /* GraphQL */ `
   query LuffyPullRequests(
     $sourceOwner: String!
     $sourceName: String!
@@ -105,47 +105,36 @@ export const listQuery = (full: boolean) => /* GraphQL */ `
       ...LuffyRepository
       pullRequests(states: OPEN, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
         totalCount
-        nodes { ...LuffyPullRequest ${full ? FILES : ''} }
+        nodes { ...LuffyPullRequest ${FILES} }
       }
     }
     rateLimit { cost remaining resetAt }
   }
   ${PULL_REQUEST_FIELDS}
-  ${repositoryFields(full)}
+  ${REPOSITORY_FIELDS}
 `;
 
 /** One pull request with its repository's merge settings (detail view and merge checks). */
-export const oneQuery = (full: boolean) => /* GraphQL */ `
+export const ONE_QUERY = /* GraphQL */ `
   query LuffyPullRequest($owner: String!, $name: String!, $number: Int!) {
     repository(owner: $owner, name: $name) {
       ...LuffyRepository
       pullRequest(number: $number) {
         ...LuffyPullRequest
         state
-        ${full ? FILES : ''}
+        ${FILES}
       }
     }
   }
   ${PULL_REQUEST_FIELDS}
-  ${repositoryFields(full)}
+  ${REPOSITORY_FIELDS}
 `;
-
-/** A GraphQL schema error: the server lacks a field the full query asks for. */
-export function isMissingFieldError(e: unknown): boolean {
-  const errors = (e as { errors?: Array<{ message?: string }> })?.errors;
-  const messages = Array.isArray(errors)
-    ? errors.map(x => x.message ?? '')
-    : [(e as Error)?.message ?? ''];
-  return messages.some(m =>
-    /Cannot query field|doesn't exist on type|undefinedField/i.test(m),
-  );
-}
 
 export type GqlRepository = {
   nameWithOwner: string;
-  mergeCommitAllowed?: boolean;
-  squashMergeAllowed?: boolean;
-  rebaseMergeAllowed?: boolean;
+  mergeCommitAllowed: boolean;
+  squashMergeAllowed: boolean;
+  rebaseMergeAllowed: boolean;
 };
 
 export type GqlPullRequest = {
@@ -219,9 +208,9 @@ export type OneQueryResult = {
 /** Merge methods a repository allows, in the order the UI offers them. */
 export function allowedMergeMethods(repo: GqlRepository): MergeMethod[] {
   const methods: MergeMethod[] = [];
-  if (repo.squashMergeAllowed !== false) methods.push('squash');
-  if (repo.mergeCommitAllowed !== false) methods.push('merge');
-  if (repo.rebaseMergeAllowed !== false) methods.push('rebase');
+  if (repo.squashMergeAllowed) methods.push('squash');
+  if (repo.mergeCommitAllowed) methods.push('merge');
+  if (repo.rebaseMergeAllowed) methods.push('rebase');
   return methods;
 }
 

@@ -61,15 +61,30 @@ async function github(p: string, init: RequestInit = {}) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-async function graphqlCalls(): Promise<number> {
+/** The sandbox's GitHub request counters (every request, 304s included). */
+async function githubCalls(): Promise<{
+  total: number;
+  counters: Record<string, number>;
+}> {
   const res = await fetch(
     `${sandbox.urls.github}/_sandbox/counters?family=github`,
   );
-  const body = (await res.json()) as any;
-  const counters: Record<string, number> = body.counters ?? body;
-  return Object.entries(counters)
-    .filter(([k]) => k.includes('/api/graphql'))
-    .reduce((n, [, v]) => n + (v as number), 0);
+  const body = (await res.json()) as {
+    total: number;
+    counters: Record<string, number>;
+  };
+  return body;
+}
+
+function delta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v !== 0),
+  );
 }
 
 beforeAll(async () => {
@@ -200,17 +215,50 @@ describe('pull request service against the sandbox', () => {
     expect(other.items[0].blockers.join(' ')).toMatch(/Checks failed/);
   });
 
-  it('serves a repeat view from the shared cache without asking GitHub', async () => {
-    await service.list(checkout, { credentials: alice });
-    const before = await graphqlCalls();
+  it('costs ONE GitHub request (GraphQL) per view, and nothing on a repeat', async () => {
+    service.invalidate('acme/checkout');
+    const before = await githubCalls();
+    const first = await service.list(checkout, { credentials: alice });
+    const after = await githubCalls();
+    // Source and GitOps PRs, checks, files and merge settings: one POST /api/graphql.
+    expect(after.total - before.total).toBe(1);
+    expect(delta(before.counters, after.counters)).toEqual({
+      'github POST /api/graphql': 1,
+    });
+    expect(first.items.map(i => i.role)).toEqual(
+      expect.arrayContaining(['source', 'gitops']),
+    );
+
+    // A repeat, by the same or another viewer, is served from the shared cache.
     await service.list(checkout, { credentials: alice });
     await service.list(checkout, {
       credentials: mockCredentials.user('user:default/bob'),
     });
-    expect(await graphqlCalls()).toBe(before);
+    expect((await githubCalls()).total).toBe(after.total);
+
+    // A webhook delivery for the repository clears it: the next view asks GitHub again.
     service.invalidate('acme/checkout');
     await service.list(checkout, { credentials: alice });
-    expect(await graphqlCalls()).toBeGreaterThan(before);
+    expect((await githubCalls()).total).toBe(after.total + 1);
+  });
+
+  it('opens the diff of a listed pull request with one conditional GitHub request', async () => {
+    const list = await service.list(checkout, { credentials: alice });
+    const pr = list.items.find(i => i.role === 'source')!;
+    const before = await githubCalls();
+    await service.get(checkout, pr.repo, pr.number, { credentials: alice });
+    const after = await githubCalls();
+    expect(delta(before.counters, after.counters)).toEqual({
+      'github GET /api/v3/repos/:owner/:repo/pulls/:number/files': 1,
+    });
+    // The repeat is a 304 from the ETag cache: no rate limit spent.
+    const client = await clients.github.forRepo(pr.repo);
+    const remaining = client.rateLimit().remaining;
+    expect(remaining).toBeGreaterThan(0);
+    await service.get(checkout, pr.repo, pr.number, { credentials: alice });
+    expect((await githubCalls()).total).toBe(after.total + 1);
+    expect(client.rateLimit().remaining).toBe(remaining);
+    expect(clients.github.cacheStats().hits).toBeGreaterThan(0);
   });
 
   it('names the missing annotation', async () => {
