@@ -53,7 +53,7 @@ describe('luffy:github:await-workflow', () => {
     await givenRepo('wf-green');
     const { outputs, lines } = await run({ repo: 'acme/wf-green', workflow: 'ci.yaml' });
     expect(outputs).toMatchObject({ conclusion: 'success', runUrl: expect.stringContaining('/acme/wf-green/actions/runs/') });
-    expect(lines.join('\n')).toMatch(/test: (in_progress|success)/);
+    expect(lines.join('\n')).toMatch(/Run \d+ (queued|in_progress|completed)/);
     expect(lines.join('\n')).toContain('ci.yaml succeeded');
   });
 

@@ -28,7 +28,8 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
       input: {
         repo: z => z.string().describe('owner/repo, or a repository URL'),
         workflow: z => z.string().describe('Workflow file name under .github/workflows (e.g. ci.yaml)'),
-        branch: z => z.string().optional().describe('Branch (default: the default branch)'),
+        branch: z => z.string().optional().describe('Branch (default: the default branch, one GitHub call more)'),
+        headSha: z => z.string().optional().describe('Commit whose push run to wait for (e.g. commitHash of publish:github; default: the branch head, one GitHub call more)'),
         dispatch: z => z.boolean().optional().describe('Dispatch the workflow instead of waiting for the run of the head commit (default false)'),
         inputs: z => z.record(z.string(), z.string()).optional().describe('workflow_dispatch inputs'),
         timeoutSeconds: z => z.number().optional().describe('How long to wait for the conclusion (default 600)'),
@@ -62,16 +63,19 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
       const { octokit } = gh;
       const deadline = Date.now() + timeoutMs;
 
-      // a repository just created may answer 404 for a moment
-      const repoData = await retryWhileNotFound(
-        async () => (await octokit.rest.repos.get({ owner, repo })).data,
-        { onRetry: (n, d) => ctx.logger.info(`${owner}/${repo} is not visible yet (404), retrying in ${d} ms (attempt ${n})`) },
-      );
-      const branch = ctx.input.branch ?? repoData.default_branch;
+      // a repository just created may answer 404 for a moment: every first call retries it
+      const branch =
+        ctx.input.branch ??
+        (await retryWhileNotFound(async () => (await octokit.rest.repos.get({ owner, repo })).data.default_branch, {
+          onRetry: (n, d) => ctx.logger.info(`${owner}/${repo} is not visible yet (404), retrying in ${d} ms (attempt ${n})`),
+        }));
       const branchHead = () =>
         retryWhileNotFound(async () => (await octokit.rest.repos.getBranch({ owner, repo, branch })).data.commit.sha);
-      let headSha = await branchHead();
+      const givenSha = ctx.input.headSha?.trim();
+      if (givenSha && !/^[0-9a-f]{40}$/.test(givenSha)) throw new InputError(`headSha ${JSON.stringify(givenSha)} is not a commit SHA`);
+      let headSha = givenSha || (await branchHead());
 
+      let justFound: string | null | undefined;
       const runId = await ctx.checkpoint({
         key: `luffy.await-workflow.${owner}.${repo}.${workflow}.${branch}.${ctx.input.dispatch ? 'dispatch' : headSha}`,
         fn: async () => {
@@ -101,6 +105,7 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
             );
             const run = data.workflow_runs.find(r => !ctx.input.dispatch || r.event === 'workflow_dispatch');
             if (run) {
+              justFound = run.status;
               ctx.logger.info(`Found run ${run.id} of ${workflow} for ${headSha.slice(0, 7)} (${run.event})`);
               return run.id;
             }
@@ -114,15 +119,22 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
         },
       });
 
-      const next = backoff(1000, 5000);
+      // Few polls: the run alone while it is queued or running (CI takes tens of seconds, the
+      // interval grows 3 s → 10 s); its jobs when it starts (progress) and when it fails (names).
+      const next = backoff(3000, 10000);
       let last = '';
+      let lastStatus = '';
+      const jobsOf = async () =>
+        (await retryWhileNotFound(() => octokit.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: runId, per_page: 100 }))).data.jobs;
+      // the run just listed is queued or running: its first poll can wait
+      if (justFound && justFound !== 'completed') await sleep(next());
       for (;;) {
         // a dispatched run appears a moment after its id is known: 404 is retried with back-off
         const { data: run } = await retryWhileNotFound(() => octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: runId }));
-        const { data: jobs } = await retryWhileNotFound(() =>
-          octokit.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: runId, per_page: 100 }),
-        );
-        const progress = jobs.jobs
+        const failed = run.status === 'completed' && run.conclusion !== 'success';
+        const jobs = (run.status === 'in_progress' && lastStatus !== 'in_progress') || failed ? await jobsOf() : undefined;
+        lastStatus = run.status ?? '';
+        const progress = (jobs ?? [])
           .map(j => {
             const step = j.steps?.find(s => s.status === 'in_progress');
             return `${j.name}: ${j.conclusion ?? j.status}${step ? ` (${step.name})` : ''}`;
@@ -142,10 +154,11 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
             ctx.output('headSha', run.head_sha);
             return;
           }
-          const failed = jobs.jobs.find(j => j.conclusion === 'failure') ?? jobs.jobs.find(j => j.conclusion && j.conclusion !== 'success' && j.conclusion !== 'skipped');
-          const step = failed?.steps?.find(s => s.conclusion === 'failure');
+          const all = jobs ?? [];
+          const failedJob = all.find(j => j.conclusion === 'failure') ?? all.find(j => j.conclusion && j.conclusion !== 'success' && j.conclusion !== 'skipped');
+          const step = failedJob?.steps?.find(s => s.conclusion === 'failure');
           throw new WorkflowRunFailedError(
-            `${workflow} ${run.conclusion ?? 'failed'}${failed ? `: job "${failed.name}"` : ''}${step ? `, step "${step.name}"` : ''} — ${failed?.html_url ?? run.html_url}. Fix the cause and re-run the task: it waits for the new run.`,
+            `${workflow} ${run.conclusion ?? 'failed'}${failedJob ? `: job "${failedJob.name}"` : ''}${step ? `, step "${step.name}"` : ''} — ${failedJob?.html_url ?? run.html_url}. Fix the cause and re-run the task: it waits for the new run.`,
           );
         }
         if (Date.now() > deadline) {

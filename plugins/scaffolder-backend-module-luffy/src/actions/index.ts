@@ -5,11 +5,13 @@ import { createLuffyConfigResolveAction } from './configResolve';
 import { createLuffyGitopsProvisionAction } from './gitopsProvision';
 import { createLuffyGithubAwaitWorkflowAction } from './githubAwaitWorkflow';
 import { createLuffyArgocdAwaitHealthyAction } from './argocdAwaitHealthy';
+import { createLuffyGithubCheckRepoAction } from './githubCheckRepo';
 
 export { createLuffyConfigResolveAction, resolveOnboardingConfig } from './configResolve';
 export { createLuffyGitopsProvisionAction } from './gitopsProvision';
 export { createLuffyGithubAwaitWorkflowAction } from './githubAwaitWorkflow';
 export { createLuffyArgocdAwaitHealthyAction } from './argocdAwaitHealthy';
+export { createLuffyGithubCheckRepoAction } from './githubCheckRepo';
 
 /**
  * The onboarding actions this module adds to the scaffolder (one file per action,
@@ -18,6 +20,7 @@ export { createLuffyArgocdAwaitHealthyAction } from './argocdAwaitHealthy';
 export function createLuffyActions(options: { config: Config; clients: LuffyClients }): TemplateAction<any, any, any>[] {
   return [
     createLuffyConfigResolveAction({ config: options.config }),
+    createLuffyGithubCheckRepoAction({ clients: options.clients }),
     createLuffyGitopsProvisionAction({ clients: options.clients }),
     createLuffyGithubAwaitWorkflowAction({ clients: options.clients }),
     createLuffyArgocdAwaitHealthyAction({ clients: options.clients }),
