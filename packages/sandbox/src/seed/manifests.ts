@@ -167,7 +167,7 @@ apiVersion: v2
 name: service
 description: A stateless HTTP service with a Service and an Ingress
 type: application
-version: 0.3.0
+version: 0.4.0
 appVersion: "1.4.2"
 `;
 
@@ -201,6 +201,22 @@ ingress:
   enabled: true
   className: nginx
   host: ""
+  # e.g. external-dns.alpha.kubernetes.io/hostname and cert-manager.io/cluster-issuer:
+  # DNS and the certificate follow from git.
+  annotations: {}
+  # e.g. [{hosts: [<host>], secretName: <name>-tls}] (cert-manager fills the secret).
+  tls: []
+
+# Secret references, never values: each name becomes an environment variable read from the
+# Secret named by target, which an ExternalSecret (external-secrets.io) fills from the store.
+externalSecrets:
+  store: ""
+  target: ""
+  names: []
+  # Render the ExternalSecret in this chart (needs the external-secrets CRDs in the cluster);
+  # false: the platform applies it from apps/<service>/<env>/external-secrets.yaml.
+  createExternalSecret: false
+  refreshInterval: 1h
 `;
 
 const CHART_HELPERS = `{{/* Name of the service: values.name, else the chart name. */}}
@@ -249,11 +265,26 @@ spec:
             - name: http
               containerPort: {{ .Values.containerPort }}
               protocol: TCP
-          {{- with .Values.env_vars }}
+          {{- $secretNames := list }}
+          {{- $secretTarget := "" }}
+          {{- with .Values.externalSecrets }}
+          {{- if .names }}
+          {{- $secretNames = .names }}
+          {{- end }}
+          {{- $secretTarget = .target | default (printf "%s-secrets" (include "service.name" $)) }}
+          {{- end }}
+          {{- if or .Values.env_vars $secretNames }}
           env:
-            {{- range $name, $value := . }}
+            {{- range $name, $value := .Values.env_vars }}
             - name: {{ $name }}
               value: {{ $value | quote }}
+            {{- end }}
+            {{- range $secretNames }}
+            - name: {{ . }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $secretTarget }}
+                  key: {{ . }}
             {{- end }}
           {{- end }}
           readinessProbe:
@@ -290,9 +321,25 @@ metadata:
   name: {{ include "service.name" . }}
   labels:
     {{- include "service.labels" . | nindent 4 }}
+  {{- with .Values.ingress.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 spec:
   {{- if .Values.ingress.className }}
   ingressClassName: {{ .Values.ingress.className }}
+  {{- end }}
+  {{- with .Values.ingress.tls }}
+  tls:
+    {{- range . }}
+    - hosts:
+        {{- range .hosts }}
+        - {{ . | lower | quote }}
+        {{- end }}
+      {{- with .secretName }}
+      secretName: {{ . }}
+      {{- end }}
+    {{- end }}
   {{- end }}
   rules:
     - host: {{ required "ingress.host is required" .Values.ingress.host | lower }}
@@ -305,6 +352,32 @@ spec:
                 name: {{ include "service.name" . }}
                 port:
                   name: http
+{{- end }}
+`;
+
+const CHART_EXTERNAL_SECRET = `{{- with .Values.externalSecrets }}
+{{- if and .createExternalSecret .names }}
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: {{ .target | default (printf "%s-secrets" (include "service.name" $)) }}
+  labels:
+    {{- include "service.labels" $ | nindent 4 }}
+spec:
+  refreshInterval: {{ .refreshInterval | default "1h" }}
+  secretStoreRef:
+    kind: ClusterSecretStore
+    name: {{ required "externalSecrets.store is required" .store }}
+  target:
+    name: {{ .target | default (printf "%s-secrets" (include "service.name" $)) }}
+    creationPolicy: Owner
+  data:
+    {{- range .names }}
+    - secretKey: {{ . }}
+      remoteRef:
+        key: {{ printf "%s/%s/%s" (include "service.name" $) $.Values.env . }}
+    {{- end }}
+{{- end }}
 {{- end }}
 `;
 
@@ -405,6 +478,7 @@ export function gitopsFiles(
   files['charts/service/templates/deployment.yaml'] = CHART_DEPLOYMENT;
   files['charts/service/templates/service.yaml'] = CHART_SERVICE;
   files['charts/service/templates/ingress.yaml'] = CHART_INGRESS;
+  files['charts/service/templates/externalsecret.yaml'] = CHART_EXTERNAL_SECRET;
   return files;
 }
 
