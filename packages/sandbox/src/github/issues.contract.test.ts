@@ -489,7 +489,7 @@ describe('requested reviewers and review comments', () => {
     ).toEqual([]);
   });
 
-  it('reads review comments made with a review and on their own', async () => {
+  it('reads, edits and deletes review comments made with a review and on their own', async () => {
     const pr = await repoWithPull('review-comments');
     const review = await bot.rest.pulls.createReview({
       owner: 'acme',
@@ -557,6 +557,22 @@ describe('requested reviewers and review comments', () => {
       body: 'agreed!',
     });
     expect(edited.data.body).toBe('agreed!');
+    // someone else's review comment is neither editable nor deletable
+    await expect(
+      guest.rest.pulls.updateReviewComment({
+        owner: 'acme',
+        repo: 'review-comments',
+        comment_id: single.data.id,
+        body: 'hijack',
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      guest.rest.pulls.deleteReviewComment({
+        owner: 'acme',
+        repo: 'review-comments',
+        comment_id: single.data.id,
+      }),
+    ).rejects.toMatchObject({ status: 403 });
     expect(
       (
         await alice.rest.pulls.deleteReviewComment({
@@ -575,5 +591,12 @@ describe('requested reviewers and review comments', () => {
         })
       ).data,
     ).toHaveLength(1);
+    await expect(
+      alice.rest.pulls.getReviewComment({
+        owner: 'acme',
+        repo: 'review-comments',
+        comment_id: single.data.id,
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -1,7 +1,7 @@
 import express from 'express';
 import type { GithubService } from '../service';
 import * as S from '../serialize';
-import { GhError, h, notFound, missingField } from '../errors';
+import { GhError, h, missingField } from '../errors';
 import { needViewer, paginate, readableRepo } from './common';
 import type { PullRecord, RepoRecord } from '../state';
 import {
@@ -10,6 +10,7 @@ import {
   type ReviewCommentRecord,
 } from '../issues-store';
 import { pullSimpleJson } from './pulls';
+import { commentsById } from './commentsById';
 
 /** Requested reviewers (get, add, remove) and review comments (with a review or alone) of pull requests. */
 export function reviewCommentsRouter(svc: GithubService): express.Router {
@@ -114,13 +115,19 @@ export function reviewCommentsRouter(svc: GithubService): express.Router {
       subject_type: c.line === null ? ('file' as const) : ('line' as const),
     };
   };
-  const reviewCommentById = (rec: RepoRecord, id: string) => {
-    const c = store().data.reviewComments.find(
-      x => x.owner === rec.owner && x.repo === rec.name && String(x.id) === id,
-    );
-    if (!c) throw notFound();
-    return c;
-  };
+  const reviewCommentById = commentsById(r, svc, {
+    path: '/repos/:owner/:repo/pulls/comments',
+    resource: 'PullRequestReviewComment',
+    all: () => store().data.reviewComments,
+    remove: c => {
+      store().data.reviewComments = store().data.reviewComments.filter(
+        x => x !== c,
+      );
+    },
+    json: reviewCommentJson,
+    // only the author edits a review comment; push access is enough to delete it
+    pushMayEdit: false,
+  });
 
   r.get(
     '/repos/:owner/:repo/pulls/:number(\\d+)/comments',
@@ -174,48 +181,6 @@ export function reviewCommentsRouter(svc: GithubService): express.Router {
       }
       if (b.in_reply_to) store().data.reviewComments.push(c);
       res.status(201).json(reviewCommentJson(rec, c));
-    }),
-  );
-  r.get(
-    '/repos/:owner/:repo/pulls/comments/:id(\\d+)',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      res.json(reviewCommentJson(rec, reviewCommentById(rec, req.params.id)));
-    }),
-  );
-  r.patch(
-    '/repos/:owner/:repo/pulls/comments/:id(\\d+)',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.readable(req.params.owner, req.params.repo, v);
-      const c = reviewCommentById(rec, req.params.id);
-      if (c.user !== v.login)
-        throw new GhError(
-          403,
-          'Resource not accessible by personal access token',
-        );
-      if (typeof req.body?.body !== 'string' || !req.body.body)
-        throw missingField('PullRequestReviewComment', 'body');
-      c.body = req.body.body;
-      c.updated_at = svc.now();
-      res.json(reviewCommentJson(rec, c));
-    }),
-  );
-  r.delete(
-    '/repos/:owner/:repo/pulls/comments/:id(\\d+)',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = svc.readable(req.params.owner, req.params.repo, v);
-      const c = reviewCommentById(rec, req.params.id);
-      if (c.user !== v.login && !svc.permissions(rec, v).push)
-        throw new GhError(
-          403,
-          'Resource not accessible by personal access token',
-        );
-      store().data.reviewComments = store().data.reviewComments.filter(
-        x => x !== c,
-      );
-      res.status(204).end();
     }),
   );
   r.get(

@@ -1,0 +1,192 @@
+import express from 'express';
+import type { GithubService } from '../service';
+import { GhError, h, notFound } from '../errors';
+import { needViewer, paginate, readableRepo } from './common';
+import type { RepoRecord } from '../state';
+import type { LabelRecord } from '../issues-store';
+import { bad, issueItems, labelJson } from './issueItems';
+
+/** Repository labels (list, create, get, update, delete) and the labels of issues and PRs. */
+export function labelsRouter(svc: GithubService): express.Router {
+  const r = express.Router();
+  const { store, item, labelsOfItem, setLabels, labelsJson, labelNames } =
+    issueItems(svc);
+
+  // ------------------------------------------------------------------ repository labels
+  const labelOr404 = (rec: RepoRecord, name: string) => {
+    const l = store().label(rec.owner, rec.name, name);
+    if (!l) throw notFound();
+    return l;
+  };
+  const color = (c: unknown) => {
+    const s = String(c ?? '').replace(/^#/, '');
+    if (!/^[0-9a-fA-F]{6}$/.test(s)) throw bad('Label', 'color');
+    return s.toLowerCase();
+  };
+
+  r.get(
+    '/repos/:owner/:repo/labels',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      const list = store().labelsOf(rec.owner, rec.name);
+      res.json(paginate(req, res, list).map(l => labelJson(svc, l)));
+    }),
+  );
+  r.post(
+    '/repos/:owner/:repo/labels',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const b = req.body ?? {};
+      if (typeof b.name !== 'string' || !b.name.trim())
+        throw missingField('Label', 'name');
+      if (store().label(rec.owner, rec.name, b.name))
+        throw new GhError(422, 'Validation Failed', {
+          errors: [
+            { resource: 'Label', code: 'already_exists', field: 'name' },
+          ],
+        });
+      const l: LabelRecord = {
+        id: svc.nextId(),
+        owner: rec.owner,
+        repo: rec.name,
+        name: b.name,
+        color: b.color === undefined ? 'ededed' : color(b.color),
+        description: typeof b.description === 'string' ? b.description : null,
+      };
+      store().data.labels.push(l);
+      res.status(201).json(labelJson(svc, l));
+    }),
+  );
+  r.get(
+    '/repos/:owner/:repo/labels/:name',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      res.json(labelJson(svc, labelOr404(rec, req.params.name)));
+    }),
+  );
+  r.patch(
+    '/repos/:owner/:repo/labels/:name',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const l = labelOr404(rec, req.params.name);
+      const b = req.body ?? {};
+      if (typeof b.new_name === 'string' && b.new_name.trim()) {
+        const clash = store().label(rec.owner, rec.name, b.new_name);
+        if (clash && clash !== l)
+          throw new GhError(422, 'Validation Failed', {
+            errors: [
+              { resource: 'Label', code: 'already_exists', field: 'name' },
+            ],
+          });
+        const rename = (names: string[]) =>
+          names.map(n => (n === l.name ? b.new_name : n));
+        for (const i of store().data.issues.filter(
+          x => x.owner === rec.owner && x.repo === rec.name,
+        ))
+          i.labels = rename(i.labels);
+        for (const p of svc.pulls(rec.owner, rec.name))
+          p.labels = rename(p.labels);
+        l.name = b.new_name;
+      }
+      if (b.color !== undefined) l.color = color(b.color);
+      if (b.description !== undefined) l.description = b.description;
+      res.json(labelJson(svc, l));
+    }),
+  );
+  r.delete(
+    '/repos/:owner/:repo/labels/:name',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const l = labelOr404(rec, req.params.name);
+      store().data.labels = store().data.labels.filter(x => x !== l);
+      for (const i of store().data.issues.filter(
+        x => x.owner === rec.owner && x.repo === rec.name,
+      ))
+        i.labels = i.labels.filter(n => n !== l.name);
+      for (const p of svc.pulls(rec.owner, rec.name))
+        p.labels = p.labels.filter(n => n !== l.name);
+      res.status(204).end();
+    }),
+  );
+
+  // ------------------------------------------------------------------ labels of issues and PRs
+  r.get(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
+    h((req, res) => {
+      const rec = readableRepo(svc, req);
+      res.json(labelsJson(rec, item(rec, Number(req.params.number))));
+    }),
+  );
+  r.post(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const it = item(rec, Number(req.params.number));
+      setLabels(rec, it, [...labelsOfItem(it), ...labelNames(req.body)]);
+      res.json(labelsJson(rec, it));
+    }),
+  );
+  r.put(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const it = item(rec, Number(req.params.number));
+      setLabels(rec, it, labelNames(req.body));
+      res.json(labelsJson(rec, it));
+    }),
+  );
+  r.delete(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      setLabels(rec, item(rec, Number(req.params.number)), []);
+      res.status(204).end();
+    }),
+  );
+  r.delete(
+    '/repos/:owner/:repo/issues/:number(\\d+)/labels/:name',
+    h((req, res) => {
+      const rec = svc.writable(
+        req.params.owner,
+        req.params.repo,
+        needViewer(req),
+      );
+      const it = item(rec, Number(req.params.number));
+      const names = labelsOfItem(it);
+      if (!names.some(n => n.toLowerCase() === req.params.name.toLowerCase()))
+        throw new GhError(404, 'Label does not exist');
+      setLabels(
+        rec,
+        it,
+        names.filter(n => n.toLowerCase() !== req.params.name.toLowerCase()),
+      );
+      res.json(labelsJson(rec, it));
+    }),
+  );
+
+  return r;
+}
