@@ -31,6 +31,7 @@ import type { AuditLog } from '../AuditLog';
 import type { LuffyEvents } from '../LuffyEvents';
 import { collectContext, type CollectedContext } from './context';
 import { discoverTargets, targetOf, type ServiceTarget } from './discovery';
+import { FluxKustomizations, kustomizationFailures } from './flux';
 import { HealingStore, LUFFY_ACTOR } from './HealingStore';
 import { incidentNotification } from './notifications';
 import {
@@ -86,6 +87,7 @@ export class HealingEngine {
   #lastFailures = new Map<string, DetectedFailure>();
   readonly #processing = new Map<string, Promise<void>>();
   readonly #limit = pLimit(4);
+  #flux?: FluxKustomizations;
 
   constructor(
     private readonly deps: {
@@ -117,7 +119,8 @@ export class HealingEngine {
 
   /**
    * One reconcile sweep: discover services, ONE list per cluster and kind (pods, replica
-   * sets, deployments) plus one Argo CD application list, detect, open incidents (deduped),
+   * sets, deployments, and Flux Kustomizations where Flux is installed) plus one Argo CD
+   * application list, detect, open incidents (deduped),
    * process new ones and follow the open ones.
    */
   async sweep(options: { process?: boolean } = {}): Promise<SweepResult> {
@@ -142,6 +145,13 @@ export class HealingEngine {
         }
       }),
     );
+    // Flux where it is installed (clusters without the CRD are skipped, and asked again later)
+    this.#flux ??= new FluxKustomizations(clients.kubernetes);
+    const flux = await this.#flux.list();
+    clusterErrors.push(...flux.errors.map(e => `flux ${e}`));
+    for (const [cluster, items] of Object.entries(flux.byCluster)) {
+      (objects[cluster] ??= {}).kustomizations = items;
+    }
     let apps: ArgoCdApplication[] = [];
     try {
       apps = await clients.argocd.listApplications();
@@ -150,6 +160,9 @@ export class HealingEngine {
     }
     const snapshot = { objects, argoApplications: apps, now: new Date() };
     const failures = detectFailures(snapshot, this.settings.detection);
+    for (const [cluster, items] of Object.entries(flux.byCluster)) {
+      failures.push(...kustomizationFailures(cluster, items, snapshot.now));
+    }
     for (const d of this.deps.detectors ?? []) {
       try {
         failures.push(...(await d.detect(snapshot)));

@@ -10,7 +10,7 @@ jest.setTimeout(240_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-describe('watch-driven detection against the sandbox', () => {
+describe('detection against the sandbox (watch streams, Flux skip)', () => {
   let h: HealingSandbox;
   let watcher: HealingWatcher;
 
@@ -77,6 +77,21 @@ describe('watch-driven detection against the sandbox', () => {
       method: 'POST',
       body: { service: 'checkout', env: 'dev', mode: 'none' },
     });
+  });
+
+  it('skips Flux cleanly where the cluster does not serve kustomize.toolkit.fluxcd.io/v1', async () => {
+    const list = jest.spyOn(h.clients.kubernetes, 'list');
+    const first = await h.engine.sweep({ process: false });
+    expect(first.clusterErrors).toEqual([]);
+    await h.engine.sweep({ process: false });
+    const fluxCalls = list.mock.calls
+      .map((c, i) => ({ kind: c[0], result: list.mock.results[i] }))
+      .filter(c => c.kind.group === 'kustomize.toolkit.fluxcd.io');
+    // asked once, answered 404 (no such API group), not asked again on the next sweep
+    expect(fluxCalls).toHaveLength(1);
+    const [answer] = await fluxCalls[0].result.value;
+    expect(answer.error?.name).toBe('NotFoundError');
+    list.mockRestore();
   });
 
   it('relists after 410 Gone (the restarted API server forgot the watch history)', async () => {

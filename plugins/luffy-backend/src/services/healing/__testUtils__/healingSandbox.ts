@@ -84,6 +84,7 @@ export async function startHealingSandbox(options: {
     startSandbox({
       dataDir,
       ports,
+      kubernetesHttpsPort: 0, // never the dev stack's fixed 18443
       timeScale: options.timeScale ?? 20,
       logger: { info() {}, warn() {}, error() {} },
     });
