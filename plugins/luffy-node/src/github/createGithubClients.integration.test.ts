@@ -217,6 +217,7 @@ describe('createGithubClients against the sandbox', () => {
     const waits: number[] = [];
     const github = factory({
       contentCreationIntervalMs: 1000,
+      contentCreationBurst: 1,
       sleep: async (ms: number) => {
         waits.push(ms);
       },
@@ -239,6 +240,26 @@ describe('createGithubClients against the sandbox', () => {
     await client.graphql('{ viewer { login } }');
     await client.octokit.rest.repos.get({ owner: 'acme', repo: 'gitops' });
     expect(waits).toHaveLength(2);
+  });
+
+  it('lets a burst of content-creating requests through at once, then spaces the rest', async () => {
+    const waits: number[] = [];
+    const github = factory({
+      contentCreationIntervalMs: 1000,
+      contentCreationBurst: 3,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+    });
+    const client = await github.forRepo('acme/gitops');
+    for (const content of ['a', 'b', 'c']) {
+      await client.octokit.rest.git.createBlob({ owner: 'acme', repo: 'gitops', content });
+    }
+    expect(waits).toEqual([]);
+    await client.octokit.rest.git.createBlob({ owner: 'acme', repo: 'gitops', content: 'd' });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[0]).toBeLessThanOrEqual(1000);
   });
 
   it('caps concurrent requests per host', async () => {

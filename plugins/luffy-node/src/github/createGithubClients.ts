@@ -39,8 +39,10 @@ type IdentityState = {
   host: string;
   identity: string;
   limits: Map<string, GithubRateLimitState>;
-  /** Time of the next allowed content-creating request (pacing). */
-  nextWriteAt: number;
+  /** Content-creating requests that may start now without waiting (pacing token bucket). */
+  writeCredits: number;
+  /** When writeCredits was last refilled. */
+  writeCreditsAt: number;
   writeQueue: Promise<void>;
 };
 
@@ -53,6 +55,7 @@ type LuffyContext = {
   limit: pLimit.Limit;
   cache: EtagCache;
   contentCreationIntervalMs: number;
+  contentCreationBurst: number;
   maxRateLimitWaitMs: number;
   sleep: (ms: number) => Promise<void>;
   logger: LoggerService;
@@ -134,12 +137,31 @@ function luffyTransport(octokit: any, octokitOptions: any) {
     const url: string = parsed.url;
     const resource = resourceOf(url);
 
-    // Content creation pacing (per credential), GraphQL excluded.
-    if (WRITE_METHODS.has(method) && resource !== 'graphql') {
+    // Content creation pacing (per credential), GraphQL excluded. GitHub asks for a second
+    // between mutative requests when making a large number of them (REST best practices) and
+    // allows about 80 a minute: a token bucket lets a short burst (one-off writes) through at
+    // once and spaces the rest one interval apart (burst + 60/min stays under 80/min).
+    if (
+      WRITE_METHODS.has(method) &&
+      resource !== 'graphql' &&
+      ctx.contentCreationIntervalMs > 0
+    ) {
       const slot = ctx.state.writeQueue.then(async () => {
-        const wait = ctx.state.nextWriteAt - Date.now();
-        if (wait > 0) await ctx.sleep(wait);
-        ctx.state.nextWriteAt = Date.now() + ctx.contentCreationIntervalMs;
+        const s = ctx.state;
+        const interval = ctx.contentCreationIntervalMs;
+        const now = Date.now();
+        s.writeCredits = Math.min(
+          ctx.contentCreationBurst,
+          s.writeCredits + (now - s.writeCreditsAt) / interval,
+        );
+        s.writeCreditsAt = now;
+        if (s.writeCredits >= 1) {
+          s.writeCredits -= 1;
+          return;
+        }
+        await ctx.sleep((1 - s.writeCredits) * interval);
+        s.writeCredits = 0;
+        s.writeCreditsAt = Date.now();
       });
       ctx.state.writeQueue = slot.catch(() => {});
       await slot;
@@ -383,7 +405,8 @@ export function createGithubClients(options: {
         host,
         identity,
         limits: new Map(),
-        nextWriteAt: 0,
+        writeCredits: Math.max(1, opts.contentCreationBurst ?? 10),
+        writeCreditsAt: Date.now(),
         writeQueue: Promise.resolve(),
       };
       states.set(key, s);
@@ -429,6 +452,7 @@ export function createGithubClients(options: {
       limit: limitFor(cfg.host),
       cache,
       contentCreationIntervalMs: opts.contentCreationIntervalMs ?? 1000,
+      contentCreationBurst: Math.max(1, opts.contentCreationBurst ?? 10),
       maxRateLimitWaitMs,
       sleep,
       logger,

@@ -77,8 +77,14 @@ export interface GithubClientFactory {
 export type GithubClientOptions = {
   /** Max concurrent requests per host (default 8). */
   concurrency?: number;
-  /** Min spacing between content-creating requests per credential, ms (default 1000 ≈ 60/min). */
+  /** Min spacing between content-creating requests per credential beyond the burst, ms (default 1000 ≈ 60/min). */
   contentCreationIntervalMs?: number;
+  /**
+   * Content-creating requests per credential that may go without spacing when none went for a
+   * while (token bucket, refilled one per interval; default 10: 10 + 60/min stays under
+   * GitHub's 80/min). 1 spaces every request.
+   */
+  contentCreationBurst?: number;
   /** Max ETag cache entries (default 2000, LRU). */
   etagCacheSize?: number;
   /** Retries for 5xx / network errors (default 3). */
