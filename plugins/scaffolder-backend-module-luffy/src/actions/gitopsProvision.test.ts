@@ -1,4 +1,5 @@
 import { createGitopsRepo } from '@openluffy/plugin-luffy-node';
+import { DEFAULT_TOKENS } from '@openluffy/sandbox';
 import YAML from 'yaml';
 import { createLuffyGitopsProvisionAction, type ProvisionInput } from './gitopsProvision';
 import { actionContext, startOnboardingSandbox } from '../__testUtils__/onboarding';
@@ -117,12 +118,40 @@ describe('luffy:gitops:provision', () => {
     expect(files.data).toHaveLength(6);
   });
 
-  it('refuses a hostname another customer already serves, before writing anything', async () => {
+  it('refuses a hostname another service uses in the GitOps repository, before writing anything', async () => {
     const g = await gitops();
     const head = await g.head();
-    // checkout (the demo's acme service) serves checkout.dev.acme.example
+    // checkout (the demo's acme service) has checkout.dev.acme.example in apps/checkout/dev/ingress.yaml
     const taken = input('initrode', { environments: [environment('initrode', 'dev', 'checkout.dev.acme.example')] });
-    await expect(provision(taken)).rejects.toThrow(/Hostname checkout.dev.acme.example \(dev\) is already served by checkout .*choose another customer name or base hostname/);
+    await expect(provision(taken)).rejects.toThrow(/Hostname checkout.dev.acme.example \(dev\) is already used by acme\/gitops:apps\/checkout\/dev\/ingress.yaml: choose another customer name or base hostname/);
+    // committed Helm values count too, though nothing is deployed from them yet
+    await g.repo.commitFiles({
+      message: 'wonka (not synced yet)',
+      files: [{ path: 'apps/wonka/dev/values.yaml', content: 'name: wonka\ningress:\n  enabled: true\n  host: wonka.dev.apps.example.test\n' }],
+    });
+    const head2 = await g.head();
+    const clash = input('initrode', { environments: [environment('initrode', 'dev', 'wonka.dev.apps.example.test')] });
+    await expect(provision(clash)).rejects.toThrow(/Hostname wonka.dev.apps.example.test \(dev\) is already used by acme\/gitops:apps\/wonka\/dev\/values.yaml/);
+    expect(await g.head()).toBe(head2);
+    expect(head2).not.toBe(head);
+  });
+
+  it('refuses a hostname a live ingress serves that git does not know', async () => {
+    const g = await gitops();
+    const head = await g.head();
+    const res = await fetch(`${env.urls.kubernetes}/apis/networking.k8s.io/v1/namespaces/default/ingresses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${DEFAULT_TOKENS.kubernetes}` },
+      body: JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'by-hand', namespace: 'default', labels: { 'app.kubernetes.io/name': 'by-hand' } },
+        spec: { rules: [{ host: 'byhand.dev.apps.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'x', port: { number: 80 } } } }] } }] },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const taken = input('initrode', { environments: [environment('initrode', 'dev', 'byhand.dev.apps.example.test')] });
+    await expect(provision(taken)).rejects.toThrow(/Hostname byhand.dev.apps.example.test \(dev\) is already served by by-hand \(ingress default\/by-hand in cluster sandbox\)/);
     expect(await g.head()).toBe(head);
   });
 

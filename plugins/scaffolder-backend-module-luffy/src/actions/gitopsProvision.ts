@@ -10,6 +10,7 @@ import {
 import YAML from 'yaml';
 import { examples } from './gitopsProvision.examples';
 import { validateExternalSecret, validateManifest } from './models';
+import { readRepoTarball } from './tarball';
 import {
   assertDnsLabel,
   assertHostname,
@@ -45,10 +46,6 @@ export type ProvisionInput = {
 };
 
 const INGRESSES = { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress' };
-
-/** Git's blob id of a text, to compare with a tree entry without downloading the file. */
-const blobSha = (content: string) =>
-  crypto.createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0`).update(content).digest('hex');
 
 /** Validates the whole input before anything touches GitHub. */
 export function validateProvisionInput(input: ProvisionInput) {
@@ -95,7 +92,7 @@ export function validateProvisionInput(input: ProvisionInput) {
 }
 
 /** The files the onboarding writes into the GitOps repository, path → desired content. */
-export function provisionFiles(v: ReturnType<typeof validateProvisionInput>, repoURL: string): Map<string, { content: string; kind: 'application' | 'values' | 'external-secrets' }> {
+export function provisionFiles(v: ReturnType<typeof validateProvisionInput>, repoURL: string, targetRevision = 'main'): Map<string, { content: string; kind: 'application' | 'values' | 'external-secrets' }> {
   const files = new Map<string, { content: string; kind: 'application' | 'values' | 'external-secrets' }>();
   for (const e of v.environments) {
     const dir = `apps/${v.name}/${e.name}`;
@@ -118,7 +115,7 @@ export function provisionFiles(v: ReturnType<typeof validateProvisionInput>, rep
         source: {
           repoURL,
           path: v.argocd.chartPath,
-          targetRevision: 'main',
+          targetRevision,
           helm: { valueFiles: [`${v.argocd.chartPath.split('/').map(() => '..').join('/')}/${dir}/values.yaml`] },
         },
         destination: { server: v.argocd.destinationServer, namespace: e.namespace },
@@ -208,6 +205,40 @@ export function provisionFiles(v: ReturnType<typeof validateProvisionInput>, rep
   return files;
 }
 
+/**
+ * Hostnames the GitOps repository gives services other than `name`, by file: `ingress.host` /
+ * `ingress.hosts` of Helm values and the rules and TLS hosts of Ingress manifests under apps/.
+ */
+export function gitopsHostnames(files: Map<string, string>, name: string): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>();
+  const add = (path: string, host: unknown) => {
+    if (typeof host !== 'string' || !host) return;
+    if (!found.has(path)) found.set(path, new Set());
+    found.get(path)!.add(host.toLowerCase());
+  };
+  for (const [path, content] of files) {
+    if (!path.startsWith('apps/') || path.startsWith(`apps/${name}/`) || !/\.ya?ml$/.test(path)) continue;
+    let docs: any[];
+    try {
+      docs = YAML.parseAllDocuments(content).map(d => d.toJS());
+    } catch {
+      continue; // not ours to judge: Argo CD reports a broken file
+    }
+    for (const doc of docs) {
+      if (!doc || typeof doc !== 'object') continue;
+      if (doc.kind === 'Ingress') {
+        for (const rule of doc.spec?.rules ?? []) add(path, rule?.host);
+        for (const tls of doc.spec?.tls ?? []) for (const h of tls?.hosts ?? []) add(path, h);
+      } else if (doc.ingress && typeof doc.ingress === 'object') {
+        add(path, doc.ingress.host);
+        for (const h of Array.isArray(doc.ingress.hosts) ? doc.ingress.hosts : []) add(path, typeof h === 'string' ? h : h?.host);
+        for (const tls of Array.isArray(doc.ingress.tls) ? doc.ingress.tls : []) for (const h of tls?.hosts ?? []) add(path, h);
+      }
+    }
+  }
+  return found;
+}
+
 /** Adds to an existing values file only the keys it lacks (a bumped image tag or a tuned limit stays). */
 function completeValues(existing: string, desired: string): string {
   const want = YAML.parse(desired) ?? {};
@@ -291,19 +322,32 @@ export function createLuffyGitopsProvisionAction(options: { clients: Pick<LuffyC
       const gh = await clients.github.forRepo(`${v.gitops.owner}/${v.gitops.repo}`);
       const repo = createGitopsRepo({ github: gh, owner: v.gitops.owner, repo: v.gitops.repo });
       const branch = input.branch ?? (await repo.defaultBranch());
-      const head = await repo.branchSha(branch);
-      const { data: tree } = await gh.octokit.rest.git.getTree({ owner: v.gitops.owner, repo: v.gitops.repo, tree_sha: head, recursive: 'true' });
-      const entries = new Map(tree.tree.filter(t => t.type === 'blob').map(t => [t.path!, t.sha!]));
+      // The whole repository in ONE call (its tarball): what is there already, the root app's
+      // repoURL and the hostnames other services use, without a request per file.
+      const archive = await gh.octokit.rest.repos.downloadTarballArchive({ owner: v.gitops.owner, repo: v.gitops.repo, ref: branch });
+      const { files: current, commitSha } = readRepoTarball(archive.data as ArrayBuffer);
+      const head = commitSha ?? (await repo.branchSha(branch));
 
       let repoURL = input.repoURL;
       if (!repoURL) {
-        const root = await repo.readFile('argocd/root.yaml', { ref: head });
-        repoURL = root ? YAML.parse(root.content)?.spec?.source?.repoURL : undefined;
+        const root = current.get('argocd/root.yaml');
+        repoURL = root ? YAML.parse(root)?.spec?.source?.repoURL : undefined;
         repoURL ??= `https://${gh.host}/${v.gitops.owner}/${v.gitops.repo}.git`;
       }
-      const desired = provisionFiles(v, repoURL!);
+      const desired = provisionFiles(v, repoURL!, branch);
 
-      // a hostname served by another service is refused (live ingresses, one list per cluster)
+      // a hostname another service already uses is refused: first in git (Helm values and
+      // Ingress manifests of the other services, deployed or not yet), then live ingresses
+      for (const [path, hosts] of gitopsHostnames(current, v.name)) {
+        for (const host of hosts) {
+          const env = v.environments.find(e => e.hostname === host);
+          if (env) {
+            throw new ConflictError(
+              `Hostname ${host} (${env.name}) is already used by ${v.gitops.owner}/${v.gitops.repo}:${path}: choose another customer name or base hostname`,
+            );
+          }
+        }
+      }
       const lists = await clients.kubernetes.list<any>(INGRESSES);
       for (const { cluster, items } of lists) {
         for (const ing of items ?? []) {
@@ -322,25 +366,24 @@ export function createLuffyGitopsProvisionAction(options: { clients: Pick<LuffyC
       const changes: GitFileChange[] = [];
       const report: Array<{ path: string; action: string }> = [];
       for (const [path, file] of desired) {
-        const existingSha = entries.get(path);
-        if (existingSha === blobSha(file.content)) {
+        const existing = current.get(path);
+        if (existing === file.content) {
           report.push({ path, action: 'unchanged' });
           continue;
         }
-        if (!existingSha) {
+        if (existing === undefined) {
           changes.push({ path, content: file.content });
           report.push({ path, action: 'create' });
           continue;
         }
-        const current = (await repo.readFile(path, { ref: head }))!.content;
         if (file.kind === 'application') {
-          const customerLabel = YAML.parse(current)?.metadata?.labels?.['openluffy.io/customer'];
+          const customerLabel = YAML.parse(existing)?.metadata?.labels?.['openluffy.io/customer'];
           if (customerLabel && customerLabel !== v.customer) {
             throw new ConflictError(`${path} already belongs to customer ${customerLabel}: choose another customer name`);
           }
         }
-        const next = file.kind === 'values' ? completeValues(current, file.content) : file.content;
-        if (next === current) {
+        const next = file.kind === 'values' ? completeValues(existing, file.content) : file.content;
+        if (next === existing) {
           report.push({ path, action: 'unchanged' });
         } else {
           changes.push({ path, content: next });
