@@ -377,6 +377,31 @@ describe('issues', () => {
         name: 'g',
       }),
     ).rejects.toMatchObject({ status: 403 });
+    // a label needs a name and a six-digit colour
+    const refused = await fetch(
+      `${env.url}/api/v3/repos/acme/issues-labels/labels`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: 'token sandbox-alice-token',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ color: 'ff0000' }),
+      },
+    );
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'Label', field: 'name', code: 'missing_field' }],
+    });
+    await expect(
+      alice.rest.issues.createLabel({
+        owner: 'acme',
+        repo: 'issues-labels',
+        name: 'red',
+        color: 'red',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
   });
 
   it('assignees stick on issues and PRs', async () => {

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { GithubService } from '../service';
-import { GhError, h, notFound } from '../errors';
+import { GhError, h, missingField, notFound } from '../errors';
 import { needViewer, paginate, readableRepo } from './common';
 import type { RepoRecord } from '../state';
 import type { LabelRecord } from '../issues-store';
