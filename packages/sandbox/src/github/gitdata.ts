@@ -1,130 +1,18 @@
-import { execFile } from 'node:child_process';
-import { firstOf } from './util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { GitRepos } from '../core/git';
+import { parseDiff } from './gitdata/diff';
+import { FORMAT, REC, lsTreeEntry, parseCommit, runGit } from './gitdata/run';
+import type { CommitInfo, DiffFile, TreeEntry } from './gitdata/types';
 
-/** Git plumbing queries the REST API needs, run against the bare repositories. */
+export type { CommitInfo, DiffFile, Person, TreeEntry } from './gitdata/types';
+export { runGit } from './gitdata/run';
 
-export type Person = { name: string; email: string; date: string };
-export type CommitInfo = {
-  sha: string;
-  tree: string;
-  parents: string[];
-  author: Person;
-  committer: Person;
-  message: string;
-};
-export type TreeEntry = {
-  mode: string;
-  type: 'blob' | 'tree' | 'commit';
-  sha: string;
-  size?: number;
-  path: string;
-};
-export type DiffFile = {
-  filename: string;
-  previous_filename?: string;
-  status:
-    | 'added'
-    | 'removed'
-    | 'modified'
-    | 'renamed'
-    | 'copied'
-    | 'changed'
-    | 'unchanged';
-  additions: number;
-  deletions: number;
-  changes: number;
-  patch?: string;
-  sha: string;
-};
-
-export function runGit(
-  dir: string,
-  args: string[],
-  options: {
-    input?: string | Buffer;
-    env?: Record<string, string>;
-    buffer?: boolean;
-  } = {},
-): Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }> {
-  return new Promise(resolve => {
-    const child = execFile(
-      'git',
-      ['--git-dir', dir, ...args],
-      {
-        env: { ...process.env, ...options.env },
-        maxBuffer: 128 * 1024 * 1024,
-        encoding: 'buffer',
-      },
-      (err, stdout, stderr) => {
-        const raw = stdout as unknown as Buffer;
-        resolve({
-          code: firstOf(
-            [
-              [!err, 0],
-              [typeof (err as any)?.code === 'number', (err as any)?.code],
-            ],
-            1,
-          ),
-          stdout: raw.toString('utf8'),
-          stderr: String(stderr),
-          raw,
-        });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
-}
-
-const SEP = '\x1f';
-const REC = '\x1e';
-const FORMAT = [
-  '%H',
-  '%T',
-  '%P',
-  '%an',
-  '%ae',
-  '%aI',
-  '%cn',
-  '%ce',
-  '%cI',
-  '%B',
-].join(SEP);
-
-function parseCommit(chunk: string): CommitInfo {
-  const [sha, tree, parents, an, ae, ad, cn, ce, cd, ...msg] = chunk.split(SEP);
-  return {
-    sha,
-    tree,
-    parents: parents ? parents.split(' ') : [],
-    author: { name: an, email: ae, date: iso(ad) },
-    committer: { name: cn, email: ce, date: iso(cd) },
-    message: msg.join(SEP).replace(/\n+$/, ''),
-  };
-}
-
-/** One `git ls-tree -l` entry: `meta` is "mode type sha size" (size `-` for trees). */
-function lsTreeEntry(meta: string, entryPath: string): TreeEntry {
-  const [mode, type, sha, size] = meta.trim().split(/\s+/);
-  return {
-    mode,
-    type: type as TreeEntry['type'],
-    sha,
-    size: size === '-' ? undefined : Number(size),
-    path: entryPath,
-  };
-}
-
-function iso(d: string) {
-  const t = new Date(d);
-  return Number.isNaN(t.getTime())
-    ? d
-    : t.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
+/**
+ * Git plumbing queries the REST API needs, run against the bare repositories (`gitdata/`:
+ * running git and parsing its output, the files of a diff, the types).
+ */
 export class GitData {
   constructor(private readonly repos: GitRepos) {}
 
@@ -544,79 +432,6 @@ export class GitData {
       head,
     ]);
     if (ns.code !== 0) return [];
-    // --raw -z: ":<mode> <mode> <sha> <sha> <status>\0<path>\0[<path2>\0]"
-    const parts = ns.stdout.split('\0');
-    const files: DiffFile[] = [];
-    for (let i = 0; i < parts.length; ) {
-      const meta = parts[i++];
-      if (!meta?.startsWith(':')) continue;
-      const [, , , dstSha, status] = meta.slice(1).split(' ');
-      const letter = status[0];
-      if (letter === 'R' || letter === 'C') {
-        const from = parts[i++];
-        const to = parts[i++];
-        files.push({
-          filename: to,
-          previous_filename: from,
-          status: letter === 'R' ? 'renamed' : 'copied',
-          additions: 0,
-          deletions: 0,
-          changes: 0,
-          sha: dstSha,
-        });
-      } else {
-        const p = parts[i++];
-        files.push({
-          filename: p,
-          status: firstOf<DiffFile['status']>(
-            [
-              [letter === 'A', 'added'],
-              [letter === 'D', 'removed'],
-              [letter === 'M', 'modified'],
-            ],
-            'changed',
-          ),
-          additions: 0,
-          deletions: 0,
-          changes: 0,
-          sha: letter === 'D' ? meta.slice(1).split(' ')[2] : dstSha,
-        });
-      }
-    }
-    // numstat -z: "<add>\t<del>\t<path>\0" or "<add>\t<del>\t\0<from>\0<to>\0"
-    const nparts = num.stdout.split('\0');
-    for (let i = 0; i < nparts.length; ) {
-      const line = nparts[i++];
-      if (!line) continue;
-      const [a, d, p] = line.split('\t');
-      let name = p;
-      if (!p) {
-        i++;
-        name = nparts[i++];
-      }
-      const f = files.find(x => x.filename === name);
-      if (f) {
-        f.additions = a === '-' ? 0 : Number(a);
-        f.deletions = d === '-' ? 0 : Number(d);
-        f.changes = f.additions + f.deletions;
-      }
-    }
-    // split the unified diff per file; GitHub's `patch` starts at the first hunk header
-    const chunks = patch.stdout.split(/^diff --git /m).slice(1);
-    for (const chunk of chunks) {
-      const lines = chunk.split('\n');
-      const plus = lines.find(l => l.startsWith('+++ '));
-      const minus = lines.find(l => l.startsWith('--- '));
-      const renameTo = lines.find(l => l.startsWith('rename to '));
-      let name = renameTo?.slice('rename to '.length);
-      if (!name && plus && plus !== '+++ /dev/null') name = plus.slice(6);
-      if (!name && minus) name = minus.slice(6);
-      const f = files.find(x => x.filename === name);
-      const hunk = lines.findIndex(l => l.startsWith('@@'));
-      if (f && hunk >= 0) {
-        f.patch = lines.slice(hunk).join('\n').replace(/\n$/, '');
-      }
-    }
-    return files;
+    return parseDiff(ns.stdout, num.stdout, patch.stdout);
   }
 }
