@@ -13,6 +13,7 @@ import { createAuditRouter } from './routes/audit';
 import { createEventsRouter } from './routes/events';
 import { createIncidentsRouter } from './routes/incidents';
 import { createIncidentsHealingRouter } from './routes/incidentsHealing';
+import { createInvestigateRouter } from './routes/investigate';
 import { createHealing } from './services/healing/createHealing';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { createDeploymentsRouter } from './routes/deployments';
@@ -145,6 +146,12 @@ export const luffyPlugin = createBackendPlugin({
                 store: healing.store,
                 enabled: healing.enabled,
                 diagnoser: healing.diagnoserId,
+              }),
+              createInvestigateRouter({
+                httpAuth,
+                permissions,
+                auditLog,
+                investigations: healing.investigations,
               }),
               createAuditRouter({ httpAuth, store }),
               createEventsRouter({ httpAuth, events, lifecycle }),

@@ -15,6 +15,7 @@ export const LUFFY_OPERATION_IDS = [
   'workflow-dispatch',
   'workflow-cancel',
   'workflow-rerun',
+  'investigate',
 ] as const;
 
 /** @public */

@@ -34,6 +34,11 @@ import {
 import { HealingEngine, type HealingSettings } from './HealingEngine';
 import { HealingStore } from './HealingStore';
 import { HealingWatcher } from './HealingWatcher';
+import {
+  createInvestigations,
+  setInvestigations,
+  type Investigations,
+} from './investigations';
 import { createWebhookNotifier } from './notifications';
 
 function ms(config: Config, key: string, fallback: HumanDuration): number {
@@ -192,6 +197,8 @@ export async function createHealing(options: {
   store: HealingStore;
   /** Watch-driven detection (when healing and `luffy.healing.watch` are enabled). */
   watcher?: HealingWatcher;
+  /** Read-only investigations ("why is X slow/broken?"), also used by the `investigate` operation. */
+  investigations: Investigations;
   enabled: boolean;
   diagnoserId: string;
 }> {
@@ -328,5 +335,21 @@ export async function createHealing(options: {
     }
     watcher = w;
   }
-  return { engine, store, watcher, enabled, diagnoserId: diagnoser.id };
+  const investigations = createInvestigations({
+    config,
+    catalog: options.catalog,
+    auth: options.auth,
+    clients,
+    auditLog,
+    knownSecrets: settings.knownSecrets,
+  });
+  setInvestigations(investigations);
+  return {
+    engine,
+    store,
+    watcher,
+    investigations,
+    enabled,
+    diagnoserId: diagnoser.id,
+  };
 }

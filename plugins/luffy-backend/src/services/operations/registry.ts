@@ -6,6 +6,7 @@ import {
   argocdRollback,
   argocdSync,
 } from './ops/argocd';
+import { investigate } from './ops/investigate';
 import { deletePod, restart, scale } from './ops/kubernetes';
 import { promote } from './ops/promote';
 import {
@@ -28,6 +29,7 @@ export const OPERATIONS: OperationDefinition<any>[] = [
   workflowDispatch,
   workflowCancel,
   workflowRerun,
+  investigate,
 ];
 
 /** The JSON schema of an operation's input. */
