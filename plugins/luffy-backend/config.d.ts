@@ -15,6 +15,13 @@ export interface Config {
        */
       writerGroups?: string[];
     };
+    /** Read-only investigations (`POST .../investigate`, operation `investigate`). */
+    investigate?: {
+      /** Tool calls an investigation may make. Default: 8. */
+      maxSteps?: number;
+      /** Identical tool calls tolerated before an investigation stops. Default: 2. */
+      maxRepeats?: number;
+    };
     healing?: {
       /** Watch services and open incidents (a sweep under the scheduler, global scope). Default: false. */
       enabled?: boolean;
