@@ -4,7 +4,6 @@ import { DISPATCH_DELAY, type CiSimulator } from '../ci';
 import * as S from '../serialize';
 import { GhError, h, notFound, missingField, validation } from '../errors';
 import {
-  findInRepo,
   needViewer,
   paginate,
   readableRepo,
@@ -12,15 +11,11 @@ import {
   writableRepo,
 } from './common';
 import type { RepoRecord, RunRecord } from '../state';
-import type { JobRecord } from '../actions-store';
 import { dispatchInputs } from '../workflow-file';
-import {
-  LOG_URL_TTL_MS,
-  checkLogSignature,
-  jobLog,
-  runLogsZip,
-  signLogPath,
-} from '../logs';
+import { actionsLookups } from './actions/lookups';
+import { actionsJobsRouter } from './actions/jobs';
+import { actionsLogsRouter } from './actions/logs';
+import { actionsApprovalsRouter } from './actions/approvals';
 import { environmentsRouter } from './environments';
 import { secretsRouter } from './secrets';
 import { deploymentsRouter } from './deployments';
@@ -67,14 +62,16 @@ export function createdFilter(q: string): (iso: string) => boolean {
 }
 
 /**
- * Actions workflows, runs, jobs and logs; environments, secrets/variables, deployments and
- * repositories from templates.
+ * Actions workflows, dispatch and runs here; jobs, logs and environment approvals under
+ * `actions/`; environments, secrets/variables, deployments and repositories from templates
+ * in their own routers, all mounted by this one.
  */
 export function actionsRouter(
   svc: GithubService,
   ci: CiSimulator,
 ): express.Router {
   const r = express.Router();
+  const { runById, attemptOf, mustBeDone } = actionsLookups(svc, ci);
 
   const workflow = async (rec: RepoRecord, id: string) => {
     const list = await ci.syncWorkflows(rec);
@@ -268,9 +265,6 @@ export function actionsRouter(
     }),
   );
 
-  const runById = (rec: RepoRecord, id: string) =>
-    findInRepo(svc.data.workflowRuns, rec, x => String(x.id) === id);
-
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)',
     h((req, res) => {
@@ -278,13 +272,6 @@ export function actionsRouter(
       res.json(ci.serializeRun(runById(rec, req.params.id)));
     }),
   );
-
-  const attemptOf = (run: RunRecord, n: string) => {
-    const attempt = Number(n);
-    if (!Number.isInteger(attempt) || attempt < 1 || attempt > run.run_attempt)
-      throw notFound();
-    return attempt;
-  };
 
   r.get(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)',
@@ -322,11 +309,6 @@ export function actionsRouter(
     }),
   );
 
-  const mustBeDone = (run: RunRecord) => {
-    if (run.status !== 'completed')
-      throw new GhError(403, 'This workflow is already running');
-  };
-
   r.post(
     '/repos/:owner/:repo/actions/runs/:id(\\d+)/rerun',
     h(async (req, res) => {
@@ -355,253 +337,9 @@ export function actionsRouter(
     }),
   );
 
-  // ------------------------------------------------------------------ jobs
-
-  const jobJson = (j: JobRecord) => ci.serializeJob(j);
-
-  const jobsJson = (
-    req: express.Request,
-    res: express.Response,
-    list: JobRecord[],
-  ) => {
-    res.json({
-      total_count: list.length,
-      jobs: paginate(req, res, list).map(jobJson),
-    });
-  };
-
-  r.get(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/jobs',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      const filter = req.query.filter === 'all' ? 'all' : 'latest';
-      jobsJson(req, res, ci.jobs(run, filter));
-    }),
-  );
-
-  r.get(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)/jobs',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      const attempt = attemptOf(run, req.params.n);
-      jobsJson(
-        req,
-        res,
-        ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt),
-      );
-    }),
-  );
-
-  const jobById = (rec: RepoRecord, id: string) =>
-    findInRepo(ci.store.data.jobs, rec, j => String(j.id) === id);
-
-  r.get(
-    '/repos/:owner/:repo/actions/jobs/:id(\\d+)',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      res.json(jobJson(jobById(rec, req.params.id)));
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/actions/jobs/:id(\\d+)/rerun',
-    h(async (req, res) => {
-      const rec = writableRepo(svc, req);
-      const job = jobById(rec, req.params.id);
-      const run = runById(rec, String(job.run_id));
-      mustBeDone(run);
-      await ci.rerun(run, { job: job.key });
-      res.status(201).json({});
-    }),
-  );
-
-  // ------------------------------------------------------------------ logs
-  // GitHub answers 302 to a short-lived signed URL on another host; here the URL is on this
-  // server (`/api/v3/_sandbox-logs/…`), signed with HMAC, valid for LOG_URL_TTL_MS.
-
-  const redirectToLog = (res: express.Response, path: string) => {
-    const expires = Date.now() + LOG_URL_TTL_MS;
-    const sig = signLogPath(ci.store.data.signingKey, path, expires);
-    res.redirect(
-      302,
-      `${svc.urls().api}/_sandbox-logs/${path}?expires=${expires}&sig=${sig}`,
-    );
-  };
-
-  const runLogs = (run: RunRecord, attempt: number) => {
-    const jobs =
-      attempt === run.run_attempt
-        ? ci.jobs(run)
-        : ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt);
-    // logs exist once the attempt is over
-    if (attempt === run.run_attempt && run.status !== 'completed')
-      throw notFound();
-    return jobs;
-  };
-
-  r.get(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/logs',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      runLogs(run, run.run_attempt);
-      redirectToLog(res, `runs/${run.id}/${run.run_attempt}`);
-    }),
-  );
-
-  r.get(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/attempts/:n(\\d+)/logs',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      const attempt = attemptOf(run, req.params.n);
-      runLogs(run, attempt);
-      redirectToLog(res, `runs/${run.id}/${attempt}`);
-    }),
-  );
-
-  r.get(
-    '/repos/:owner/:repo/actions/jobs/:id(\\d+)/logs',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const job = jobById(rec, req.params.id);
-      if (job.status !== 'completed') throw notFound();
-      redirectToLog(res, `jobs/${job.id}`);
-    }),
-  );
-
-  r.get(
-    '/_sandbox-logs/:kind(runs|jobs)/:id(\\d+)/:attempt(\\d+)?',
-    h((req, res) => {
-      const path = req.path.replace(/^\/_sandbox-logs\//, '');
-      const ok = checkLogSignature(
-        ci.store.data.signingKey,
-        path,
-        Number(req.query.expires),
-        String(req.query.sig ?? ''),
-      );
-      if (!ok) {
-        res
-          .status(403)
-          .type('application/xml')
-          .send(
-            '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Signature not valid or expired.</Message></Error>',
-          );
-        return;
-      }
-      const id = Number(req.params.id);
-      if (req.params.kind === 'jobs') {
-        const job = ci.store.data.jobs.find(j => j.id === id);
-        if (!job) throw notFound();
-        res.type('text/plain; charset=utf-8').send(jobLog(job));
-        return;
-      }
-      const run = svc.data.workflowRuns.find(x => x.id === id);
-      if (!run) throw notFound();
-      const attempt = Number(req.params.attempt ?? run.run_attempt);
-      const jobs =
-        attempt === run.run_attempt
-          ? ci.jobs(run)
-          : ci.store.jobsOf(run.id).filter(j => j.run_attempt === attempt);
-      res
-        .type('application/zip')
-        .set('content-disposition', `attachment; filename=logs_${run.id}.zip`)
-        .send(Buffer.from(runLogsZip(jobs)));
-    }),
-  );
-
-  // ------------------------------------------------------------------ environment approvals
-
-  const pending = (run: RunRecord, viewer?: string) => {
-    const waiting = ci.jobs(run).filter(j => j.status === 'waiting');
-    const names = [...new Set(waiting.map(j => j.environment!))];
-    const u = svc.urls();
-    return names.map(name => {
-      const e = ci.deployments.ensureEnvironment(run.owner, run.repo, name);
-      const reviewers = ci.reviewersOf(run, name);
-      return {
-        environment: {
-          id: e.id,
-          node_id: Buffer.from(`0:Environment${e.id}`)
-            .toString('base64')
-            .replace(/=+$/, ''),
-          name: e.name,
-          url: `${u.api}/repos/${run.owner}/${
-            run.repo
-          }/environments/${encodeURIComponent(e.name)}`,
-          html_url: `${u.base}/${run.owner}/${
-            run.repo
-          }/deployments/activity_log?environments_filter=${encodeURIComponent(
-            e.name,
-          )}`,
-        },
-        wait_timer: e.wait_timer,
-        wait_timer_started_at: run.updated_at,
-        current_user_can_approve: reviewers.some(
-          x => x.type === 'User' && svc.account(viewer)?.id === x.id,
-        ),
-        reviewers: reviewers.map(x => ({
-          type: x.type as 'User',
-          reviewer: S.simpleUser(
-            u,
-            Object.values(svc.data.accounts).find(a => a.id === x.id)!,
-          ),
-        })),
-      };
-    });
-  };
-
-  r.get(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/pending_deployments',
-    h((req, res) => {
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      res.json(pending(run, req.ghViewer?.login));
-    }),
-  );
-
-  r.post(
-    '/repos/:owner/:repo/actions/runs/:id(\\d+)/pending_deployments',
-    h((req, res) => {
-      const v = needViewer(req);
-      const rec = readableRepo(svc, req);
-      const run = runById(rec, req.params.id);
-      const b = req.body ?? {};
-      if (!Array.isArray(b.environment_ids))
-        throw missingField('PendingDeployment', 'environment_ids');
-      if (!['approved', 'rejected'].includes(b.state))
-        throw validation([
-          { resource: 'PendingDeployment', field: 'state', code: 'invalid' },
-        ]);
-      if (typeof b.comment !== 'string')
-        throw missingField('PendingDeployment', 'comment');
-      const waiting = pending(run, v.login);
-      const picked = waiting.filter(p =>
-        b.environment_ids.map(Number).includes(p.environment.id),
-      );
-      if (!picked.length || picked.length !== b.environment_ids.length)
-        throw new GhError(
-          422,
-          'No pending deployment requests to approve or reject',
-        );
-      for (const p of picked) {
-        if (!p.current_user_can_approve)
-          throw new GhError(
-            422,
-            `${v.login} is not a required reviewer of environment ${p.environment.name}`,
-          );
-      }
-      const names = picked.map(p => p.environment.name!);
-      ci.review(run, names, b.state, v.login, b.comment);
-      const deployments = ci.deployments
-        .all()
-        .filter(d => d.run_id === run.id && names.includes(d.environment));
-      res.json(deployments.map(d => ci.deployments.serialize(d)));
-    }),
-  );
-
+  r.use(actionsJobsRouter(svc, ci));
+  r.use(actionsLogsRouter(svc, ci));
+  r.use(actionsApprovalsRouter(svc, ci));
   r.use(environmentsRouter(svc, ci));
   r.use(secretsRouter(svc));
   r.use(deploymentsRouter(svc, ci));
