@@ -23,12 +23,16 @@ export const luffyIncidentDecidePermission = createPermission({
 
 /**
  * Run an operation (restart, scale, delete-pod, Argo CD sync/rollback, workflow dispatch,
- * cancel, re-run).
+ * cancel, re-run) on a catalog entity. A resource permission on the catalog's
+ * `catalog-entity` resource type, authorized with the entity ref as `resourceRef`, so a
+ * policy can answer with the catalog's conditions (e.g. `IS_ENTITY_OWNER`: owners operate
+ * their own services) and the catalog evaluates them.
  * @public
  */
 export const luffyOperationRunPermission = createPermission({
   name: 'luffy.operation.run',
   attributes: { action: 'create' },
+  resourceType: 'catalog-entity',
 });
 
 /**

@@ -28,22 +28,49 @@ describe('LuffyPermissionPolicy', () => {
     }),
   );
 
-  it.each([
-    luffyPullRequestMergePermission,
-    luffyIncidentDecidePermission,
-    luffyOperationRunPermission,
-  ])('allows $name to members of a writer group only', async permission => {
+  it.each([luffyPullRequestMergePermission, luffyIncidentDecidePermission])(
+    'allows $name to members of a writer group only',
+    async permission => {
+      const member = user([
+        'user:default/alice',
+        'group:default/platform-team',
+      ]);
+      const outsider = user(['user:default/bob', 'group:default/guests']);
+      expect((await policy.handle({ permission }, member as any)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+      expect(
+        (await policy.handle({ permission }, outsider as any)).result,
+      ).toBe(AuthorizeResult.DENY);
+      expect((await policy.handle({ permission })).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    },
+  );
+
+  it('allows luffy.operation.run to writers everywhere, to others on the entities they own', async () => {
     const member = user(['user:default/alice', 'group:default/platform-team']);
-    const outsider = user(['user:default/bob', 'group:default/guests']);
-    expect((await policy.handle({ permission }, member as any)).result).toBe(
+    const owner = user(['user:default/carol', 'group:default/payments']);
+    const request = {
+      permission: luffyOperationRunPermission,
+      resourceRef: 'component:default/checkout',
+    };
+    expect((await policy.handle(request, member as any)).result).toBe(
       AuthorizeResult.ALLOW,
     );
-    expect((await policy.handle({ permission }, outsider as any)).result).toBe(
-      AuthorizeResult.DENY,
-    );
-    expect((await policy.handle({ permission })).result).toBe(
-      AuthorizeResult.DENY,
-    );
+    // Everyone else: the catalog's IS_ENTITY_OWNER condition with the user's ownership refs,
+    // evaluated by the catalog for the entity (see permissionPolicy.wiring.test.ts).
+    expect(await policy.handle(request, owner as any)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        rule: 'IS_ENTITY_OWNER',
+        resourceType: 'catalog-entity',
+        params: { claims: ['user:default/carol', 'group:default/payments'] },
+      },
+    });
+    expect((await policy.handle(request)).result).toBe(AuthorizeResult.DENY);
   });
 
   it('lets everyone read and use other plugins', async () => {
@@ -72,7 +99,7 @@ describe('LuffyPermissionPolicy', () => {
     expect(
       (
         await empty.handle(
-          { permission: luffyOperationRunPermission },
+          { permission: luffyPullRequestMergePermission },
           member as any,
         )
       ).result,

@@ -5,21 +5,33 @@ import {
 import type { Config } from '@backstage/config';
 import {
   AuthorizeResult,
+  isPermission,
+  isResourcePermission,
   type PolicyDecision,
 } from '@backstage/plugin-permission-common';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
 import type {
   PermissionPolicy,
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { isLuffyWritePermission } from '@openluffy/plugin-luffy-common';
+import {
+  isLuffyWritePermission,
+  luffyOperationRunPermission,
+} from '@openluffy/plugin-luffy-common';
 
 /**
  * The portal's permission policy: everyone signed in may read and use the ecosystem plugins;
- * OpenLuffy's write permissions (merge, decide, operate) are allowed only to members of the
+ * OpenLuffy's write permissions (merge, decide, operate) are allowed to members of the
  * groups in `luffy.permissions.writerGroups` (group entity refs, e.g.
- * `group:default/platform-team`).
+ * `group:default/platform-team`). `luffy.operation.run` (a resource permission on catalog
+ * entities) is also allowed, conditionally, to the entity's owners: the answer is the
+ * catalog's `IS_ENTITY_OWNER` condition with the user's ownership refs as claims, which the
+ * catalog evaluates for the entity the operation targets.
  */
 export class LuffyPermissionPolicy implements PermissionPolicy {
   readonly #writerGroups: Set<string>;
@@ -44,10 +56,22 @@ export class LuffyPermissionPolicy implements PermissionPolicy {
       return { result: AuthorizeResult.ALLOW };
     }
     const refs = user?.info.ownershipEntityRefs ?? [];
-    const allowed = refs.some(ref =>
+    const writer = refs.some(ref =>
       this.#writerGroups.has(ref.toLocaleLowerCase('en-US')),
     );
-    return { result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    if (writer) return { result: AuthorizeResult.ALLOW };
+    if (
+      user &&
+      refs.length > 0 &&
+      isPermission(request.permission, luffyOperationRunPermission) &&
+      isResourcePermission(request.permission, 'catalog-entity')
+    ) {
+      return createCatalogConditionalDecision(
+        request.permission,
+        catalogConditions.isEntityOwner({ claims: refs }),
+      );
+    }
+    return { result: AuthorizeResult.DENY };
   }
 }
 

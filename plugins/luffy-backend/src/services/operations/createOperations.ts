@@ -130,13 +130,20 @@ export function createOperations(options: {
       const started = Date.now();
 
       const work = async (): Promise<OperationResult> => {
+        // A resource permission on the entity: the policy may answer with the catalog's
+        // conditions (IS_ENTITY_OWNER), which the catalog evaluates for this entity.
         const [decision] = await options.permissions.authorize(
-          [{ permission: luffyOperationRunPermission }],
+          [
+            {
+              permission: luffyOperationRunPermission,
+              resourceRef: request.entityRef,
+            },
+          ],
           { credentials: request.credentials },
         );
         if (decision.result !== AuthorizeResult.ALLOW) {
           throw new NotAllowedError(
-            `Running operations needs the permission ${luffyOperationRunPermission.name}`,
+            `Running operations on ${request.entityRef} needs the permission ${luffyOperationRunPermission.name} for this entity`,
           );
         }
         const parsed = op.input.safeParse(request.input);

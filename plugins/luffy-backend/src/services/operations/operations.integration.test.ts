@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   coreServices,
   createServiceFactory,
@@ -23,26 +20,23 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { AuditEvent } from '@openluffy/plugin-luffy-common';
 import {
   createGitopsRepo,
-  createLuffyClients,
   KUBERNETES_KINDS,
   luffyClientsServiceRef,
   type LuffyClients,
 } from '@openluffy/plugin-luffy-node';
-import {
-  DEFAULT_TOKENS,
-  startSandbox,
-  waitFor,
-  type Sandbox,
-} from '@openluffy/sandbox';
-import { createAuditLog } from '../AuditLog';
+import { DEFAULT_TOKENS, waitFor, type Sandbox } from '@openluffy/sandbox';
 import { demoEntities } from '../healing/__testUtils__/healingSandbox';
 import { createLuffyEvents } from '../LuffyEvents';
 import { luffyPlugin } from '../../plugin';
+import {
+  memoryAuditLog,
+  startLuffySandbox,
+  switchablePermissions,
+} from '../../__testUtils__/luffySandbox';
 import { createOperations } from './createOperations';
 import {
   ConfirmationRequiredError,
@@ -59,42 +53,24 @@ const bob = mockCredentials.user('user:default/bob');
 let sandbox: Sandbox;
 let clients: LuffyClients;
 let audit: AuditEvent[];
-let allow = true;
 let config: ConfigReader;
 let operations: OperationsService;
+let stopSandbox: () => Promise<void>;
 const logger = mockServices.logger.mock();
+const permissions = switchablePermissions();
+let auditLog: ReturnType<typeof memoryAuditLog>['auditLog'];
 
 function makeService(
   settings?: Parameters<typeof createOperations>[0]['settings'],
 ) {
-  let id = 0;
   return createOperations({
     config,
     logger,
     auth: mockServices.auth(),
     catalog: catalogServiceMock({ entities: demoEntities() }),
-    permissions: {
-      authorize: async (requests: unknown[]) =>
-        requests.map(() => ({
-          result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-        })),
-      authorizeConditional: async () => [],
-    } as any,
+    permissions,
     clients,
-    auditLog: createAuditLog({
-      logger,
-      store: {
-        appendAudit: async e => {
-          const stored = {
-            ...e,
-            id: String(++id),
-            createdAt: new Date().toISOString(),
-          } as AuditEvent;
-          audit.push(stored);
-          return stored;
-        },
-      },
-    }),
+    auditLog,
     events: createLuffyEvents({ logger }),
     settings,
   });
@@ -135,82 +111,28 @@ async function gitops() {
 }
 
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-ops-'));
-  sandbox = await startSandbox({
-    dataDir,
-    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
-    timeScale: 20,
-    logger: { info() {}, warn() {}, error() {} },
-  });
-  config = new ConfigReader({
-    integrations: {
-      github: [
-        {
-          host: new URL(sandbox.urls.github).host,
-          apiBaseUrl: `${sandbox.urls.github}/api/v3`,
-          token: DEFAULT_TOKENS.githubBot,
-        },
-      ],
-    },
-    argocd: {
-      appLocatorMethods: [
-        {
-          type: 'config',
-          instances: [
-            {
-              name: 'sandbox',
-              url: sandbox.urls.argocd,
-              token: DEFAULT_TOKENS.argocd,
-            },
-          ],
-        },
-      ],
-    },
-    kubernetes: {
-      serviceLocatorMethod: { type: 'multiTenant' },
-      clusterLocatorMethods: [
-        {
-          type: 'config',
-          clusters: [
-            {
-              name: 'sandbox',
-              url: sandbox.urls.kubernetes,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: DEFAULT_TOKENS.kubernetes,
-              skipTLSVerify: true,
-            },
-          ],
-        },
-      ],
-    },
-    luffy: { gitops: { repo: 'acme/gitops' }, operations: { maxReplicas: 10 } },
-  });
-  clients = createLuffyClients({ config, logger });
-  audit = [];
+  ({
+    sandbox,
+    config,
+    clients,
+    stop: stopSandbox,
+  } = await startLuffySandbox({
+    name: 'ops',
+    luffy: { operations: { maxReplicas: 10 } },
+    waitForDemoApps: true,
+  }));
+  const memory = memoryAuditLog(logger);
+  auditLog = memory.auditLog;
+  audit = memory.rows;
   operations = makeService();
-  await waitFor(
-    async () => {
-      const apps = await clients.argocd.listApplications();
-      return (
-        apps.length >= 9 &&
-        apps.every(
-          a =>
-            a.status?.health?.status === 'Healthy' &&
-            a.status?.sync?.status === 'Synced',
-        )
-      );
-    },
-    'the demo apps to be Synced and Healthy',
-    { timeoutMs: 90_000, intervalMs: 250 },
-  );
 });
 
 afterAll(async () => {
-  await sandbox?.stop();
+  await stopSandbox?.();
 });
 
 beforeEach(() => {
-  allow = true;
+  permissions.allow = true;
 });
 
 const run = (
@@ -221,10 +143,11 @@ const run = (
     confirmationToken?: string;
     credentials?: any;
     service?: OperationsService;
+    entityRef?: string;
   } = {},
 ) =>
   (extra.service ?? operations).run({
-    entityRef: CHECKOUT,
+    entityRef: extra.entityRef ?? CHECKOUT,
     operation,
     input,
     credentials: extra.credentials ?? alice,
@@ -299,7 +222,7 @@ describe('restart', () => {
   });
 
   it('without luffy.operation.run: 403, denied audit row, nothing changed', async () => {
-    allow = false;
+    permissions.allow = false;
     const before = await deployment('acme-preprod', 'checkout');
     await expect(
       run('restart', { environment: 'preprod' }),
@@ -309,6 +232,14 @@ describe('restart', () => {
     expect(lastAudit()).toMatchObject({
       outcome: 'denied',
       action: 'operation.restart',
+    });
+    // asked for this entity, so a policy can answer with the catalog's IS_ENTITY_OWNER
+    expect(permissions.requests.at(-1)).toEqual({
+      permission: expect.objectContaining({
+        name: 'luffy.operation.run',
+        resourceType: 'catalog-entity',
+      }),
+      resourceRef: CHECKOUT,
     });
     expect(restartedAt(await deployment('acme-preprod', 'checkout'))).toBe(
       restartedAt(before),
@@ -722,14 +653,7 @@ describe('through the backend: HTTP route and actions registry', () => {
         createServiceFactory({
           service: coreServices.permissions,
           deps: {},
-          factory: () =>
-            ({
-              authorize: async (requests: unknown[]) =>
-                requests.map(() => ({
-                  result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-                })),
-              authorizeConditional: async () => [],
-            } as any),
+          factory: () => permissions,
         }),
       ],
     }));
@@ -751,7 +675,7 @@ describe('through the backend: HTTP route and actions registry', () => {
       type: 'object',
       required: expect.arrayContaining(['environment', 'replicas']),
     });
-    expect(res.body.items).toHaveLength(11);
+    expect(res.body.items).toHaveLength(12);
   });
 
   it('answers in Backstage’s error format: 400, 403, 404, 412 with a token', async () => {
@@ -762,11 +686,11 @@ describe('through the backend: HTTP route and actions registry', () => {
       message: expect.stringContaining('replicas'),
     });
     expect((await post('nope', {})).status).toBe(404);
-    allow = false;
+    permissions.allow = false;
     const denied = await post('restart', { environment: 'dev' });
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');
-    allow = true;
+    permissions.allow = true;
     const confirm = await post('scale', { environment: 'prod', replicas: 0 });
     expect(confirm.status).toBe(412);
     expect(confirm.body.error).toMatchObject({
@@ -813,7 +737,7 @@ describe('through the backend: HTTP route and actions registry', () => {
     expect(restartedAt(await deployment('acme-preprod', 'checkout'))).not.toBe(
       before,
     );
-    allow = false;
+    permissions.allow = false;
     await expect(
       registry.invoke({
         id: restartAction.id,
@@ -877,14 +801,7 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
         createServiceFactory({
           service: coreServices.permissions,
           deps: {},
-          factory: () =>
-            ({
-              authorize: async (requests: unknown[]) =>
-                requests.map(() => ({
-                  result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-                })),
-              authorizeConditional: async () => [],
-            } as any),
+          factory: () => permissions,
         }),
       ],
     }));
@@ -912,7 +829,7 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
     const names = tools.map(t => t.name);
     const restartTool = names.find(n => /restart/.test(n) && /luffy/.test(n))!;
     expect(restartTool).toBeDefined();
-    expect(names.filter(n => /luffy/.test(n))).toHaveLength(11);
+    expect(names.filter(n => /luffy/.test(n))).toHaveLength(12);
 
     const before = restartedAt(await deployment('acme-prod', 'checkout'));
     const res = (await client.callTool({
@@ -925,7 +842,7 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
       before,
     );
 
-    allow = false;
+    permissions.allow = false;
     const after = restartedAt(await deployment('acme-prod', 'checkout'));
     const denied = (await client
       .callTool({
@@ -940,5 +857,349 @@ describe('MCP: the MCP actions backend serves luffy:<op>', () => {
     expect(JSON.stringify(denied.content)).toContain('luffy.operation.run');
     expect(restartedAt(await deployment('acme-prod', 'checkout'))).toBe(after);
     await client.close();
+  });
+});
+
+describe('Argo CD without auto-sync: the scale subresource and Argo CD’s rollback API', () => {
+  const INVENTORY = 'component:default/inventory';
+  const argocd = async (p: string, init: { method: string; body: unknown }) => {
+    const res = await fetch(`${sandbox.urls.argocd}${p}`, {
+      method: init.method,
+      headers: {
+        authorization: `Bearer ${DEFAULT_TOKENS.argocd}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(init.body),
+    });
+    expect(res.status).toBe(200);
+  };
+  const namespaceOf = async (app: string) =>
+    (await clients.argocd.getApplication(app)).spec.destination!.namespace!;
+
+  beforeAll(async () => {
+    // automated sync off: on the root app first (it would self-heal the children), then on
+    // inventory's dev and preprod applications
+    const noAuto = JSON.stringify({
+      spec: { syncPolicy: { automated: null } },
+    });
+    for (const name of ['root', 'inventory-dev', 'inventory-preprod']) {
+      await argocd(`/api/v1/applications/${name}`, {
+        method: 'PATCH',
+        body: { patch: noAuto, patchType: 'merge' },
+      });
+    }
+  });
+
+  it('scale: dry run changes nothing; refused without the permission; then the scale subresource, audited, with undo', async () => {
+    const ns = await namespaceOf('inventory-dev');
+    const before = (await deployment(ns, 'inventory')).spec!.replicas!;
+    const want = before + 1;
+    const dry = await run(
+      'scale',
+      { environment: 'dev', replicas: want },
+      { dryRun: true, entityRef: INVENTORY },
+    );
+    expect(dry).toMatchObject({ status: 'dry-run', path: 'kubernetes' });
+    expect(dry.requests).toEqual([
+      expect.objectContaining({
+        system: 'kubernetes',
+        method: 'PUT',
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/inventory/scale`,
+        body: { spec: { replicas: want } },
+      }),
+    ]);
+    expect((await deployment(ns, 'inventory')).spec!.replicas).toBe(before);
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.scale',
+      target: INVENTORY,
+      outcome: 'dry-run',
+    });
+
+    permissions.allow = false;
+    await expect(
+      run(
+        'scale',
+        { environment: 'dev', replicas: want },
+        { entityRef: INVENTORY },
+      ),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.scale',
+      outcome: 'denied',
+    });
+    expect((await deployment(ns, 'inventory')).spec!.replicas).toBe(before);
+    permissions.allow = true;
+
+    const r = await run(
+      'scale',
+      { environment: 'dev', replicas: want },
+      { entityRef: INVENTORY },
+    );
+    expect(r).toMatchObject({
+      status: 'succeeded',
+      path: 'kubernetes',
+      changes: [expect.objectContaining({ before, after: want })],
+      undo: { operation: 'scale', input: { replicas: before } },
+    });
+    expect(r.pullRequestUrl).toBeUndefined();
+    expect((await deployment(ns, 'inventory')).spec!.replicas).toBe(want);
+    await waitFor(
+      async () =>
+        (await deployment(ns, 'inventory')).status?.readyReplicas === want,
+      `${want} ready inventory pods`,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(lastAudit()).toMatchObject({
+      actor: 'user:default/alice',
+      action: 'operation.scale',
+      target: INVENTORY,
+      outcome: 'succeeded',
+      input: expect.objectContaining({ environment: 'dev', replicas: want }),
+    });
+  });
+
+  it('rollback: Argo CD’s rollback to the previous history entry (dry run, refusal, confirmation, effect, audit)', async () => {
+    const app = 'inventory-preprod';
+    const ns = await namespaceOf(app);
+    const envVar = (d: V1Deployment) =>
+      d.spec!.template!.spec!.containers[0].env?.find(
+        e => e.name === 'LUFFY_ROLLBACK_TEST',
+      )?.value;
+    // a new revision in git, synced by hand (auto-sync is off): two history entries
+    const repo = await gitops();
+    const file = (await repo.readFile('apps/inventory/preprod/values.yaml'))!;
+    await repo.commitFiles({
+      message: 'inventory preprod: LUFFY_ROLLBACK_TEST',
+      files: [
+        {
+          path: file.path,
+          content: file.content.replace(
+            'env_vars:\n',
+            'env_vars:\n  LUFFY_ROLLBACK_TEST: "1"\n',
+          ),
+        },
+      ],
+    });
+    const historyBefore = (await clients.argocd.history(app)).length;
+    await clients.argocd.refresh(app);
+    await run(
+      'argocd-sync',
+      { environment: 'preprod' },
+      { entityRef: INVENTORY },
+    );
+    const synced = await waitFor(
+      async () => {
+        const a = await clients.argocd.getApplication(app);
+        const h = a.status?.history ?? [];
+        return h.length > historyBefore &&
+          a.status?.operationState?.phase === 'Succeeded'
+          ? h
+          : undefined;
+      },
+      'the manual sync to add a history entry',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await waitFor(
+      async () => envVar(await deployment(ns, 'inventory')) === '1',
+      'the new revision live',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const current = synced[synced.length - 1];
+    const previous = [...synced]
+      .reverse()
+      .find(h => h.revision !== current.revision)!;
+
+    const dry = await run(
+      'argocd-rollback',
+      { environment: 'preprod' },
+      { dryRun: true, entityRef: INVENTORY },
+    );
+    expect(dry).toMatchObject({
+      status: 'dry-run',
+      path: 'argocd',
+      changes: [
+        expect.objectContaining({
+          before: current.revision,
+          after: previous.revision,
+        }),
+      ],
+      undo: { operation: 'argocd-sync' },
+    });
+    expect(dry.requests).toEqual([
+      expect.objectContaining({
+        system: 'argocd',
+        method: 'POST',
+        path: `/api/v1/applications/${app}/rollback`,
+        body: { id: previous.id, dryRun: true },
+      }),
+    ]);
+    expect(dry.confirmation?.token).toEqual(expect.any(String));
+
+    permissions.allow = false;
+    await expect(
+      run(
+        'argocd-rollback',
+        { environment: 'preprod' },
+        { entityRef: INVENTORY, confirmationToken: dry.confirmation!.token },
+      ),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.argocd-rollback',
+      outcome: 'denied',
+    });
+    permissions.allow = true;
+    // neither the dry run nor the refusal rolled anything back
+    expect((await clients.argocd.history(app)).length).toBe(synced.length);
+    expect(envVar(await deployment(ns, 'inventory'))).toBe('1');
+    await expect(
+      run(
+        'argocd-rollback',
+        { environment: 'preprod' },
+        { entityRef: INVENTORY },
+      ),
+    ).rejects.toBeInstanceOf(ConfirmationRequiredError);
+
+    // Argo CD runs a dry-run rollback as an operation too: a rollback waits for it
+    await waitFor(
+      async () =>
+        (
+          await clients.argocd.getApplication(app)
+        ).status?.operationState?.phase !== 'Running',
+      'the dry run’s operation to finish',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const r = await run(
+      'argocd-rollback',
+      { environment: 'preprod' },
+      { entityRef: INVENTORY, confirmationToken: dry.confirmation!.token },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', path: 'argocd' });
+    expect(r.pullRequestUrl).toBeUndefined();
+    await waitFor(
+      async () => {
+        const a = await clients.argocd.getApplication(app);
+        const h = a.status?.history ?? [];
+        return (
+          h.length > synced.length &&
+          h[h.length - 1].revision === previous.revision &&
+          envVar(await deployment(ns, 'inventory')) === undefined
+        );
+      },
+      'the rollback to the previous revision (history and live Deployment)',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(lastAudit()).toMatchObject({
+      actor: 'user:default/alice',
+      action: 'operation.argocd-rollback',
+      target: INVENTORY,
+      outcome: 'succeeded',
+    });
+  });
+});
+
+describe('workflow-rerun: all jobs and only the failed ones', () => {
+  it('re-runs a failed run’s failed jobs, then all jobs (dry run, refusal, effect, audit)', async () => {
+    const { octokit } = await clients.github.forRepo('acme/checkout');
+    const repo = { owner: 'acme', repo: 'checkout' };
+    // a branch whose head fails the build job on the first attempt only
+    const { data: main } = await octokit.repos.getBranch({
+      ...repo,
+      branch: 'main',
+    });
+    await octokit.git.createRef({
+      ...repo,
+      ref: 'refs/heads/luffy-rerun-test',
+      sha: main.commit.sha,
+    });
+    await octokit.repos.createOrUpdateFileContents({
+      ...repo,
+      branch: 'luffy-rerun-test',
+      path: 'RERUN.md',
+      message: 'rerun test [ci flaky: build]',
+      content: Buffer.from('rerun\n').toString('base64'),
+    });
+    const dispatched = await run('workflow-dispatch', {
+      workflow: 'ci.yaml',
+      ref: 'luffy-rerun-test',
+    });
+    const runId = (dispatched.details!.run as { id: number }).id;
+    const getRun = async () =>
+      (await octokit.actions.getWorkflowRun({ ...repo, run_id: runId })).data;
+    const completed = (attempt: number, conclusion: string) =>
+      waitFor(
+        async () => {
+          const r = await getRun();
+          return r.run_attempt === attempt && r.status === 'completed'
+            ? r.conclusion === conclusion
+            : undefined;
+        },
+        `attempt ${attempt} of run ${runId} to complete (${conclusion})`,
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+    await completed(1, 'failure');
+
+    const dry = await run(
+      'workflow-rerun',
+      { runId, failedOnly: true },
+      { dryRun: true },
+    );
+    expect(dry.requests).toEqual([
+      expect.objectContaining({
+        system: 'github',
+        method: 'POST',
+        path: `/repos/acme/checkout/actions/runs/${runId}/rerun-failed-jobs`,
+      }),
+    ]);
+    expect(dry.status).toBe('dry-run');
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.workflow-rerun',
+      outcome: 'dry-run',
+    });
+    permissions.allow = false;
+    await expect(
+      run('workflow-rerun', { runId, failedOnly: true }),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.workflow-rerun',
+      outcome: 'denied',
+    });
+    permissions.allow = true;
+    expect(await getRun()).toMatchObject({
+      run_attempt: 1,
+      status: 'completed',
+    });
+
+    const failed = await run('workflow-rerun', { runId, failedOnly: true });
+    expect(failed).toMatchObject({
+      status: 'succeeded',
+      path: 'github',
+      changes: [expect.objectContaining({ before: 1, after: 2 })],
+    });
+    await completed(2, 'success');
+    const { data: jobs } = await octokit.actions.listJobsForWorkflowRunAttempt({
+      ...repo,
+      run_id: runId,
+      attempt_number: 2,
+    });
+    expect(jobs.jobs.map(j => [j.name, j.conclusion])).toEqual([
+      ['build', 'success'],
+    ]);
+    expect(lastAudit()).toMatchObject({
+      actor: 'user:default/alice',
+      action: 'operation.workflow-rerun',
+      outcome: 'succeeded',
+      input: expect.objectContaining({ runId, failedOnly: true }),
+    });
+
+    const all = await run('workflow-rerun', { runId });
+    expect(all.requests[0].path).toBe(
+      `/repos/acme/checkout/actions/runs/${runId}/rerun`,
+    );
+    expect(all.changes[0]).toMatchObject({ before: 2, after: 3 });
+    await completed(3, 'success');
+    expect(lastAudit()).toMatchObject({
+      action: 'operation.workflow-rerun',
+      outcome: 'succeeded',
+    });
   });
 });

@@ -1,25 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
-import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { AuditEvent } from '@openluffy/plugin-luffy-common';
-import {
-  createLuffyClients,
-  type LuffyClients,
-} from '@openluffy/plugin-luffy-node';
-import {
-  DEFAULT_TOKENS,
-  startSandbox,
-  waitFor,
-  type Sandbox,
-} from '@openluffy/sandbox';
+import type { LuffyClients } from '@openluffy/plugin-luffy-node';
+import { DEFAULT_TOKENS, waitFor, type Sandbox } from '@openluffy/sandbox';
 import { parseAllDocuments } from 'yaml';
-import { createAuditLog } from '../AuditLog';
 import { createLuffyEvents } from '../LuffyEvents';
+import {
+  memoryAuditLog,
+  startLuffySandbox,
+  switchablePermissions,
+} from '../../__testUtils__/luffySandbox';
 import { createPullRequestService } from './createPullRequestService';
 import type { PullRequestService } from './types';
 
@@ -47,7 +40,8 @@ let sandbox: Sandbox;
 let clients: LuffyClients;
 let audit: AuditEvent[];
 let service: PullRequestService;
-let allow = true;
+const permissions = switchablePermissions();
+let stopSandbox: () => Promise<void>;
 
 async function github(p: string, init: RequestInit = {}) {
   const res = await fetch(`${sandbox.urls.github}/api/v3${p}`, {
@@ -88,70 +82,22 @@ function delta(
 }
 
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-prs-'));
-  sandbox = await startSandbox({
-    dataDir,
-    ports: { github: 0, kubernetes: 0, argocd: 0, anthropic: 0 },
-    timeScale: 20,
-    logger: { info() {}, warn() {}, error() {} },
-    ...({ kubernetesHttpsPort: 0 } as {}),
-  });
-  const config = new ConfigReader({
-    integrations: {
-      github: [
-        {
-          host: new URL(sandbox.urls.github).host,
-          apiBaseUrl: `${sandbox.urls.github}/api/v3`,
-          token: DEFAULT_TOKENS.githubBot,
-        },
-      ],
-    },
-    argocd: {
-      appLocatorMethods: [
-        {
-          type: 'config',
-          instances: [
-            {
-              name: 'sandbox',
-              url: sandbox.urls.argocd,
-              token: DEFAULT_TOKENS.argocd,
-            },
-          ],
-        },
-      ],
-    },
-  });
+  ({
+    sandbox,
+    clients,
+    stop: stopSandbox,
+  } = await startLuffySandbox({ name: 'prs' }));
   const logger = mockServices.logger.mock();
-  clients = createLuffyClients({ config, logger });
-  audit = [];
-  let id = 0;
+  const { auditLog, rows } = memoryAuditLog(logger);
+  audit = rows;
   service = createPullRequestService({
     logger,
     auth: mockServices.auth(),
     catalog: catalogServiceMock({ entities }),
-    permissions: {
-      authorize: async (requests: unknown[]) =>
-        requests.map(() => ({
-          result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-        })),
-      authorizeConditional: async () => [],
-    } as any,
+    permissions,
     github: clients.github,
     argocd: clients.argocd,
-    auditLog: createAuditLog({
-      logger,
-      store: {
-        appendAudit: async e => {
-          const stored = {
-            ...e,
-            id: String(++id),
-            createdAt: new Date().toISOString(),
-          } as AuditEvent;
-          audit.push(stored);
-          return stored;
-        },
-      },
-    }),
+    auditLog,
     events: createLuffyEvents({ logger }),
     gitopsRepo: 'acme/gitops',
   });
@@ -170,7 +116,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sandbox?.stop();
+  await stopSandbox?.();
 });
 
 describe('pull request service against the sandbox', () => {
@@ -287,7 +233,7 @@ describe('pull request service against the sandbox', () => {
   it('refuses to merge without the permission, and audits the denial', async () => {
     const list = await service.list(checkout, { credentials: alice });
     const pr = list.items.find(i => i.role === 'gitops')!;
-    allow = false;
+    permissions.allow = false;
     try {
       await expect(
         service.merge(
@@ -303,7 +249,7 @@ describe('pull request service against the sandbox', () => {
         ),
       ).rejects.toMatchObject({ name: 'NotAllowedError' });
     } finally {
-      allow = true;
+      permissions.allow = true;
     }
     expect(audit.at(-1)).toMatchObject({
       actor: 'user:default/alice',

@@ -183,9 +183,10 @@ export const scale: OperationDefinition<typeof scaleInput> = {
       };
     }
 
+    // the scale subresource: read it, then replace it (kubectl scale does the same)
     ctx.request({
       system: 'kubernetes',
-      method: 'PATCH',
+      method: 'PUT',
       path: `${deploymentPath(t.namespace, t.name)}/scale`,
       body: { spec: { replicas: input.replicas } },
     });

@@ -171,6 +171,34 @@ const runInput = {
   runId: z.number().int().positive().describe('Workflow run id'),
 };
 
+/**
+ * A POST to one of a run's endpoints (`cancel`, `rerun`, …): reads the run, lets `check`
+ * refuse it, records the request (sent unless a dry run) and reads the run again.
+ */
+async function postToRun(
+  ctx: OperationContext,
+  runId: number,
+  endpoint: string,
+  what: string,
+  check?: (before: Run) => void,
+): Promise<{ before: Run; after: Run }> {
+  const repo = sourceRepo(ctx);
+  const { octokit } = await ctx.clients.github.forRepo(repo);
+  const get = async () =>
+    (
+      await gh(`run ${runId} of ${repo.owner}/${repo.repo}`, () =>
+        octokit.actions.getWorkflowRun({ ...repo, run_id: runId }),
+      )
+    ).data as Run;
+  const before = await get();
+  check?.(before);
+  const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${runId}/${endpoint}`;
+  ctx.request({ system: 'github', method: 'POST', path });
+  if (ctx.dryRun) return { before, after: before };
+  await gh(`${what} run ${runId}`, () => octokit.request(`POST ${path}`));
+  return { before, after: await get() };
+}
+
 const cancelInput = z
   .object({
     ...runInput,
@@ -185,32 +213,19 @@ export const workflowCancel: OperationDefinition<typeof cancelInput> = {
     'Cancels (or force-cancels) a workflow run of the source repository.',
   input: cancelInput,
   async run(ctx, input) {
-    const repo = sourceRepo(ctx);
-    const { octokit } = await ctx.clients.github.forRepo(repo);
-    const before = (
-      await gh(`run ${input.runId} of ${repo.owner}/${repo.repo}`, () =>
-        octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId }),
-      )
-    ).data as Run;
-    if (before.status === 'completed') {
-      throw new ConflictError(
-        `Run ${input.runId} already completed (${before.conclusion})`,
-      );
-    }
-    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${
-      input.runId
-    }/${input.force ? 'force-cancel' : 'cancel'}`;
-    ctx.request({ system: 'github', method: 'POST', path });
-    if (!ctx.dryRun) {
-      await gh(`cancelling run ${input.runId}`, () =>
-        octokit.request(`POST ${path}`),
-      );
-    }
-    const after = ctx.dryRun
-      ? before
-      : ((
-          await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })
-        ).data as Run);
+    const { before, after } = await postToRun(
+      ctx,
+      input.runId,
+      input.force ? 'force-cancel' : 'cancel',
+      'cancelling',
+      r => {
+        if (r.status === 'completed') {
+          throw new ConflictError(
+            `Run ${input.runId} already completed (${r.conclusion})`,
+          );
+        }
+      },
+    );
     return {
       path: 'github',
       changes: [
@@ -248,27 +263,12 @@ export const workflowRerun: OperationDefinition<typeof rerunInput> = {
     'Re-runs a workflow run of the source repository (all jobs, or only the failed ones).',
   input: rerunInput,
   async run(ctx, input) {
-    const repo = sourceRepo(ctx);
-    const { octokit } = await ctx.clients.github.forRepo(repo);
-    const before = (
-      await gh(`run ${input.runId} of ${repo.owner}/${repo.repo}`, () =>
-        octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId }),
-      )
-    ).data as Run;
-    const path = `/repos/${repo.owner}/${repo.repo}/actions/runs/${
-      input.runId
-    }/${input.failedOnly ? 'rerun-failed-jobs' : 'rerun'}`;
-    ctx.request({ system: 'github', method: 'POST', path });
-    if (!ctx.dryRun) {
-      await gh(`re-running run ${input.runId}`, () =>
-        octokit.request(`POST ${path}`),
-      );
-    }
-    const after = ctx.dryRun
-      ? before
-      : ((
-          await octokit.actions.getWorkflowRun({ ...repo, run_id: input.runId })
-        ).data as Run);
+    const { before, after } = await postToRun(
+      ctx,
+      input.runId,
+      input.failedOnly ? 'rerun-failed-jobs' : 'rerun',
+      're-running',
+    );
     return {
       path: 'github',
       changes: [
