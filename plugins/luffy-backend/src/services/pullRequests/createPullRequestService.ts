@@ -68,6 +68,19 @@ const slug = (r: { owner: string; repo: string }) => `${r.owner}/${r.repo}`;
 const sameRepo = (a: string, b: string) =>
   a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 
+/**
+ * A shared list: `value` is the last good answer (or the first, in flight); `refreshing` a
+ * background refresh, `again` set when a change arrived while it ran.
+ */
+type CacheEntry = {
+  at: number;
+  repos: string[];
+  watched: Watched;
+  value: Promise<PullRequestListResponse>;
+  refreshing?: Promise<void>;
+  again?: boolean;
+};
+
 /** Options of {@link createPullRequestService}. */
 export type PullRequestServiceOptions = {
   logger: LoggerService;
@@ -84,6 +97,11 @@ export type PullRequestServiceOptions = {
   actAs?: 'user' | 'integration';
   /** How long a list is shared by all viewers. Default: 30 s. */
   cacheTtlMs?: number;
+  /**
+   * How long past its TTL a list is still served at once while it is refreshed in the
+   * background. Default: 10 minutes.
+   */
+  maxStaleMs?: number;
   now?: () => number;
 };
 
@@ -99,10 +117,9 @@ export function createPullRequestService(
   const actAs = options.actAs ?? 'user';
   const ttl = options.cacheTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
-  const cache = new Map<
-    string,
-    { at: number; repos: string[]; value: Promise<PullRequestListResponse> }
-  >();
+  /** How long a stale list is still served (while it is refreshed) before a view waits. */
+  const maxStale = options.maxStaleMs ?? 10 * 60_000;
+  const cache = new Map<string, CacheEntry>();
   /** repo (lower case) → entity refs seen watching it. */
   const watchers = new Map<string, Set<string>>();
 
@@ -123,6 +140,39 @@ export function createPullRequestService(
     if (!hit || now() - hit.at >= ttl) return undefined;
     const list = await hit.value.catch(() => undefined);
     return list?.items.find(i => sameRepo(i.repo, repo) && i.number === number);
+  }
+
+  /**
+   * Refreshes a shared list in the background: one GitHub request at a time per list, once
+   * more if a change arrived meanwhile. The last good list is kept (and served) on failure.
+   */
+  function refreshEntry(entry: CacheEntry): Promise<void> {
+    if (entry.refreshing) {
+      entry.again = true;
+      return entry.refreshing;
+    }
+    entry.refreshing = (async () => {
+      do {
+        entry.again = false;
+        const started = now();
+        try {
+          const value = await fetchList(entry.watched);
+          entry.value = Promise.resolve(value);
+          entry.at = started;
+        } catch (e) {
+          logger.warn(
+            'Could not refresh the pull requests; serving the last list',
+            {
+              entityRef: entry.watched.entityRef,
+              error: (e as Error).message,
+            },
+          );
+          break;
+        }
+      } while (entry.again);
+      entry.refreshing = undefined;
+    })();
+    return entry.refreshing;
   }
 
   async function loadEntity(
@@ -342,9 +392,17 @@ export function createPullRequestService(
       const watched = watchedOf(await loadEntity(ref, credentials));
       const { key, repos } = cacheKey(watched);
       const hit = cache.get(key);
-      if (hit && now() - hit.at < ttl) return hit.value;
+      if (hit) {
+        const age = now() - hit.at;
+        if (age < ttl || hit.refreshing) return hit.value;
+        // Stale: answer with the last list now, refresh behind it (webhooks refresh sooner).
+        const refreshed = refreshEntry(hit);
+        if (age < ttl + maxStale) return hit.value;
+        await refreshed;
+        return hit.value;
+      }
       const value = fetchList(watched);
-      cache.set(key, { at: now(), repos, value });
+      cache.set(key, { at: now(), repos, watched, value });
       value.catch(() => {
         if (cache.get(key)?.value === value) cache.delete(key);
       });
@@ -587,6 +645,16 @@ export function createPullRequestService(
       for (const [k, entry] of cache) {
         if (entry.repos.includes(key)) cache.delete(k);
       }
+      return [...(watchers.get(key) ?? [])];
+    },
+
+    async refresh(repo) {
+      const key = repo.toLocaleLowerCase('en-US');
+      await Promise.all(
+        [...cache.values()]
+          .filter(entry => entry.repos.includes(key))
+          .map(entry => refreshEntry(entry)),
+      );
       return [...(watchers.get(key) ?? [])];
     },
 

@@ -14,9 +14,11 @@ function pullRequestNumber(payload: any): number | undefined {
 }
 
 /**
- * What a verified webhook delivery does: clears the cached pull request lists of its
- * repository and tells every entity watching that repository (`pullRequest.changed` on
- * `GET /events`), so open tabs reload without polling.
+ * What a verified webhook delivery does: refreshes the cached pull request lists of its
+ * repository (viewers keep the previous list meanwhile, so no view waits for GitHub), then tells
+ * every entity watching that repository (`pullRequest.changed` on `GET /events`), so open tabs
+ * reload the fresh list without polling. The delivery is acknowledged at once; the refresh and
+ * the events follow in the background.
  */
 export function createGithubDeliveryHandler(options: {
   pullRequests: PullRequestService;
@@ -27,31 +29,43 @@ export function createGithubDeliveryHandler(options: {
   return async (delivery: { id: string; event: string; payload: any }) => {
     const repo: string | undefined = delivery.payload.repository?.full_name;
     if (!repo || delivery.event === 'ping') return;
-    const cached = pullRequests.invalidate(repo);
-    const entities = new Set([
-      ...cached,
-      ...(await pullRequests.entitiesOfRepo(repo)),
-    ]);
-    const payload: PullRequestEventPayload = {
-      repo,
-      number: pullRequestNumber(delivery.payload),
-      githubEvent: delivery.event,
-      action: delivery.payload.action,
-      sha:
-        delivery.payload.pull_request?.head?.sha ??
-        delivery.payload.check_run?.head_sha ??
-        delivery.payload.check_suite?.head_sha ??
-        delivery.payload.sha ??
-        delivery.payload.after,
+    const publish = async () => {
+      const entities = new Set([
+        ...(await pullRequests.refresh(repo)),
+        ...(await pullRequests.entitiesOfRepo(repo)),
+      ]);
+      const payload: PullRequestEventPayload = {
+        repo,
+        number: pullRequestNumber(delivery.payload),
+        githubEvent: delivery.event,
+        action: delivery.payload.action,
+        sha:
+          delivery.payload.pull_request?.head?.sha ??
+          delivery.payload.check_run?.head_sha ??
+          delivery.payload.check_suite?.head_sha ??
+          delivery.payload.sha ??
+          delivery.payload.after,
+      };
+      for (const entityRef of entities) {
+        await events.publish({
+          type: 'pullRequest.changed',
+          entityRef,
+          payload,
+        });
+      }
+      logger.debug('GitHub delivery published', {
+        delivery: delivery.id,
+        event: delivery.event,
+        repo,
+        entities: entities.size,
+      });
     };
-    for (const entityRef of entities) {
-      await events.publish({ type: 'pullRequest.changed', entityRef, payload });
-    }
-    logger.debug('GitHub delivery published', {
-      delivery: delivery.id,
-      event: delivery.event,
-      repo,
-      entities: entities.size,
-    });
+    publish().catch(e =>
+      logger.warn('Could not publish a GitHub delivery', {
+        delivery: delivery.id,
+        repo,
+        error: (e as Error).message,
+      }),
+    );
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { AuditEvent } from '@openluffy/plugin-luffy-common';
+import type { AuditEvent, LuffyEvent } from '@openluffy/plugin-luffy-common';
 import type { LuffyClients } from '@openluffy/plugin-luffy-node';
 import { DEFAULT_TOKENS, waitFor, type Sandbox } from '@openluffy/sandbox';
 import { parseAllDocuments } from 'yaml';
@@ -14,6 +14,7 @@ import {
   switchablePermissions,
 } from '../../__testUtils__/luffySandbox';
 import { createPullRequestService } from './createPullRequestService';
+import { createGithubDeliveryHandler } from './githubDeliveries';
 import type { PullRequestService } from './types';
 
 jest.setTimeout(120_000);
@@ -79,6 +80,53 @@ function delta(
       .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
       .filter(([, v]) => v !== 0),
   );
+}
+
+/** luffy-bot opens a pull request on acme/checkout; returns its title. */
+async function openSourcePullRequest(name: string): Promise<string> {
+  const main = await github('/repos/acme/checkout/git/ref/heads/main');
+  const branch = `test/${name}`;
+  await github('/repos/acme/checkout/git/refs', {
+    method: 'POST',
+    body: JSON.stringify({
+      ref: `refs/heads/${branch}`,
+      sha: main.body.object.sha,
+    }),
+  });
+  await github(`/repos/acme/checkout/contents/notes/${name}.md`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      message: name,
+      content: Buffer.from(`${name}\n`).toString('base64'),
+      branch,
+    }),
+  });
+  const title = `Note ${name}`;
+  const pr = await github('/repos/acme/checkout/pulls', {
+    method: 'POST',
+    body: JSON.stringify({ title, head: branch, base: 'main' }),
+  });
+  expect(pr.status).toBe(201);
+  return title;
+}
+
+/** A second service over the same sandbox (own cache), for the cache behaviour tests. */
+function otherService(options: { cacheTtlMs?: number } = {}) {
+  const logger = mockServices.logger.mock();
+  const events = createLuffyEvents({ logger });
+  const prs = createPullRequestService({
+    logger,
+    auth: mockServices.auth(),
+    catalog: catalogServiceMock({ entities }),
+    permissions: mockServices.permissions(),
+    github: clients.github,
+    argocd: clients.argocd,
+    auditLog: { record: async () => ({} as any), track: (_m, fn) => fn() },
+    events,
+    gitopsRepo: 'acme/gitops',
+    ...options,
+  });
+  return { prs, events, logger };
 }
 
 beforeAll(async () => {
@@ -344,5 +392,62 @@ describe('pull request service against the sandbox', () => {
       healthStatus: 'Healthy',
       revision: result.sha,
     });
+  });
+
+  it('serves a stale list at once and refreshes it behind the view', async () => {
+    const { prs } = otherService({ cacheTtlMs: 0 });
+    await prs.list(checkout, { credentials: alice });
+    const title = await openSourcePullRequest(`stale-${Date.now()}`);
+    const before = await githubCalls();
+    const t = Date.now();
+    const stale = await prs.list(checkout, { credentials: alice });
+    // answered from the cache, without waiting for GitHub
+    expect(stale.items.map(i => i.title)).not.toContain(title);
+    expect(Date.now() - t).toBeLessThan(1000);
+    const fresh = await waitFor(
+      async () => {
+        const list = await prs.list(checkout, { credentials: alice });
+        return list.items.some(i => i.title === title) ? list : undefined;
+      },
+      'the refreshed list with the new pull request',
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(fresh.items.map(i => i.title)).toContain(title);
+    // one refresh at a time: never a burst of GitHub requests
+    const calls = (await githubCalls()).total - before.total;
+    expect(calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a webhook delivery refreshes the list before telling open tabs, so their reload is served from the cache', async () => {
+    const { prs, events, logger } = otherService();
+    await prs.list(checkout, { credentials: alice });
+    const title = await openSourcePullRequest(`hook-${Date.now()}`);
+    const received: LuffyEvent[] = [];
+    events.subscribe({}, e => {
+      received.push(e);
+    });
+    const deliver = createGithubDeliveryHandler({
+      pullRequests: prs,
+      events,
+      logger,
+    });
+    await deliver({
+      id: `d-${Date.now()}`,
+      event: 'pull_request',
+      payload: { action: 'opened', repository: { full_name: 'acme/checkout' } },
+    });
+    await waitFor(
+      async () => received.some(e => e.type === 'pullRequest.changed'),
+      'pullRequest.changed for checkout',
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    expect(received[0]).toMatchObject({
+      type: 'pullRequest.changed',
+      entityRef: 'component:default/checkout',
+    });
+    const before = await githubCalls();
+    const list = await prs.list(checkout, { credentials: alice });
+    expect(list.items.map(i => i.title)).toContain(title);
+    expect((await githubCalls()).total).toBe(before.total);
   });
 });

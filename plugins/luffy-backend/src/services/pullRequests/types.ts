@@ -40,6 +40,12 @@ export interface PullRequestService {
   ): Promise<DeploymentsResponse>;
   /** Drops cached lists that include this repository (`owner/repo`); returns the entities concerned. */
   invalidate(repo: string): string[];
+  /**
+   * Re-reads the cached lists that include this repository (one GitHub request each, coalesced
+   * with a refresh already running) while viewers keep getting the previous list; resolves when
+   * they are fresh, with the entities concerned.
+   */
+  refresh(repo: string): Promise<string[]>;
   /** Entity refs known to watch a repository (from the catalog). */
   entitiesOfRepo(repo: string): Promise<string[]>;
 }
