@@ -39,6 +39,45 @@ const WATCHED_KINDS = [
   KUBERNETES_KINDS.deployments,
 ] as const;
 
+/**
+ * What detection reads of an object — the cache keeps only that (no managedFields, specs of
+ * pod templates, annotations), so memory stays proportional to what matters.
+ */
+export function slimObject(plural: string, o: AnyObj): AnyObj {
+  const m = o.metadata ?? {};
+  const metadata = {
+    name: m.name,
+    namespace: m.namespace,
+    labels: m.labels,
+    ownerReferences: m.ownerReferences,
+    deletionTimestamp: m.deletionTimestamp,
+    resourceVersion: m.resourceVersion,
+  };
+  const base = { apiVersion: o.apiVersion, kind: o.kind, metadata };
+  if (plural === 'pods') {
+    return {
+      ...base,
+      status: {
+        phase: o.status?.phase,
+        initContainerStatuses: o.status?.initContainerStatuses,
+        containerStatuses: o.status?.containerStatuses,
+      },
+    };
+  }
+  if (plural === 'deployments') {
+    return {
+      ...base,
+      spec: { replicas: o.spec?.replicas },
+      status: {
+        conditions: o.status?.conditions,
+        unavailableReplicas: o.status?.unavailableReplicas,
+        readyReplicas: o.status?.readyReplicas,
+      },
+    };
+  }
+  return base;
+}
+
 const keyOf = (o: KubernetesObject) =>
   `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
@@ -138,7 +177,10 @@ export class HealingWatcher {
       kinds = new Map();
       this.#caches.set(cluster, kinds);
     }
-    kinds.set(plural, new Map(items.map(o => [keyOf(o), o])));
+    kinds.set(
+      plural,
+      new Map(items.map(o => [keyOf(o), slimObject(plural, o as AnyObj)])),
+    );
   }
 
   #onEvent(plural: string, e: KubernetesWatchEvent) {
@@ -159,7 +201,7 @@ export class HealingWatcher {
       byKey.delete(keyOf(e.object));
       return;
     }
-    byKey.set(keyOf(e.object), e.object);
+    byKey.set(keyOf(e.object), slimObject(plural, e.object as AnyObj));
     if (this.#failing(plural, e.object as AnyObj)) this.#kick(e.cluster);
   }
 
