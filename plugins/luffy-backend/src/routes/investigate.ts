@@ -32,46 +32,51 @@ export function createInvestigateRouter(options: {
   const { httpAuth, permissions, auditLog, investigations } = options;
   const router = Router();
 
-  router.post('/entity/:namespace/:kind/:name/investigate', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const entityRef = entityRefFromParams(req.params);
-    const input = parse(body, req.body ?? {});
-    const p = credentials.principal as {
-      type: string;
-      userEntityRef?: string;
-      subject?: string;
-    };
-    const actor =
-      p.type === 'user' ? p.userEntityRef! : `service:${p.subject ?? 'unknown'}`;
-    const [decision] = await permissions.authorize(
-      [{ permission: luffyOperationRunPermission, resourceRef: entityRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      await auditLog.record({
-        actor,
-        action: 'entity.investigate',
-        target: entityRef,
-        input,
-        outcome: 'denied',
+  router.post(
+    '/entity/:namespace/:kind/:name/investigate',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
       });
-      throw new NotAllowedError(
-        'Investigating needs the permission luffy.operation.run on the entity',
+      const entityRef = entityRefFromParams(req.params);
+      const input = parse(body, req.body ?? {});
+      const p = credentials.principal as {
+        type: string;
+        userEntityRef?: string;
+        subject?: string;
+      };
+      const actor =
+        p.type === 'user'
+          ? p.userEntityRef!
+          : `service:${p.subject ?? 'unknown'}`;
+      const [decision] = await permissions.authorize(
+        [{ permission: luffyOperationRunPermission, resourceRef: entityRef }],
+        { credentials },
       );
-    }
-    const report = await auditLog.track(
-      {
-        actor,
-        action: 'entity.investigate',
-        target: entityRef,
-        input: { ...input, investigator: investigations.investigatorId },
-      },
-      () => investigations.investigate({ entityRef, ...input }),
-    );
-    res.json(report);
-  });
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        await auditLog.record({
+          actor,
+          action: 'entity.investigate',
+          target: entityRef,
+          input,
+          outcome: 'denied',
+        });
+        throw new NotAllowedError(
+          'Investigating needs the permission luffy.operation.run on the entity',
+        );
+      }
+      const report = await auditLog.track(
+        {
+          actor,
+          action: 'entity.investigate',
+          target: entityRef,
+          input: { ...input, investigator: investigations.investigatorId },
+        },
+        () => investigations.investigate({ entityRef, ...input }),
+      );
+      res.json(report);
+    },
+  );
 
   return router;
 }

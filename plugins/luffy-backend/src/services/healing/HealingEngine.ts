@@ -219,7 +219,11 @@ export class HealingEngine {
       ? this.#targets
       : (await this.#discover()).targets;
     const failures = detectFailures(
-      { objects: { [cluster]: objects }, argoApplications: [], now: new Date() },
+      {
+        objects: { [cluster]: objects },
+        argoApplications: [],
+        now: new Date(),
+      },
       this.settings.detection,
     );
     const { opened, current } = await this.#openIncidents(

@@ -41,7 +41,10 @@ async function setup(initialPods: any[]) {
   });
   const logger = mockServices.logger.mock();
   const auditStore = await DatabaseLuffyStore.create({
-    database: { getClient: async () => knex, migrations: { skip: true } } as any,
+    database: {
+      getClient: async () => knex,
+      migrations: { skip: true },
+    } as any,
   });
   const store = HealingStore.fromKnex(knex);
   const f = fakes({ pods: initialPods, logs: ['FATAL: out of memory'] });
@@ -59,7 +62,10 @@ async function setup(initialPods: any[]) {
     },
   ]);
   (kubernetes as any).watch = jest.fn((_cluster, kind, opts) => {
-    watchCalls.push({ plural: kind.plural, resourceVersion: opts.resourceVersion });
+    watchCalls.push({
+      plural: kind.plural,
+      resourceVersion: opts.resourceVersion,
+    });
     streams.set(kind.plural, opts.onEvent);
     return { resourceVersion: () => opts.resourceVersion, stop: jest.fn() };
   });
@@ -93,7 +99,9 @@ describe('HealingWatcher', () => {
       ]),
     );
     await t.watcher.idle();
-    expect(await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed'])).toEqual([]);
+    expect(
+      await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed']),
+    ).toEqual([]);
 
     // the API server streams the pod going OOMKilled
     t.streams.get('pods')!({
@@ -101,13 +109,14 @@ describe('HealingWatcher', () => {
       cluster: 'sandbox',
       object: crashingPod('checkout', 'OOMKilled') as any,
     });
-    const [incident] = await waitFor(
-      async () => {
-        const open = await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed']);
-        return open.length ? open : undefined;
-      },
-      'an incident opened from the watch event',
-    );
+    const [incident] = await waitFor(async () => {
+      const open = await t.store.listByStatus([
+        'detected',
+        'diagnosing',
+        'diagnosed',
+      ]);
+      return open.length ? open : undefined;
+    }, 'an incident opened from the watch event');
     expect(incident).toMatchObject({
       workload: 'checkout',
       reason: 'OOMKilled',
@@ -142,9 +151,9 @@ describe('HealingWatcher', () => {
     const t = await setup([healthyPod('checkout-abc12-old01')]);
     await t.watcher.start();
     await t.watcher.idle();
-    expect(t.watcher.objects('sandbox').pods!.map(p => p.metadata?.name)).toEqual([
-      'checkout-abc12-old01',
-    ]);
+    expect(
+      t.watcher.objects('sandbox').pods!.map(p => p.metadata?.name),
+    ).toEqual(['checkout-abc12-old01']);
     // the access layer relisted after 410 Gone: the old pod is gone, a failing one is there
     t.streams.get('pods')!({
       type: 'RELISTED',
@@ -152,11 +161,14 @@ describe('HealingWatcher', () => {
       items: [crashingPod('checkout', 'OOMKilled') as any],
       resourceVersion: '99',
     });
-    expect(t.watcher.objects('sandbox').pods!.map(p => p.metadata?.name)).toEqual([
-      'checkout-abc12-xyz99',
-    ]);
+    expect(
+      t.watcher.objects('sandbox').pods!.map(p => p.metadata?.name),
+    ).toEqual(['checkout-abc12-xyz99']);
     await waitFor(
-      async () => (await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed'])).length,
+      async () =>
+        (
+          await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed'])
+        ).length,
       'an incident from the relisted objects',
     );
     expect(t.watcher.stats.relists).toBe(1);
@@ -173,7 +185,11 @@ describe('HealingWatcher', () => {
     for (let i = 0; i < 20; i++) {
       const pod = crashingPod('checkout', 'OOMKilled') as any;
       pod.metadata.name = `checkout-abc12-b${i}`;
-      t.streams.get('pods')!({ type: 'MODIFIED', cluster: 'sandbox', object: pod });
+      t.streams.get('pods')!({
+        type: 'MODIFIED',
+        cluster: 'sandbox',
+        object: pod,
+      });
     }
     await t.watcher.idle();
     expect(detect.mock.calls.length).toBeLessThanOrEqual(2);

@@ -92,7 +92,10 @@ const keyOf = (o: KubernetesObject) =>
  * follows if events arrived meanwhile.
  */
 export class HealingWatcher {
-  readonly #caches = new Map<string, Map<string, Map<string, KubernetesObject>>>();
+  readonly #caches = new Map<
+    string,
+    Map<string, Map<string, KubernetesObject>>
+  >();
   readonly #handles: KubernetesWatchHandle[] = [];
   readonly #running = new Map<string, Promise<void>>();
   readonly #pending = new Set<string>();
@@ -229,7 +232,9 @@ export class HealingWatcher {
           await this.deps.engine.detectWatched(cluster, this.objects(cluster));
         } catch (err: any) {
           this.deps.logger.warn(
-            `Healing watch detection in ${cluster} failed: ${err?.message ?? err}`,
+            `Healing watch detection in ${cluster} failed: ${
+              err?.message ?? err
+            }`,
           );
         }
       } while (this.#pending.has(cluster) && !this.#stopped);

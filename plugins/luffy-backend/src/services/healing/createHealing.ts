@@ -320,13 +320,15 @@ export async function createHealing(options: {
       logger: logger2,
     });
     const start = () =>
-      w.start().catch(e =>
-        logger2.warn(
-          `Healing watch streams did not start (the sweep still runs): ${
-            e?.message ?? e
-          }`,
-        ),
-      );
+      w
+        .start()
+        .catch(e =>
+          logger2.warn(
+            `Healing watch streams did not start (the sweep still runs): ${
+              e?.message ?? e
+            }`,
+          ),
+        );
     if (options.lifecycle) {
       options.lifecycle.addStartupHook(start);
       options.lifecycle.addShutdownHook(() => w.stop());

@@ -48,7 +48,10 @@ describe('kustomizationFailures', () => {
           message: 'kustomize build failed: missing resource',
         }),
         kustomization('inventory', { status: 'True' }),
-        kustomization('recommender', { status: 'Unknown', reason: 'Progressing' }),
+        kustomization('recommender', {
+          status: 'Unknown',
+          reason: 'Progressing',
+        }),
       ],
       new Date('2026-12-04T00:00:00Z'),
     );
@@ -73,7 +76,11 @@ describe('kustomizationFailures', () => {
 describe('FluxKustomizations', () => {
   const access = (answers: Record<string, () => any>) => {
     const list = jest.fn(async (_kind: any, opts: { clusters: string[] }) =>
-      opts.clusters.map(cluster => ({ cluster, items: [], ...answers[cluster]() })),
+      opts.clusters.map(cluster => ({
+        cluster,
+        items: [],
+        ...answers[cluster](),
+      })),
     );
     return {
       list,
@@ -86,19 +93,35 @@ describe('FluxKustomizations', () => {
 
   it('skips clusters without the Flux CRD cleanly and does not ask them again for a while', async () => {
     const { k8s, list } = access({
-      withFlux: () => ({ items: [kustomization('checkout', { status: 'True' })] }),
-      noFlux: () => ({ error: new NotFoundError('Kubernetes noFlux: list kustomizations failed: 404') }),
-      broken: () => ({ error: new ServiceUnavailableError('Kubernetes broken: list kustomizations failed: 503') }),
+      withFlux: () => ({
+        items: [kustomization('checkout', { status: 'True' })],
+      }),
+      noFlux: () => ({
+        error: new NotFoundError(
+          'Kubernetes noFlux: list kustomizations failed: 404',
+        ),
+      }),
+      broken: () => ({
+        error: new ServiceUnavailableError(
+          'Kubernetes broken: list kustomizations failed: 503',
+        ),
+      }),
     });
     const flux = new FluxKustomizations(k8s, 60_000);
     const first = await flux.list(1_000);
     expect(Object.keys(first.byCluster)).toEqual(['withFlux']);
-    expect(first.errors).toEqual(['broken: Kubernetes broken: list kustomizations failed: 503']);
+    expect(first.errors).toEqual([
+      'broken: Kubernetes broken: list kustomizations failed: 503',
+    ]);
     expect(flux.absent(1_000)).toEqual(['noFlux']);
     await flux.list(2_000);
     expect(list.mock.calls[1][1].clusters).toEqual(['withFlux', 'broken']);
     await flux.list(62_000); // recheck after the period
-    expect(list.mock.calls[2][1].clusters).toEqual(['withFlux', 'noFlux', 'broken']);
+    expect(list.mock.calls[2][1].clusters).toEqual([
+      'withFlux',
+      'noFlux',
+      'broken',
+    ]);
   });
 });
 
@@ -112,7 +135,10 @@ describe('HealingEngine with Flux', () => {
     });
     const logger = mockServices.logger.mock();
     const auditStore = await DatabaseLuffyStore.create({
-      database: { getClient: async () => knex, migrations: { skip: true } } as any,
+      database: {
+        getClient: async () => knex,
+        migrations: { skip: true },
+      } as any,
     });
     const store = HealingStore.fromKnex(knex);
     const f = fakes({ pods: [], logs: [] });
@@ -161,13 +187,16 @@ describe('HealingEngine with Flux', () => {
 
   it('without Flux (404 on the CRD): no error, no incident, not asked on the next sweep', async () => {
     const { engine, list } = await engineWith(() => ({
-      error: new NotFoundError('Kubernetes sandbox: list kustomizations failed: 404 page not found'),
+      error: new NotFoundError(
+        'Kubernetes sandbox: list kustomizations failed: 404 page not found',
+      ),
     }));
     const first = await engine.sweep({ process: false });
     expect(first.clusterErrors).toEqual([]);
     expect(first.failures).toBe(0);
     const fluxCalls = () =>
-      list.mock.calls.filter(([kind]) => kind.plural === 'kustomizations').length;
+      list.mock.calls.filter(([kind]) => kind.plural === 'kustomizations')
+        .length;
     expect(fluxCalls()).toBe(1);
     await engine.sweep({ process: false });
     expect(fluxCalls()).toBe(1);

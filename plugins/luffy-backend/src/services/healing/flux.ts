@@ -43,9 +43,11 @@ export function kustomizationFailures(
     const namespace =
       k.spec?.targetNamespace ?? k.metadata?.namespace ?? 'flux-system';
     const labels = k.metadata?.labels ?? {};
-    const message = `Flux Kustomization ${k.metadata?.namespace}/${name} is not Ready: ${
-      ready.reason ?? 'ReconciliationFailed'
-    }${ready.message ? `: ${ready.message}` : ''}`;
+    const message = `Flux Kustomization ${
+      k.metadata?.namespace
+    }/${name} is not Ready: ${ready.reason ?? 'ReconciliationFailed'}${
+      ready.message ? `: ${ready.message}` : ''
+    }`;
     out.push({
       cluster,
       namespace,
@@ -105,7 +107,10 @@ export class FluxKustomizations {
       KUBERNETES_KINDS.fluxKustomizations,
       { clusters },
     )) {
-      if (r.error instanceof NotFoundError || r.error?.name === 'NotFoundError') {
+      if (
+        r.error instanceof NotFoundError ||
+        r.error?.name === 'NotFoundError'
+      ) {
         this.#absentUntil.set(r.cluster, now + this.recheckMs);
       } else if (r.error) {
         errors.push(`${r.cluster}: ${r.error.message}`);

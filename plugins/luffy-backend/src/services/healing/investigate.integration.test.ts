@@ -27,7 +27,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('investigate against the sandbox', () => {
   let h: HealingSandbox;
-  const checkout = () => demoEntities().find(e => e.metadata.name === 'checkout')!;
+  const checkout = () =>
+    demoEntities().find(e => e.metadata.name === 'checkout')!;
   const entityRef = 'component:default/checkout';
 
   beforeAll(async () => {
@@ -64,7 +65,8 @@ describe('investigate against the sandbox', () => {
       body: { responses },
     });
   const requests = async () =>
-    (await h.control('anthropic/requests', { family: 'anthropic' })).items as Array<{
+    (await h.control('anthropic/requests', { family: 'anthropic' }))
+      .items as Array<{
       body: any;
     }>;
   const toolUse = (name: string, input: unknown) => ({
@@ -80,7 +82,10 @@ describe('investigate against the sandbox', () => {
   };
 
   it('anthropic: the model calls read-only tools, a repeated call is not run again, the report is validated', async () => {
-    await h.control('anthropic/requests', { method: 'DELETE', family: 'anthropic' });
+    await h.control('anthropic/requests', {
+      method: 'DELETE',
+      family: 'anthropic',
+    });
     await script([
       toolUse('workload_status', { environment: 'dev' }),
       toolUse('workload_status', { environment: 'dev' }), // repeated: not run again
@@ -109,17 +114,35 @@ describe('investigate against the sandbox', () => {
     const sent = await requests();
     expect(sent).toHaveLength(4);
     const toolResults = sent[2].body.messages.at(-1).content;
-    expect(toolResults[0]).toMatchObject({ type: 'tool_result', is_error: true });
+    expect(toolResults[0]).toMatchObject({
+      type: 'tool_result',
+      is_error: true,
+    });
     expect(toolResults[0].content).toMatch(/Repeated call: workload_status/);
     expect(prompts).toHaveLength(4);
   });
 
   it('anthropic: after repeated calls the model must report at once (tool_choice forced)', async () => {
-    await h.control('anthropic/requests', { method: 'DELETE', family: 'anthropic' });
+    await h.control('anthropic/requests', {
+      method: 'DELETE',
+      family: 'anthropic',
+    });
     await script([
-      toolUse('events', { namespace: 'acme-dev', kind: 'Deployment', name: 'checkout' }),
-      toolUse('events', { namespace: 'acme-dev', kind: 'Deployment', name: 'checkout' }),
-      toolUse('events', { name: 'checkout', kind: 'Deployment', namespace: 'acme-dev' }),
+      toolUse('events', {
+        namespace: 'acme-dev',
+        kind: 'Deployment',
+        name: 'checkout',
+      }),
+      toolUse('events', {
+        namespace: 'acme-dev',
+        kind: 'Deployment',
+        name: 'checkout',
+      }),
+      toolUse('events', {
+        name: 'checkout',
+        kind: 'Deployment',
+        namespace: 'acme-dev',
+      }),
       toolUse('report_investigation', report),
     ]);
     const r = await anthropic().investigations.investigate({
@@ -142,7 +165,10 @@ describe('investigate against the sandbox', () => {
       ),
       toolUse('report_investigation', report),
     ]);
-    await h.control('anthropic/requests', { method: 'DELETE', family: 'anthropic' });
+    await h.control('anthropic/requests', {
+      method: 'DELETE',
+      family: 'anthropic',
+    });
     const r = await anthropic().investigations.investigate({
       entityRef,
       question: 'why?',
@@ -150,8 +176,13 @@ describe('investigate against the sandbox', () => {
     // the default cap: 8 tool calls run, then report_investigation is forced
     expect(r.stoppedBy).toBe('step-cap');
     expect(r.steps).toHaveLength(8);
-    expect((await requests()).at(-1)!.body.tool_choice.name).toBe('report_investigation');
-    await h.control('anthropic/script', { method: 'DELETE', family: 'anthropic' });
+    expect((await requests()).at(-1)!.body.tool_choice.name).toBe(
+      'report_investigation',
+    );
+    await h.control('anthropic/script', {
+      method: 'DELETE',
+      family: 'anthropic',
+    });
   });
 
   it('anthropic: 529s are retried, then the rules write the report', async () => {
@@ -161,9 +192,14 @@ describe('investigate against the sandbox', () => {
       question: 'why is checkout broken?',
     });
     expect(r.investigator).toBe('rules');
-    expect(r.fallbackReason).toMatch(/anthropic: Anthropic API overloaded after 4 attempts/);
+    expect(r.fallbackReason).toMatch(
+      /anthropic: Anthropic API overloaded after 4 attempts/,
+    );
     expect(r.steps[0].tool).toBe('workload_status');
-    await h.control('anthropic/script', { method: 'DELETE', family: 'anthropic' });
+    await h.control('anthropic/script', {
+      method: 'DELETE',
+      family: 'anthropic',
+    });
   });
 
   it('rules over the API: chaos oom → a report naming the memory limit; permission checked and audited', async () => {
@@ -195,28 +231,45 @@ describe('investigate against the sandbox', () => {
           investigations,
         }),
       );
-      a.use(MiddlewareFactory.create({ config: h.config, logger: h.logger }).error());
+      a.use(
+        MiddlewareFactory.create({
+          config: h.config,
+          logger: h.logger,
+        }).error(),
+      );
       return a;
     };
     const url = '/entity/default/component/checkout/investigate';
-    const denied = await request(app(false)).post(url).send({ question: 'why is checkout broken?' });
+    const denied = await request(app(false))
+      .post(url)
+      .send({ question: 'why is checkout broken?' });
     expect(denied.status).toBe(403);
-    expect((await request(app(true)).post(url).send({ nope: 1 })).status).toBe(400);
+    expect((await request(app(true)).post(url).send({ nope: 1 })).status).toBe(
+      400,
+    );
 
     const res = await waitFor(
       async () => {
         const r = await request(app(true))
           .post(url)
           .send({ question: 'why is checkout broken?', environment: 'dev' });
-        return r.status === 200 && /memory/.test(r.body.likelyCause ?? '') ? r : undefined;
+        return r.status === 200 && /memory/.test(r.body.likelyCause ?? '')
+          ? r
+          : undefined;
       },
       'a report naming the memory limit',
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    expect(res.body).toMatchObject({ investigator: 'rules', stoppedBy: 'answer', entityRef });
+    expect(res.body).toMatchObject({
+      investigator: 'rules',
+      stoppedBy: 'answer',
+      entityRef,
+    });
     expect(res.body.findings.join('\n')).toMatch(/OOMKilled/);
     expect(res.body.steps.length).toBeLessThanOrEqual(8);
-    const audit = await h.auditStore.listAudit({ action: 'entity.investigate' });
+    const audit = await h.auditStore.listAudit({
+      action: 'entity.investigate',
+    });
     expect(audit.items.map(a => a.outcome)).toEqual(
       expect.arrayContaining(['denied', 'succeeded']),
     );

@@ -12,7 +12,9 @@ import {
 const echo = (runs: unknown[]): InvestigationTool => ({
   name: 'pod_logs',
   description: 'logs',
-  input: z.object({ pod: z.string(), tailLines: z.number().optional() }).strict(),
+  input: z
+    .object({ pod: z.string(), tailLines: z.number().optional() })
+    .strict(),
   async run(input) {
     runs.push(input);
     return [`log of ${input.pod}`];
@@ -24,7 +26,11 @@ const subject = {} as any; // the tools are given: no cluster behind them
 describe('InvestigationToolbox', () => {
   it('caps the steps: calls beyond maxSteps are refused and the toolbox stops', async () => {
     const runs: unknown[] = [];
-    const box = new InvestigationToolbox([echo(runs)], { maxSteps: 3, maxRepeats: 2 }, new Redactor([]));
+    const box = new InvestigationToolbox(
+      [echo(runs)],
+      { maxSteps: 3, maxRepeats: 2 },
+      new Redactor([]),
+    );
     for (let i = 0; i < 5; i++) await box.call('pod_logs', { pod: `p${i}` });
     expect(runs).toHaveLength(3);
     expect(box.stopped).toBe('step-cap');
@@ -36,7 +42,11 @@ describe('InvestigationToolbox', () => {
 
   it('detects repeated calls (same tool, same input in any key order): not run again, then stops', async () => {
     const runs: unknown[] = [];
-    const box = new InvestigationToolbox([echo(runs)], { maxSteps: 10, maxRepeats: 2 }, new Redactor([]));
+    const box = new InvestigationToolbox(
+      [echo(runs)],
+      { maxSteps: 10, maxRepeats: 2 },
+      new Redactor([]),
+    );
     await box.call('pod_logs', { pod: 'a', tailLines: 20 });
     const again = await box.call('pod_logs', { tailLines: 20, pod: 'a' });
     expect(again.ok).toBe(false);
@@ -55,12 +65,20 @@ describe('InvestigationToolbox', () => {
       name: 'events',
       description: 'events',
       input: z.object({}).strict(),
-      run: async () => ['auth failed with Authorization: Bearer abc.def.ghi-token-value'],
+      run: async () => [
+        'auth failed with Authorization: Bearer abc.def.ghi-token-value',
+      ],
     };
-    const box = new InvestigationToolbox([leaky], { maxSteps: 5, maxRepeats: 2 }, new Redactor([]));
+    const box = new InvestigationToolbox(
+      [leaky],
+      { maxSteps: 5, maxRepeats: 2 },
+      new Redactor([]),
+    );
     const r = await box.call('events', {});
     expect(r.output).not.toContain('abc.def.ghi-token-value');
-    expect((await box.call('events', { x: 1 })).output).toMatch(/Invalid input/);
+    expect((await box.call('events', { x: 1 })).output).toMatch(
+      /Invalid input/,
+    );
     expect((await box.call('nope', {})).output).toMatch(/Unknown tool nope/);
   });
 
@@ -82,7 +100,10 @@ describe('runInvestigation', () => {
     name: 'pod_logs',
     description: 'logs',
     input: z.object({}).passthrough(),
-    run: async () => ['starting', 'FATAL: required environment variable PAYMENT_URL is not set'],
+    run: async () => [
+      'starting',
+      'FATAL: required environment variable PAYMENT_URL is not set',
+    ],
   };
   const eventsTool: InvestigationTool = {
     name: 'events',
@@ -95,13 +116,25 @@ describe('runInvestigation', () => {
     namespace: 'acme-dev',
     name: 'checkout-1',
     environment: 'dev',
-    containers: [{ name: 'checkout', ready: false, restarts: 4, state: 'CrashLoopBackOff' }],
-    findings: ['container checkout of pod checkout-1 is in CrashLoopBackOff (last exit 1: Error)'],
+    containers: [
+      {
+        name: 'checkout',
+        ready: false,
+        restarts: 4,
+        state: 'CrashLoopBackOff',
+      },
+    ],
+    findings: [
+      'container checkout of pod checkout-1 is in CrashLoopBackOff (last exit 1: Error)',
+    ],
   };
 
   it('rules: a fixed read-only plan and a report naming the missing variable', async () => {
     const report = await runInvestigation({
-      request: { entityRef: 'component:default/checkout', question: 'why is checkout broken?' },
+      request: {
+        entityRef: 'component:default/checkout',
+        question: 'why is checkout broken?',
+      },
       subject,
       investigator: createRulesInvestigator(),
       tools: [statusTool([failingPod]), logsTool, eventsTool],

@@ -156,7 +156,9 @@ export class InvestigationToolbox {
     if (this.#stopped) {
       return {
         ok: false,
-        output: `The investigation stopped (${this.#stopped}): no more tool calls; report what you found.`,
+        output: `The investigation stopped (${
+          this.#stopped
+        }): no more tool calls; report what you found.`,
       };
     }
     const tool = this.#tools.get(name);
@@ -193,7 +195,9 @@ export class InvestigationToolbox {
     let data: unknown;
     if (!tool) {
       ok = false;
-      output = `Unknown tool ${name}; the tools are ${[...this.#tools.keys()].join(', ')}`;
+      output = `Unknown tool ${name}; the tools are ${[
+        ...this.#tools.keys(),
+      ].join(', ')}`;
     } else if (!parsed?.success) {
       ok = false;
       output = `Invalid input for ${name}: ${parsed?.error.issues
@@ -205,11 +209,15 @@ export class InvestigationToolbox {
         output = typeof data === 'string' ? data : JSON.stringify(data);
       } catch (e: any) {
         ok = false;
-        output = `${name} failed: ${this.redactor.text(String(e?.message ?? e))}`;
+        output = `${name} failed: ${this.redactor.text(
+          String(e?.message ?? e),
+        )}`;
       }
     }
     if (output.length > MAX_OUTPUT) {
-      output = `${output.slice(0, MAX_OUTPUT)}… (${output.length - MAX_OUTPUT} more characters cut)`;
+      output = `${output.slice(0, MAX_OUTPUT)}… (${
+        output.length - MAX_OUTPUT
+      } more characters cut)`;
     }
     this.#seen.set(key, output);
     this.steps.push({
@@ -262,7 +270,9 @@ function envOfApp(app: ArgoCdApplication, service: string): string {
 async function appsOf(subject: InvestigationSubject) {
   const a = subject.entity.metadata.annotations ?? {};
   if (a[ANNOTATION_ARGOCD_APP_NAME]) {
-    return subject.clients.argocd.findApplication(a[ANNOTATION_ARGOCD_APP_NAME]);
+    return subject.clients.argocd.findApplication(
+      a[ANNOTATION_ARGOCD_APP_NAME],
+    );
   }
   if (a[ANNOTATION_ARGOCD_APP_SELECTOR]) {
     return subject.clients.argocd.listApplications({
@@ -288,9 +298,7 @@ async function appOf(subject: InvestigationSubject, environment: string) {
   return app;
 }
 
-const statusInput = z
-  .object({ environment: env.optional() })
-  .strict();
+const statusInput = z.object({ environment: env.optional() }).strict();
 const logsInput = z
   .object({
     cluster: k8sName.optional(),
@@ -332,7 +340,8 @@ export function investigationTools(
       'Deployments and pods of the service (per environment): replicas, readiness, restarts, container states and the failures they show, resource limits.',
     input: statusInput,
     async run(input) {
-      if (!selector) throw new Error(`${subject.entityRef} has no Kubernetes annotation`);
+      if (!selector)
+        throw new Error(`${subject.entityRef} has no Kubernetes annotation`);
       const [deployments, pods] = await Promise.all([
         clients.kubernetes.list<V1Deployment>(KUBERNETES_KINDS.deployments, {
           labelSelector: selector,
@@ -383,7 +392,8 @@ export function investigationTools(
               name: cs.name,
               ready: cs.ready,
               restarts: cs.restartCount,
-              state: cs.state?.waiting?.reason ??
+              state:
+                cs.state?.waiting?.reason ??
                 cs.state?.terminated?.reason ??
                 (cs.state?.running ? 'Running' : undefined),
               lastTermination: cs.lastState?.terminated
@@ -425,7 +435,8 @@ export function investigationTools(
 
   const events: InvestigationTool<typeof eventsInput> = {
     name: 'events',
-    description: 'Warning events of a pod, replica set or deployment, oldest first.',
+    description:
+      'Warning events of a pod, replica set or deployment, oldest first.',
     input: eventsInput,
     async run(input) {
       const list = await clients.kubernetes.events(
@@ -434,10 +445,14 @@ export function investigationTools(
         { kind: input.kind, name: input.name },
         { type: 'Warning' },
       );
-      return list.slice(-30).map(
-        e =>
-          `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.reason} (x${e.count ?? 1}): ${e.message}`,
-      );
+      return list
+        .slice(-30)
+        .map(
+          e =>
+            `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.reason} (x${
+              e.count ?? 1
+            }): ${e.message}`,
+        );
     },
   };
 
@@ -493,16 +508,21 @@ export function investigationTools(
     input: envInput,
     async run(input) {
       const app = await appOf(subject, input.environment);
-      const resources = await clients.argocd.managedResources(app.metadata.name, {
-        instance: app.instance,
-      });
+      const resources = await clients.argocd.managedResources(
+        app.metadata.name,
+        {
+          instance: app.instance,
+        },
+      );
       const pretty = (s?: string) =>
         s ? `${JSON.stringify(JSON.parse(s), null, 2)}\n` : '';
       const modified = resources
         .map(r => {
           const live = pretty(r.normalizedLiveState ?? r.liveState);
           const desired = pretty(r.predictedLiveState ?? r.targetState);
-          const id = `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+          const id = `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${
+            r.name
+          }`;
           return { id, changed: r.modified ?? live !== desired, live, desired };
         })
         .filter(r => r.changed);
@@ -512,14 +532,25 @@ export function investigationTools(
         revision: app.status?.sync?.revision?.slice(0, 7),
         health: app.status?.health?.status,
         operation: app.status?.operationState
-          ? `${app.status.operationState.phase}: ${app.status.operationState.message ?? ''}`
+          ? `${app.status.operationState.phase}: ${
+              app.status.operationState.message ?? ''
+            }`
           : undefined,
         degraded: (app.status?.resources ?? [])
           .filter(r => r.health?.status && r.health.status !== 'Healthy')
-          .map(r => `${r.kind} ${r.name}: ${r.health?.status} ${r.health?.message ?? ''}`.trim()),
+          .map(r =>
+            `${r.kind} ${r.name}: ${r.health?.status} ${
+              r.health?.message ?? ''
+            }`.trim(),
+          ),
         modified: modified.map(r => ({
           resource: r.id,
-          diff: createTwoFilesPatch(`live/${r.id}`, `desired/${r.id}`, r.live, r.desired).slice(0, 2000),
+          diff: createTwoFilesPatch(
+            `live/${r.id}`,
+            `desired/${r.id}`,
+            r.live,
+            r.desired,
+          ).slice(0, 2000),
         })),
       };
     },
@@ -556,8 +587,10 @@ type StatusData = {
   }>;
 };
 
-const ERROR_LINE = /\b(error|fatal|exception|panic|oom|out of memory|killed|refused|timeout|timed out|missing|not set|required|fail(ed|ure)?)\b/i;
-const SLOW_LINE = /\b(slow|latency|timeout|timed out|deadline|took \d+\s?ms|p99)\b/i;
+const ERROR_LINE =
+  /\b(error|fatal|exception|panic|oom|out of memory|killed|refused|timeout|timed out|missing|not set|required|fail(ed|ure)?)\b/i;
+const SLOW_LINE =
+  /\b(slow|latency|timeout|timed out|deadline|took \d+\s?ms|p99)\b/i;
 // the same patterns as the rules diagnoser's
 const MISSING_ENV = [
   /required environment variable ([A-Za-z_][A-Za-z0-9_]*) is not set/i,
@@ -585,7 +618,10 @@ export function createRulesInvestigator(): Investigator & {
   summarize(
     request: InvestigationRequest,
     toolbox: InvestigationToolbox,
-  ): Omit<InvestigationReport, 'steps' | 'durationMs' | 'stoppedBy' | 'investigator'>;
+  ): Omit<
+    InvestigationReport,
+    'steps' | 'durationMs' | 'stoppedBy' | 'investigator'
+  >;
 } {
   const summarize = (
     request: InvestigationRequest,
@@ -630,60 +666,109 @@ export function createRulesInvestigator(): Investigator & {
     }>;
     for (const a of argo) {
       if (a.sync !== 'Synced' || a.health !== 'Healthy') {
-        findings.push(`Argo CD ${a.application}: ${a.sync ?? '?'} / ${a.health ?? '?'}${a.operation ? ` (last operation ${a.operation})` : ''}`);
+        findings.push(
+          `Argo CD ${a.application}: ${a.sync ?? '?'} / ${a.health ?? '?'}${
+            a.operation ? ` (last operation ${a.operation})` : ''
+          }`,
+        );
       }
-      for (const d of a.degraded) findings.push(`Argo CD ${a.application}: ${d}`);
+      for (const d of a.degraded)
+        findings.push(`Argo CD ${a.application}: ${d}`);
       if (a.modified.length) {
-        findings.push(`Argo CD ${a.application}: live state differs from git for ${a.modified.map(m => m.resource).join(', ')}`);
+        findings.push(
+          `Argo CD ${
+            a.application
+          }: live state differs from git for ${a.modified
+            .map(m => m.resource)
+            .join(', ')}`,
+        );
       }
     }
-    const history = outputs('manifest_history').map(parse).filter(Boolean) as Array<{
+    const history = outputs('manifest_history')
+      .map(parse)
+      .filter(Boolean) as Array<{
       folder: string;
       commits: Array<{ sha: string; at?: string; message: string }>;
     }>;
     const recent = history
-      .flatMap(h => h.commits.slice(0, 1).map(c => ({ ...c, folder: h.folder })))
+      .flatMap(h =>
+        h.commits.slice(0, 1).map(c => ({ ...c, folder: h.folder })),
+      )
       .find(c => c.at && Date.now() - new Date(c.at).getTime() < 2 * 3600_000);
 
     const all = findings.join('\n');
     const missing = missingEnvOf(logLines);
     if (/OOMKilled/.test(all)) {
-      likelyCause = 'The container runs out of memory (OOMKilled): its memory limit is below what it needs.';
-      suggestions.push('Raise the memory limit (the healing engine proposes this within bounds), or find the leak if usage keeps growing.');
+      likelyCause =
+        'The container runs out of memory (OOMKilled): its memory limit is below what it needs.';
+      suggestions.push(
+        'Raise the memory limit (the healing engine proposes this within bounds), or find the leak if usage keeps growing.',
+      );
       confidence = 0.85;
     } else if (missing) {
       likelyCause = `The container exits at start-up: environment variable ${missing} is missing.`;
-      suggestions.push(`Set ${missing} in the manifest (from a ConfigMap or a Secret reference), then sync.`);
+      suggestions.push(
+        `Set ${missing} in the manifest (from a ConfigMap or a Secret reference), then sync.`,
+      );
       confidence = 0.75;
     } else if (/CrashLoopBackOff|RestartLoop/.test(all)) {
-      likelyCause = 'The container keeps crashing (CrashLoopBackOff); the logs of the previous instance show why.';
-      suggestions.push(recent ? `The crash may have begun with ${recent.sha} (“${recent.message}”): consider reverting it.` : 'Read the previous container logs and fix the start-up error.');
+      likelyCause =
+        'The container keeps crashing (CrashLoopBackOff); the logs of the previous instance show why.';
+      suggestions.push(
+        recent
+          ? `The crash may have begun with ${recent.sha} (“${recent.message}”): consider reverting it.`
+          : 'Read the previous container logs and fix the start-up error.',
+      );
       confidence = 0.55;
     } else if (/unready|ReadinessFailing/.test(all)) {
-      likelyCause = 'Pods run but fail their readiness probe, so they get no traffic.';
-      suggestions.push('Check the readiness endpoint and probe timings (initialDelaySeconds, timeoutSeconds).');
+      likelyCause =
+        'Pods run but fail their readiness probe, so they get no traffic.';
+      suggestions.push(
+        'Check the readiness endpoint and probe timings (initialDelaySeconds, timeoutSeconds).',
+      );
       confidence = 0.6;
     } else if (/ProgressDeadlineExceeded/.test(all)) {
       likelyCause = 'The rollout is stuck past its progress deadline.';
-      suggestions.push('Look at the new ReplicaSet’s pods and events; roll back if the new version cannot start.');
+      suggestions.push(
+        'Look at the new ReplicaSet’s pods and events; roll back if the new version cannot start.',
+      );
       confidence = 0.55;
-    } else if (/Argo CD .*(OutOfSync|Degraded|differs|Failed|Error)/.test(all)) {
-      likelyCause = 'What runs differs from git or Argo CD reports it degraded.';
-      suggestions.push('Review the Argo CD diff, then sync or fix the manifest.');
+    } else if (
+      /Argo CD .*(OutOfSync|Degraded|differs|Failed|Error)/.test(all)
+    ) {
+      likelyCause =
+        'What runs differs from git or Argo CD reports it degraded.';
+      suggestions.push(
+        'Review the Argo CD diff, then sync or fix the manifest.',
+      );
       confidence = 0.5;
     } else if (slowQuestion && logLines.some(l => SLOW_LINE.test(l))) {
       likelyCause = 'The logs show timeouts or slow calls.';
       evidence.push(...logLines.filter(l => SLOW_LINE.test(l)).slice(-5));
-      suggestions.push('Check the dependencies named in those lines and the CPU limits (throttling).');
+      suggestions.push(
+        'Check the dependencies named in those lines and the CPU limits (throttling).',
+      );
       confidence = 0.4;
     }
     const pods = status?.pods ?? [];
     const readyPods = pods.filter(p => p.containers.every(c => c.ready)).length;
     const summary = likelyCause
-      ? `${likelyCause}${recent ? ` Latest manifest change: ${recent.sha} “${recent.message}” (${recent.at}).` : ''}`
+      ? `${likelyCause}${
+          recent
+            ? ` Latest manifest change: ${recent.sha} “${recent.message}” (${recent.at}).`
+            : ''
+        }`
       : `No failure found: ${readyPods}/${pods.length} pods ready${
-          argo.length ? `, Argo CD ${argo.map(a => `${a.application} ${a.sync}/${a.health}`).join(', ')}` : ''
-        }.${recent ? ` Latest manifest change: ${recent.sha} “${recent.message}”.` : ''}`;
+          argo.length
+            ? `, Argo CD ${argo
+                .map(a => `${a.application} ${a.sync}/${a.health}`)
+                .join(', ')}`
+            : ''
+        }.${
+          recent
+            ? ` Latest manifest change: ${recent.sha} “${recent.message}”.`
+            : ''
+        }`;
     return {
       entityRef: request.entityRef,
       question: request.question,
@@ -713,7 +798,9 @@ export function createRulesInvestigator(): Investigator & {
         )
         .slice(0, 2);
       for (const p of troubled) {
-        const c = p.containers.find(x => !x.ready || (x.restarts ?? 0) > 0) ?? p.containers[0];
+        const c =
+          p.containers.find(x => !x.ready || (x.restarts ?? 0) > 0) ??
+          p.containers[0];
         const logs = await toolbox.call('pod_logs', {
           cluster: p.cluster,
           namespace: p.namespace,

@@ -28,7 +28,10 @@ import {
 export function createInvestigatorFromConfig(
   config: Config,
   options: {
-    onRequest?: (r: { entityRef: string; body: unknown }) => Promise<void> | void;
+    onRequest?: (r: {
+      entityRef: string;
+      body: unknown;
+    }) => Promise<void> | void;
   } = {},
 ): Investigator {
   const provider = config.getOptionalString('luffy.diagnoser.provider');
@@ -102,7 +105,9 @@ export function createInvestigations(options: {
           credentials: await auth.getOwnServiceCredentials(),
         }));
       if (!entity) {
-        throw new NotFoundError(`No entity ${request.entityRef} in the catalog`);
+        throw new NotFoundError(
+          `No entity ${request.entityRef} in the catalog`,
+        );
       }
       const subject: InvestigationSubject = {
         entity,

@@ -88,7 +88,12 @@ export async function startHealingSandbox(options: {
       timeScale: options.timeScale ?? 20,
       logger: { info() {}, warn() {}, error() {} },
     });
-  let sandbox = await start({ github: 0, kubernetes: 0, argocd: 0, anthropic: 0 });
+  let sandbox = await start({
+    github: 0,
+    kubernetes: 0,
+    argocd: 0,
+    anthropic: 0,
+  });
   const urls = sandbox.urls;
   const githubHost = new URL(urls.github).host;
   const config = new ConfigReader({

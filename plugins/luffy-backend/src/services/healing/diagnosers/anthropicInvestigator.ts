@@ -20,8 +20,14 @@ When you know enough, or when told to stop, call ${REPORT_TOOL} exactly once wit
 const REPORT_SCHEMA = {
   type: 'object' as const,
   properties: {
-    summary: { type: 'string', description: 'The answer, in two to four sentences.' },
-    likelyCause: { type: 'string', description: 'The most likely cause, or "unknown".' },
+    summary: {
+      type: 'string',
+      description: 'The answer, in two to four sentences.',
+    },
+    likelyCause: {
+      type: 'string',
+      description: 'The most likely cause, or "unknown".',
+    },
     confidence: { type: 'number', minimum: 0, maximum: 1 },
     findings: { type: 'array', items: { type: 'string' } },
     evidence: {
@@ -35,7 +41,14 @@ const REPORT_SCHEMA = {
       description: 'What a human should do next.',
     },
   },
-  required: ['summary', 'likelyCause', 'confidence', 'findings', 'evidence', 'suggestions'],
+  required: [
+    'summary',
+    'likelyCause',
+    'confidence',
+    'findings',
+    'evidence',
+    'suggestions',
+  ],
   additionalProperties: false,
 };
 
@@ -64,7 +77,10 @@ export function createAnthropicInvestigator(options: {
   retries?: number;
   backoffMs?: number;
   /** Called with exactly what is sent to the model (the audit copy; already redacted). */
-  onRequest?: (request: { entityRef: string; body: unknown }) => Promise<void> | void;
+  onRequest?: (request: {
+    entityRef: string;
+    body: unknown;
+  }) => Promise<void> | void;
 }): Investigator {
   const client = new Anthropic({
     apiKey: options.apiKey,
@@ -77,7 +93,10 @@ export function createAnthropicInvestigator(options: {
 
   return {
     id: 'anthropic',
-    async investigate(request: InvestigationRequest, toolbox: InvestigationToolbox) {
+    async investigate(
+      request: InvestigationRequest,
+      toolbox: InvestigationToolbox,
+    ) {
       const tools: Anthropic.Tool[] = [
         ...toolbox.tools.map(t => {
           const { $schema, ...schema } = zodToJsonSchema(t.input, {
@@ -92,7 +111,8 @@ export function createAnthropicInvestigator(options: {
         }),
         {
           name: REPORT_TOOL,
-          description: 'Report the result of the investigation (once, at the end).',
+          description:
+            'Report the result of the investigation (once, at the end).',
           input_schema: REPORT_SCHEMA as Anthropic.Tool['input_schema'],
           strict: true,
         } as Anthropic.Tool,
@@ -128,9 +148,12 @@ export function createAnthropicInvestigator(options: {
             return await client.messages.create(body);
           } catch (e) {
             const status = e instanceof APIError ? e.status : undefined;
-            const retryable = status === 429 || status === 529 || status === 503;
+            const retryable =
+              status === 429 || status === 529 || status === 503;
             if (retryable && attempt < retries) {
-              const retryAfter = Number((e as APIError).headers?.get?.('retry-after'));
+              const retryAfter = Number(
+                (e as APIError).headers?.get?.('retry-after'),
+              );
               await sleep(
                 Number.isFinite(retryAfter) && retryAfter > 0
                   ? Math.min(retryAfter * 1000, 30_000)
@@ -140,9 +163,9 @@ export function createAnthropicInvestigator(options: {
             }
             if (retryable) {
               throw new ServiceUnavailableError(
-                `Anthropic API ${status === 429 ? 'rate limited' : 'overloaded'} after ${
-                  attempt + 1
-                } attempts`,
+                `Anthropic API ${
+                  status === 429 ? 'rate limited' : 'overloaded'
+                } after ${attempt + 1} attempts`,
               );
             }
             throw e;
@@ -201,7 +224,8 @@ export function createAnthropicInvestigator(options: {
         );
         messages.push({ role: 'assistant', content: msg.content as any });
         if (!uses.length) {
-          if (force) throw new Error(`no ${REPORT_TOOL} call when asked to report`);
+          if (force)
+            throw new Error(`no ${REPORT_TOOL} call when asked to report`);
           force = true;
           messages.push({
             role: 'user',

@@ -24,7 +24,9 @@ const investigateInput = z
       .min(1)
       .max(63)
       .optional()
-      .describe('Environment to look at, e.g. dev, preprod, prod (default: all)'),
+      .describe(
+        'Environment to look at, e.g. dev, preprod, prod (default: all)',
+      ),
   })
   .strict();
 
