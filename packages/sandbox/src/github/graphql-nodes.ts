@@ -116,9 +116,7 @@ export function graphqlNodes(svc: GithubService) {
     const getStats = () => {
       stats ??= (async () => {
         await svc.refreshPull(p);
-        const mb =
-          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
-          p.base_sha;
+        const mb = await svc.pullMergeBase(p);
         const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
         const commits = await svc.git.log(
           p.owner,
@@ -160,9 +158,7 @@ export function graphqlNodes(svc: GithubService) {
       },
       files: async (a: any) => {
         await getStats();
-        const mb =
-          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
-          p.base_sha;
+        const mb = await svc.pullMergeBase(p);
         const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
         const { start, end, page } = slice(files, a ?? {});
         return {

@@ -4,7 +4,6 @@ import type { GithubService } from '../service';
 import * as S from '../serialize';
 import { GhError, h, notFound } from '../errors';
 import { readableRepo, str } from './common';
-import type { RepoRecord } from '../state';
 import { full, resolveOr404 } from './codeShared';
 
 /** Commits, the pull requests of a commit, and compare. */
@@ -12,30 +11,6 @@ export function commitsRouter(svc: GithubService): express.Router {
   const r = express.Router();
   const userOf = (email: string, name: string) =>
     svc.accountForEmail(email, name);
-
-  const diffEntry = (
-    rec: RepoRecord,
-    sha: string,
-    f: any,
-  ): S.Schemas['diff-entry'] => {
-    const u = svc.urls();
-    const enc = f.filename.split('/').map(encodeURIComponent).join('/');
-    return {
-      sha: f.sha,
-      filename: f.filename,
-      status: f.status,
-      additions: f.additions,
-      deletions: f.deletions,
-      changes: f.changes,
-      blob_url: `${u.base}/${full(rec)}/blob/${sha}/${enc}`,
-      raw_url: `${u.base}/${full(rec)}/raw/${sha}/${enc}`,
-      contents_url: `${u.api}/repos/${full(rec)}/contents/${enc}?ref=${sha}`,
-      ...(f.patch !== undefined ? { patch: f.patch } : {}),
-      ...(f.previous_filename
-        ? { previous_filename: f.previous_filename }
-        : {}),
-    };
-  };
 
   r.get(
     '/repos/:owner/:repo/commits',
@@ -116,7 +91,7 @@ export function commitsRouter(svc: GithubService): express.Router {
       res.json(
         S.commit(svc.urls(), full(rec), c, userOf, {
           stats: { additions, deletions, total: additions + deletions },
-          files: files.map(f => diffEntry(rec, sha, f)),
+          files: files.map(f => S.diffEntry(svc.urls(), full(rec), sha, f)),
         }),
       );
     }),
@@ -170,7 +145,7 @@ export function commitsRouter(svc: GithubService): express.Router {
         behind_by: behind,
         total_commits: ahead,
         commits: commits.map(c => S.commit(u, full(rec), c, userOf)),
-        files: files.map(f => diffEntry(rec, head, f)),
+        files: files.map(f => S.diffEntry(svc.urls(), full(rec), head, f)),
       };
       res.json(body);
     }),

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { GithubService } from '../service';
-import { GhError, h, missingField, notFound } from '../errors';
+import { GhError, h, missingField, notFound, validation } from '../errors';
 import { needViewer, paginate, readableRepo } from './common';
 import type { RepoRecord } from '../state';
 import type { LabelRecord } from '../issues-store';
@@ -17,6 +17,24 @@ export function labelsRouter(svc: GithubService): express.Router {
     const l = store().label(rec.owner, rec.name, name);
     if (!l) throw notFound();
     return l;
+  };
+  const labelExists = () =>
+    validation([{ resource: 'Label', code: 'already_exists', field: 'name' }]);
+  /** Rewrites the label names of every issue and PR of the repository. */
+  const relabel = (rec: RepoRecord, f: (names: string[]) => string[]) => {
+    for (const i of store().data.issues.filter(
+      x => x.owner === rec.owner && x.repo === rec.name,
+    ))
+      i.labels = f(i.labels);
+    for (const p of svc.pulls(rec.owner, rec.name)) p.labels = f(p.labels);
+  };
+  /** The repository of the path when the signed-in viewer may push (401 when anonymous). */
+  const writable = (req: express.Request) =>
+    svc.writable(req.params.owner, req.params.repo, needViewer(req));
+  /** …and its issue or PR `:number`. */
+  const writableItem = (req: express.Request) => {
+    const rec = writable(req);
+    return { rec, it: item(rec, Number(req.params.number)) };
   };
   const color = (c: unknown) => {
     const s = String(c ?? '').replace(/^#/, '');
@@ -35,20 +53,11 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.post(
     '/repos/:owner/:repo/labels',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
+      const rec = writable(req);
       const b = req.body ?? {};
       if (typeof b.name !== 'string' || !b.name.trim())
         throw missingField('Label', 'name');
-      if (store().label(rec.owner, rec.name, b.name))
-        throw new GhError(422, 'Validation Failed', {
-          errors: [
-            { resource: 'Label', code: 'already_exists', field: 'name' },
-          ],
-        });
+      if (store().label(rec.owner, rec.name, b.name)) throw labelExists();
       const l: LabelRecord = {
         id: svc.nextId(),
         owner: rec.owner,
@@ -71,29 +80,13 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.patch(
     '/repos/:owner/:repo/labels/:name',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
+      const rec = writable(req);
       const l = labelOr404(rec, req.params.name);
       const b = req.body ?? {};
       if (typeof b.new_name === 'string' && b.new_name.trim()) {
         const clash = store().label(rec.owner, rec.name, b.new_name);
-        if (clash && clash !== l)
-          throw new GhError(422, 'Validation Failed', {
-            errors: [
-              { resource: 'Label', code: 'already_exists', field: 'name' },
-            ],
-          });
-        const rename = (names: string[]) =>
-          names.map(n => (n === l.name ? b.new_name : n));
-        for (const i of store().data.issues.filter(
-          x => x.owner === rec.owner && x.repo === rec.name,
-        ))
-          i.labels = rename(i.labels);
-        for (const p of svc.pulls(rec.owner, rec.name))
-          p.labels = rename(p.labels);
+        if (clash && clash !== l) throw labelExists();
+        relabel(rec, names => names.map(n => (n === l.name ? b.new_name : n)));
         l.name = b.new_name;
       }
       if (b.color !== undefined) l.color = color(b.color);
@@ -104,19 +97,10 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.delete(
     '/repos/:owner/:repo/labels/:name',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
+      const rec = writable(req);
       const l = labelOr404(rec, req.params.name);
       store().data.labels = store().data.labels.filter(x => x !== l);
-      for (const i of store().data.issues.filter(
-        x => x.owner === rec.owner && x.repo === rec.name,
-      ))
-        i.labels = i.labels.filter(n => n !== l.name);
-      for (const p of svc.pulls(rec.owner, rec.name))
-        p.labels = p.labels.filter(n => n !== l.name);
+      relabel(rec, names => names.filter(n => n !== l.name));
       res.status(204).end();
     }),
   );
@@ -132,12 +116,7 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.post(
     '/repos/:owner/:repo/issues/:number(\\d+)/labels',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
-      const it = item(rec, Number(req.params.number));
+      const { rec, it } = writableItem(req);
       setLabels(rec, it, [...labelsOfItem(it), ...labelNames(req.body)]);
       res.json(labelsJson(rec, it));
     }),
@@ -145,12 +124,7 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.put(
     '/repos/:owner/:repo/issues/:number(\\d+)/labels',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
-      const it = item(rec, Number(req.params.number));
+      const { rec, it } = writableItem(req);
       setLabels(rec, it, labelNames(req.body));
       res.json(labelsJson(rec, it));
     }),
@@ -158,24 +132,15 @@ export function labelsRouter(svc: GithubService): express.Router {
   r.delete(
     '/repos/:owner/:repo/issues/:number(\\d+)/labels',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
-      setLabels(rec, item(rec, Number(req.params.number)), []);
+      const { rec, it } = writableItem(req);
+      setLabels(rec, it, []);
       res.status(204).end();
     }),
   );
   r.delete(
     '/repos/:owner/:repo/issues/:number(\\d+)/labels/:name',
     h((req, res) => {
-      const rec = svc.writable(
-        req.params.owner,
-        req.params.repo,
-        needViewer(req),
-      );
-      const it = item(rec, Number(req.params.number));
+      const { rec, it } = writableItem(req);
       const names = labelsOfItem(it);
       if (!names.some(n => n.toLowerCase() === req.params.name.toLowerCase()))
         throw new GhError(404, 'Label does not exist');

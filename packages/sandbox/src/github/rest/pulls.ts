@@ -51,12 +51,7 @@ export async function pullFullJson(
 ): Promise<S.Schemas['pull-request']> {
   await svc.refreshPull(p);
   const simple = pullSimpleJson(svc, p);
-  const range =
-    p.state === 'open' || !p.merge_commit_sha
-      ? [p.base_sha, p.head_sha]
-      : [p.base_sha, p.head_sha];
-  const mb =
-    (await svc.git.mergeBase(p.owner, p.repo, range[0], range[1])) ?? range[0];
+  const mb = await svc.pullMergeBase(p);
   const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
   const commits = (await svc.git.log(p.owner, p.repo, [`${mb}..${p.head_sha}`]))
     .length;
@@ -189,9 +184,7 @@ export function pullsRouter(svc: GithubService): express.Router {
       const accept = String(req.headers.accept ?? '');
       if (accept.includes('.diff') || accept.includes('.patch')) {
         await svc.refreshPull(p);
-        const mb =
-          (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
-          p.base_sha;
+        const mb = await svc.pullMergeBase(p);
         const out = await svc.git.run(p.owner, p.repo, [
           'diff',
           '--full-index',
@@ -267,31 +260,12 @@ export function pullsRouter(svc: GithubService): express.Router {
       const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       await svc.refreshPull(p);
-      const mb =
-        (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
-        p.base_sha;
+      const mb = await svc.pullMergeBase(p);
       const files = await svc.git.diff(p.owner, p.repo, mb, p.head_sha);
-      const u = svc.urls();
-      const full = `${rec.owner}/${rec.name}`;
       res.json(
-        paginate(req, res, files).map(f => {
-          const enc = f.filename.split('/').map(encodeURIComponent).join('/');
-          return {
-            sha: f.sha,
-            filename: f.filename,
-            status: f.status,
-            additions: f.additions,
-            deletions: f.deletions,
-            changes: f.changes,
-            blob_url: `${u.base}/${full}/blob/${p.head_sha}/${enc}`,
-            raw_url: `${u.base}/${full}/raw/${p.head_sha}/${enc}`,
-            contents_url: `${u.api}/repos/${full}/contents/${enc}?ref=${p.head_sha}`,
-            ...(f.patch !== undefined ? { patch: f.patch } : {}),
-            ...(f.previous_filename
-              ? { previous_filename: f.previous_filename }
-              : {}),
-          } satisfies S.Schemas['diff-entry'];
-        }),
+        paginate(req, res, files).map(f =>
+          S.diffEntry(svc.urls(), `${rec.owner}/${rec.name}`, p.head_sha, f),
+        ),
       );
     }),
   );
@@ -302,9 +276,7 @@ export function pullsRouter(svc: GithubService): express.Router {
       const rec = readableRepo(svc, req);
       const p = svc.pull(rec, Number(req.params.number));
       await svc.refreshPull(p);
-      const mb =
-        (await svc.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
-        p.base_sha;
+      const mb = await svc.pullMergeBase(p);
       const commits = await svc.git.log(
         p.owner,
         p.repo,

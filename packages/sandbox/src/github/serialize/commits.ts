@@ -1,5 +1,5 @@
 import type { Account } from '../state';
-import type { CommitInfo } from '../gitdata';
+import type { CommitInfo, DiffFile } from '../gitdata';
 import { Schemas, Urls, nodeId } from './common';
 import { simpleUser } from './users';
 
@@ -73,5 +73,28 @@ export function commit(
       html_url: `${u.base}/${full}/commit/${p}`,
     })),
     ...extra,
+  };
+}
+
+/** A changed file of a commit, a comparison or a pull request; its URLs point at `sha`. */
+export function diffEntry(
+  u: Urls,
+  full: string,
+  sha: string,
+  f: DiffFile,
+): Schemas['diff-entry'] {
+  const enc = f.filename.split('/').map(encodeURIComponent).join('/');
+  return {
+    sha: f.sha,
+    filename: f.filename,
+    status: f.status,
+    additions: f.additions,
+    deletions: f.deletions,
+    changes: f.changes,
+    blob_url: `${u.base}/${full}/blob/${sha}/${enc}`,
+    raw_url: `${u.base}/${full}/raw/${sha}/${enc}`,
+    contents_url: `${u.api}/repos/${full}/contents/${enc}?ref=${sha}`,
+    ...(f.patch !== undefined ? { patch: f.patch } : {}),
+    ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),
   };
 }

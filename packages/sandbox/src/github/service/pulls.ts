@@ -37,6 +37,14 @@ export class PullsService extends RepositoriesService {
     if (base) p.base_sha = base;
   }
 
+  /** Where a PR's changes start: the merge base of its base and head (the base when unrelated). */
+  async pullMergeBase(p: PullRecord): Promise<string> {
+    return (
+      (await this.git.mergeBase(p.owner, p.repo, p.base_sha, p.head_sha)) ??
+      p.base_sha
+    );
+  }
+
   async mergeable(p: PullRecord): Promise<boolean> {
     const key = `${p.base_sha}..${p.head_sha}`;
     const cached = this.#mergeable.get(`${p.owner}/${p.repo}#${p.number}`);
