@@ -1,5 +1,5 @@
 import type { GithubService } from './service';
-import type { Account, ReviewRecord } from './state';
+import type { Account } from './state';
 import { getIssuesStore, itemKey } from './issues-store';
 import { GqlError, gid } from './graphql-util';
 import type { GraphqlNodes } from './graphql-nodes';
@@ -55,18 +55,13 @@ export function graphqlMutations(svc: GithubService, nodes: GraphqlNodes) {
         throw new GqlError('UNPROCESSABLE', "Review body can't be blank");
       if (p.state !== 'open' && state !== 'COMMENTED')
         throw new GqlError('UNPROCESSABLE', 'Pull request is closed');
-      const rv: ReviewRecord = {
-        id: svc.nextId(),
-        owner: p.owner,
-        repo: p.repo,
-        number: p.number,
-        user: viewer.login,
+      const rv = svc.addReview(
+        p,
+        viewer.login,
         state,
-        body: input.body ?? '',
-        commit_id: input.commitOID ?? p.head_sha,
-        submitted_at: state === 'PENDING' ? null : svc.now(),
-      };
-      svc.data.reviews.push(rv);
+        input.body ?? '',
+        input.commitOID ?? p.head_sha,
+      );
       p.updated_at = svc.now();
       if (state !== 'PENDING') svc.events.emit('review', p, rv, 'submitted');
       return {

@@ -119,18 +119,13 @@ export function reviewsRouter(svc: GithubService): express.Router {
         throw new GhError(422, 'Unprocessable Entity', {
           errors: ['Pull request is closed'],
         });
-      const rv: ReviewRecord = {
-        id: svc.nextId(),
-        owner: p.owner,
-        repo: p.repo,
-        number: p.number,
-        user: v.login,
+      const rv = svc.addReview(
+        p,
+        v.login,
         state,
-        body: b.body ?? '',
-        commit_id: b.commit_id ?? p.head_sha,
-        submitted_at: state === 'PENDING' ? null : svc.now(),
-      };
-      svc.data.reviews.push(rv);
+        b.body ?? '',
+        b.commit_id ?? p.head_sha,
+      );
       for (const c of Array.isArray(b.comments) ? b.comments : []) {
         if (typeof c?.path !== 'string' || typeof c?.body !== 'string')
           continue;

@@ -1,7 +1,13 @@
 import { firstOf } from '../util';
 import { GhError, notFound } from '../errors';
 import type * as S from '../serialize';
-import type { Account, CheckRunRecord, PullRecord, RepoRecord } from '../state';
+import type {
+  Account,
+  CheckRunRecord,
+  PullRecord,
+  RepoRecord,
+  ReviewRecord,
+} from '../state';
 import { RepositoriesService } from './repositories';
 
 /** Pull requests: reviews, merge status (protection, rollup of checks and statuses), create and merge. */
@@ -35,6 +41,32 @@ export class PullsService extends RepositoriesService {
     );
     if (head) p.head_sha = head;
     if (base) p.base_sha = base;
+  }
+
+  /**
+   * Stores a review of `p` by `user` on `commitId` (submitted now unless PENDING). The REST and
+   * GraphQL routes check it first, and emit `review` once its comments are in.
+   */
+  addReview(
+    p: PullRecord,
+    user: string,
+    state: ReviewRecord['state'],
+    body: string,
+    commitId: string,
+  ): ReviewRecord {
+    const rv: ReviewRecord = {
+      id: this.nextId(),
+      owner: p.owner,
+      repo: p.repo,
+      number: p.number,
+      user,
+      state,
+      body,
+      commit_id: commitId,
+      submitted_at: state === 'PENDING' ? null : this.now(),
+    };
+    this.data.reviews.push(rv);
+    return rv;
   }
 
   /** Where a PR's changes start: the merge base of its base and head (the base when unrelated). */
