@@ -120,8 +120,8 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
       });
 
       // Few polls: the run alone while it is queued or running (CI takes tens of seconds, the
-      // interval grows 3 s → 10 s); its jobs when it starts (progress) and when it fails (names).
-      const next = backoff(3000, 10000);
+      // interval grows 4 s → 15 s); its jobs when it starts (progress) and when it fails (names).
+      const next = backoff(4000, 15000);
       let last = '';
       let lastStatus = '';
       const jobsOf = async () =>
