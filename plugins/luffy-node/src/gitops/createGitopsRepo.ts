@@ -334,6 +334,53 @@ export function createGitopsRepo(options: {
     };
   };
 
+  /** The branch exists already (a retry, or an update of an open PR): commit onto it. */
+  const updateBranchPull = async (
+    input: Parameters<GitopsRepo['openPullRequest']>[0],
+    base: string,
+    message: string,
+  ): Promise<GitPullRequestResult> => {
+    const branchHead = await tryBranchSha(input.branch);
+    if (!branchHead) {
+      throw new InputError(
+        `Nothing to propose: ${input.files
+          .map(f => f.path)
+          .join(', ')} already match ${full}@${base}`,
+      );
+    }
+    const result = await commitFiles({
+      branch: input.branch,
+      expectedHeadSha: branchHead,
+      message,
+      files: input.files,
+      author: input.author,
+    });
+    const existing = await findOpenPull(input.branch, base);
+    if (existing) {
+      if (
+        existing.title !== input.title ||
+        (input.body !== undefined && existing.body !== input.body)
+      ) {
+        await octokit.rest.pulls.update({
+          owner,
+          repo,
+          pull_number: existing.number,
+          title: input.title,
+          body: input.body,
+        });
+      }
+      return {
+        number: existing.number,
+        url: existing.html_url,
+        branch: input.branch,
+        base,
+        headSha: result.commitSha,
+        created: false,
+      };
+    }
+    return createPull({ ...input, base, headSha: result.commitSha });
+  };
+
   const openPullRequest: GitopsRepo['openPullRequest'] = async input => {
     if (!input.title?.trim())
       throw new InputError('A pull request needs a title');
@@ -399,53 +446,6 @@ export function createGitopsRepo(options: {
       return createPull({ ...input, base, headSha: written.sha });
     }
     return updateBranchPull(input, base, message);
-  };
-
-  /** The branch exists already (a retry, or an update of an open PR): commit onto it. */
-  const updateBranchPull = async (
-    input: Parameters<GitopsRepo['openPullRequest']>[0],
-    base: string,
-    message: string,
-  ): Promise<GitPullRequestResult> => {
-    const branchHead = await tryBranchSha(input.branch);
-    if (!branchHead) {
-      throw new InputError(
-        `Nothing to propose: ${input.files
-          .map(f => f.path)
-          .join(', ')} already match ${full}@${base}`,
-      );
-    }
-    const result = await commitFiles({
-      branch: input.branch,
-      expectedHeadSha: branchHead,
-      message,
-      files: input.files,
-      author: input.author,
-    });
-    const existing = await findOpenPull(input.branch, base);
-    if (existing) {
-      if (
-        existing.title !== input.title ||
-        (input.body !== undefined && existing.body !== input.body)
-      ) {
-        await octokit.rest.pulls.update({
-          owner,
-          repo,
-          pull_number: existing.number,
-          title: input.title,
-          body: input.body,
-        });
-      }
-      return {
-        number: existing.number,
-        url: existing.html_url,
-        branch: input.branch,
-        base,
-        headSha: result.commitSha,
-        created: false,
-      };
-    }
-    return createPull({ ...input, base, headSha: result.commitSha });
   };
 
   const revertCommit: GitopsRepo['revertCommit'] = async input => {

@@ -6,6 +6,7 @@ import {
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { OperationRequest } from '@openluffy/plugin-luffy-common';
 import { readEntitySettings } from '@openluffy/plugin-luffy-node';
 import { waitFor } from '@openluffy/sandbox';
 import express from 'express';
@@ -13,6 +14,7 @@ import request from 'supertest';
 import { createInvestigateRouter } from '../../routes/investigate';
 import { createAuditLog } from '../AuditLog';
 import { investigate as investigateOperation } from '../operations/ops/investigate';
+import type { OperationContext } from '../operations/types';
 import {
   demoEntities,
   startHealingSandbox,
@@ -279,20 +281,23 @@ describe('investigate against the sandbox', () => {
 
     // the same through the investigate operation (read-only; the configured investigator)
     setInvestigations(investigations);
-    const requests2: unknown[] = [];
-    const outcome = await investigateOperation.run(
-      {
-        entity: checkout(),
-        entityRef,
-        settings: readEntitySettings(checkout(), { gitopsRepo: 'acme/gitops' }),
-        clients: h.clients,
-        request: r => requests2.push(r),
-      } as any,
-      { question: 'why is checkout broken?', environment: 'dev' },
-    );
+    const requests2: OperationRequest[] = [];
+    const ctx: Partial<OperationContext> = {
+      entity: checkout(),
+      entityRef,
+      settings: readEntitySettings(checkout(), { gitopsRepo: 'acme/gitops' }),
+      clients: h.clients,
+      request: r => {
+        requests2.push(r);
+      },
+    };
+    const outcome = await investigateOperation.run(ctx as OperationContext, {
+      question: 'why is checkout broken?',
+      environment: 'dev',
+    });
     expect(outcome.changes).toEqual([]);
     expect((outcome.details!.report as any).likelyCause).toMatch(/memory/);
-    expect(requests2.every((r: any) => r.method === 'GET')).toBe(true);
+    expect(requests2.every(r => r.method === 'GET')).toBe(true);
     await h.control('chaos', {
       method: 'POST',
       body: { service: 'checkout', env: 'dev', mode: 'none' },
