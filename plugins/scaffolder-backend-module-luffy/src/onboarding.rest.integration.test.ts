@@ -51,7 +51,9 @@ class SandboxCatalog extends InMemoryCatalogClient {
       locations.push(location.target);
       for (const e of entities) this.#entities.push({ ...e, metadata: { ...e.metadata, namespace: 'default' } });
     }
-    return { location: { id: location.target, type: 'url', target: location.target }, entities, exists };
+    const component = entities.find(e => e.kind === 'Component') ?? entities[0];
+    const entityRef = `${component.kind.toLocaleLowerCase('en-US')}:default/${component.metadata.name}`;
+    return { location: { id: location.target, type: 'url', target: location.target, entityRef }, entities, exists };
   }
 }
 
