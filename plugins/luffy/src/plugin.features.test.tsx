@@ -1,4 +1,6 @@
 import { renderTestApp } from '@backstage/frontend-test-utils';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { screen } from '@testing-library/react';
 import { luffyApiRef } from './api';
 import { fakeLuffyApi } from './testUtils/fakeLuffyApi';
@@ -14,7 +16,10 @@ describe('luffy frontend plugin, installed as a feature', () => {
     const listIncidents = jest.fn(async () => ({ items: [], totalCount: 0 }));
     renderTestApp({
       features: [luffyPlugin],
-      apis: [[luffyApiRef, fakeLuffyApi({ listIncidents })]],
+      apis: [
+        [luffyApiRef, fakeLuffyApi({ listIncidents })],
+        [catalogApiRef, catalogApiMock({ entities: [] })],
+      ],
       initialRouteEntries: ['/luffy'],
     });
     expect(
@@ -24,9 +29,8 @@ describe('luffy frontend plugin, installed as a feature', () => {
         { timeout: 15_000 },
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText('Awaiting approval')).toBeInTheDocument();
-    expect(listIncidents).toHaveBeenCalledWith({
-      status: ['awaiting-approval'],
-    });
+    expect(screen.getByText('Waiting for a human')).toBeInTheDocument();
+    expect(screen.getByLabelText('Status')).toHaveValue('awaiting-approval');
+    expect(listIncidents).toHaveBeenCalledWith({ limit: 500 });
   });
 });

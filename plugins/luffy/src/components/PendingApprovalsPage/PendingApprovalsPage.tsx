@@ -246,7 +246,7 @@ export function PendingApprovalsPage() {
 
   return (
     <Content>
-      <ContentHeader title="Pending approvals">
+      <ContentHeader title="Waiting for a human">
         <SupportButton>
           Incidents whose proposed fix (a pull request against the GitOps
           repository) waits for a human to approve or dismiss it, pull requests
