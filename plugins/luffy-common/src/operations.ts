@@ -94,3 +94,34 @@ export type OperationConfirmationRequired = {
   expiresAt: string;
   reason: string;
 };
+
+/** One pod of the entity, for the pod rows of the Operations UI. @public */
+export type WorkloadPod = {
+  name: string;
+  /** Pending, Running, Succeeded, Failed, Unknown; `Terminating` once deleted. */
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  createdAt?: string;
+  /** Pod template hash: pods of the current ReplicaSet are `current`. */
+  current: boolean;
+};
+
+/** The entity's Deployment in one environment, with its rollout and pods. @public */
+export type WorkloadEnvironment = {
+  environment: string;
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  replicas: number;
+  readyReplicas: number;
+  updatedReplicas: number;
+  /** `Healthy` once rolled out (as `kubectl rollout status` reads it), else `Progressing`/`Degraded`. */
+  health: OperationHealth;
+  pods: WorkloadPod[];
+};
+
+/** `GET /entity/:namespace/:kind/:name/workloads`. @public */
+export type WorkloadsResponse = {
+  environments: WorkloadEnvironment[];
+};

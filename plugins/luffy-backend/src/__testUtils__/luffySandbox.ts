@@ -148,6 +148,8 @@ export async function startLuffySandbox(
     luffy?: Record<string, unknown>;
     timeScale?: number;
     waitForDemoApps?: boolean;
+    /** Default: `mockServices.logger.mock()` (needs Jest; benchmarks pass their own). */
+    logger?: LoggerService;
     /** More options of the sandbox (ports are ephemeral by default). */
     sandbox?: Partial<Parameters<typeof startSandbox>[0]>;
   } = {},
@@ -163,7 +165,7 @@ export async function startLuffySandbox(
     ...options.sandbox,
   });
   const config = sandboxConfig(sandbox, options.luffy);
-  const logger = mockServices.logger.mock();
+  const logger = options.logger ?? mockServices.logger.mock();
   const clients = createLuffyClients({ config, logger });
   if (options.waitForDemoApps) {
     await waitFor(

@@ -15,9 +15,15 @@ const body = z
   })
   .passthrough();
 
+const workloadsQuery = z
+  .object({ environment: z.string().min(1).max(63).optional() })
+  .strict();
+
 /**
  * Day-2 operations: `GET /operations` (ids, titles, JSON schemas) and
- * `POST /entity/:namespace/:kind/:name/operations/:op` `{...input, dryRun?, confirmationToken?}`.
+ * `POST /entity/:namespace/:kind/:name/operations/:op` `{...input, dryRun?, confirmationToken?}`,
+ * and `GET /entity/:namespace/:kind/:name/workloads?environment=` (Deployments, rollout health
+ * and pods per environment: the pod rows and live progress of the Operations UI).
  */
 export function createOperationsRouter(options: {
   httpAuth: HttpAuthService;
@@ -30,6 +36,20 @@ export function createOperationsRouter(options: {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     res.json({
       items: operations.list().map(o => describeOperation(o.definition)),
+    });
+  });
+
+  router.get('/entity/:namespace/:kind/:name/workloads', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { environment } = parse(workloadsQuery, req.query);
+    res.json({
+      environments: await operations.workloads({
+        entityRef: entityRefFromParams(req.params),
+        credentials,
+        environment,
+      }),
     });
   });
 

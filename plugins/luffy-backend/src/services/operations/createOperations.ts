@@ -30,6 +30,7 @@ import {
 } from './guardrails';
 import { OPERATIONS } from './registry';
 import type { OperationContext, OperationsService } from './types';
+import { listWorkloads } from './workloads';
 
 /** Settings under `luffy.operations`. */
 export type OperationsSettings = {
@@ -107,6 +108,22 @@ export function createOperations(options: {
         readOnly: Boolean(definition.readOnly),
         definition,
       }));
+    },
+
+    async workloads(request) {
+      const entity = await options.catalog.getEntityByRef(request.entityRef, {
+        credentials: request.credentials,
+      });
+      if (!entity) throw new NotFoundError(`No entity ${request.entityRef}`);
+      return listWorkloads(
+        {
+          entity,
+          entityRef: stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
+          settings: readEntitySettings(entity, { gitopsRepo: gitopsDefault }),
+          clients: options.clients,
+        },
+        { environment: request.environment },
+      );
     },
 
     async run(request) {

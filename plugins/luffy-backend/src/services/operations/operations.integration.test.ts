@@ -21,7 +21,10 @@ import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { AuditEvent } from '@openluffy/plugin-luffy-common';
+import type {
+  AuditEvent,
+  WorkloadEnvironment,
+} from '@openluffy/plugin-luffy-common';
 import {
   createGitopsRepo,
   KUBERNETES_KINDS,
@@ -676,6 +679,44 @@ describe('through the backend: HTTP route and actions registry', () => {
       required: expect.arrayContaining(['environment', 'replicas']),
     });
     expect(res.body.items).toHaveLength(12);
+  });
+
+  it('GET .../workloads: Deployments per environment with rollout health and pods', async () => {
+    const res = await request(server)
+      .get('/api/luffy/entity/default/component/checkout/workloads')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    const envs = res.body.environments as WorkloadEnvironment[];
+    expect(envs.map(e => e.environment)).toEqual(['dev', 'preprod', 'prod']);
+    const prod = envs.find(e => e.environment === 'prod')!;
+    const live = await pods('acme-prod', 'checkout');
+    expect(prod).toMatchObject({
+      cluster: 'sandbox',
+      namespace: 'acme-prod',
+      deployment: 'checkout',
+      health: { status: expect.any(String) },
+    });
+    expect(prod.pods.map(p => p.name)).toEqual(
+      expect.arrayContaining(live.map(p => p.metadata!.name)),
+    );
+    expect(prod.pods[0]).toMatchObject({
+      phase: expect.any(String),
+      ready: expect.any(Boolean),
+      restarts: expect.any(Number),
+      current: expect.any(Boolean),
+    });
+    const one = await request(server)
+      .get(
+        '/api/luffy/entity/default/component/checkout/workloads?environment=dev',
+      )
+      .set('Authorization', mockCredentials.user.header());
+    expect(
+      one.body.environments.map((e: { environment: string }) => e.environment),
+    ).toEqual(['dev']);
+    const unknown = await request(server)
+      .get('/api/luffy/entity/default/component/nope/workloads')
+      .set('Authorization', mockCredentials.user.header());
+    expect(unknown.status).toBe(404);
   });
 
   it('answers in Backstage’s error format: 400, 403, 404, 412 with a token', async () => {

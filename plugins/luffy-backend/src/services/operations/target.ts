@@ -49,7 +49,7 @@ export function envOfApp(app: ArgoCdApplication, service: string): string {
 
 /** The entity's Argo CD applications (`argocd/app-name` or `argocd/app-selector`). */
 export async function argoApps(
-  ctx: OperationContext,
+  ctx: Pick<OperationContext, 'entity' | 'clients'>,
 ): Promise<ArgoCdApplication[]> {
   const a = ctx.entity.metadata.annotations ?? {};
   const name = a[ANNOTATION_ARGOCD_APP_NAME];

@@ -11,6 +11,7 @@ import type {
   OperationRequest,
   OperationResult,
   OperationUndo,
+  WorkloadEnvironment,
 } from '@openluffy/plugin-luffy-common';
 import type {
   EntitySettings,
@@ -81,4 +82,13 @@ export interface OperationsService {
     /** Where the call came from, for the audit row (`http` or `action`). */
     via?: 'http' | 'action';
   }): Promise<OperationResult>;
+  /**
+   * The entity's Deployments per environment with rollout health and pods (read-only: the
+   * caller must see the entity in the catalog). The pod rows and live rollout progress.
+   */
+  workloads(request: {
+    entityRef: string;
+    credentials: BackstageCredentials;
+    environment?: string;
+  }): Promise<WorkloadEnvironment[]>;
 }
