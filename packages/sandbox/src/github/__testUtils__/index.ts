@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Octokit } from '@octokit/rest';
 import { SandboxContext } from '../../core/context';
 import { startFamilyServer, type FamilyServer } from '../../http/server';
 import { createGithubFamily, type GithubFamilyParts } from '../index';
@@ -71,6 +72,74 @@ export async function startGithubForTest(
   };
 }
 
+export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Tokens of the demo accounts (seedGithubAccounts). */
+export const DEMO_TOKENS = {
+  alice: 'sandbox-alice-token',
+  bot: 'sandbox-bot-token',
+  guest: 'sandbox-guest-token',
+} as const;
+
+/** An Octokit client of the family's REST API with `token`, logging nothing. */
+export function octokitFor(env: { url: string }, token: string): Octokit {
+  return new Octokit({ log: quiet, auth: token, baseUrl: `${env.url}/api/v3` });
+}
+
+export type GithubContractEnv = {
+  env: GithubTestEnv;
+  /** alice, a member of acme */
+  alice: Octokit;
+  /** luffy-bot, an owner of acme */
+  bot: Octokit;
+  /** guest, outside acme */
+  guest: Octokit;
+};
+
+/**
+ * What every contract test starts with: a GitHub family (`startGithubForTest`) and Octokit
+ * clients of the demo accounts. `warm` runs first: compile the OpenAPI validators a file uses
+ * there, since compiling blocks the process for seconds and a server connection kept alive
+ * across that pause gets reset. Close with `env.close()` in `afterAll`.
+ */
+export async function startGithubContract(
+  options: { timeScale?: number; warm?: () => void } = {},
+): Promise<GithubContractEnv> {
+  options.warm?.();
+  const env = await startGithubForTest({ timeScale: options.timeScale });
+  return {
+    env,
+    alice: octokitFor(env, DEMO_TOKENS.alice),
+    bot: octokitFor(env, DEMO_TOKENS.bot),
+    guest: octokitFor(env, DEMO_TOKENS.guest),
+  };
+}
+
+/** acme/`name`, created by alice, with one commit of `files` on main. */
+export async function createRepoWithFiles(
+  env: GithubTestEnv,
+  alice: Octokit,
+  name: string,
+  files: Record<string, string> = { 'README.md': '# x\n' },
+  options: { author?: { name: string; email: string }; private?: boolean } = {},
+) {
+  await alice.rest.repos.createInOrg({
+    org: 'acme',
+    name,
+    ...(options.private === undefined ? {} : { private: options.private }),
+  });
+  await env.ctx.git.commitFiles('acme', name, {
+    branch: 'main',
+    message: 'initial',
+    author: options.author ?? {
+      name: 'Alice Martin',
+      email: 'alice@acme.example',
+    },
+    files,
+    pusher: 'alice',
+  });
+}
+
 let api: any;
 let ajv: any;
 
@@ -124,7 +193,6 @@ function fixNullable(node: any): any {
 }
 
 /** An Octokit `log` that keeps expected 4xx/5xx out of the test output. */
-export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let webhooksAjv: any;
 
