@@ -81,7 +81,12 @@ async function setup(initialPods: any[]) {
     logger,
   });
   const sweep = jest.spyOn(engine, 'sweep');
-  const watcher = new HealingWatcher({ kubernetes, engine, logger });
+  const watcher = new HealingWatcher({
+    kubernetes,
+    engine,
+    logger,
+    retryMs: 10,
+  });
   return { watcher, engine, store, kubernetes, streams, watchCalls, sweep };
 }
 
@@ -173,6 +178,42 @@ describe('HealingWatcher', () => {
     );
     expect(t.watcher.stats.relists).toBe(1);
     expect(t.sweep).not.toHaveBeenCalled();
+    await t.watcher.stop();
+  });
+
+  it('retries a seeding list that failed (cluster down at start) and then watches it', async () => {
+    const t = await setup([crashingPod('checkout', 'OOMKilled')]);
+    const ok = t.kubernetes.list.getMockImplementation()!;
+    let down = true;
+    t.kubernetes.list.mockImplementation(
+      async (kind: { plural: string }, opts?: any) =>
+        down && kind.plural === 'pods'
+          ? [
+              {
+                cluster: 'sandbox',
+                items: [],
+                error: new Error('connect ECONNREFUSED'),
+              },
+            ]
+          : ok(kind, opts),
+    );
+    await t.watcher.start();
+    expect(t.watcher.unseeded()).toEqual(['sandbox/pods']);
+    expect(t.watchCalls.map(w => w.plural).sort()).toEqual([
+      'deployments',
+      'replicasets',
+    ]);
+    down = false;
+    await waitFor(() => !t.watcher.unseeded().length, 'the retried pods list');
+    expect(t.watchCalls.map(w => w.plural)).toContain('pods');
+    // the retried list is detected at once
+    await waitFor(
+      async () =>
+        (
+          await t.store.listByStatus(['detected', 'diagnosing', 'diagnosed'])
+        ).length,
+      'the incident of the pod listed on retry',
+    );
     await t.watcher.stop();
   });
 

@@ -100,6 +100,8 @@ export class HealingWatcher {
   readonly #running = new Map<string, Promise<void>>();
   readonly #pending = new Set<string>();
   #stopped = false;
+  readonly #unseeded = new Map<string, [KubernetesKind, Set<string>]>();
+  #retryTimer?: ReturnType<typeof setTimeout>;
   readonly stats: HealingWatcherStats = {
     events: 0,
     relists: 0,
@@ -114,48 +116,84 @@ export class HealingWatcher {
       detection?: DetectionOptions;
       logger: LoggerService;
       kinds?: readonly KubernetesKind[];
+      /** Retry period of seeding lists that failed. Default 60 s. */
+      retryMs?: number;
     },
   ) {}
 
-  /** Seeds the caches and starts the watches (a failing cluster is logged, the others run). */
+  /**
+   * Seeds the caches and starts the watches. A cluster whose seeding list fails is logged
+   * (the sweep covers it meanwhile) and retried every `retryMs`.
+   */
   async start(): Promise<void> {
-    const { kubernetes, logger } = this.deps;
     this.#stopped = false;
     const kinds = this.deps.kinds ?? WATCHED_KINDS;
-    await Promise.all(
-      kinds.map(async kind => {
-        this.stats.lists++;
-        for (const list of await kubernetes.list(kind)) {
-          if (list.error) {
-            logger.warn(
-              `Healing watch: listing ${kind.plural} in ${list.cluster} failed: ${list.error.message}; the sweep covers it`,
-            );
-            continue;
-          }
-          this.#replace(list.cluster, kind.plural, list.items);
-          if (this.#stopped) return;
-          this.#handles.push(
-            kubernetes.watch(list.cluster, kind, {
-              resourceVersion: list.resourceVersion,
-              onEvent: e => this.#onEvent(kind.plural, e),
-              onError: err =>
-                logger.warn(
-                  `Healing watch of ${kind.plural} in ${list.cluster}: ${err.message}`,
-                ),
-            }),
-          );
-        }
-      }),
-    );
+    await Promise.all(kinds.map(kind => this.#seed(kind)));
     // failures present at start are detected from the seeded caches
     for (const cluster of this.#caches.keys()) this.#kick(cluster);
+    this.#scheduleRetry();
   }
 
-  /** Stops every watch; waits for running detections. */
+  /** Clusters and kinds whose seeding list failed, as `cluster/plural` (retried). */
+  unseeded(): string[] {
+    return [...this.#unseeded.values()].flatMap(([kind, clusters]) =>
+      [...clusters].map(c => `${c}/${kind.plural}`),
+    );
+  }
+
+  /** Stops every watch and the retries; waits for running detections. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     for (const h of this.#handles.splice(0)) h.stop();
     await Promise.all([...this.#running.values()]);
+  }
+
+  /** One list of a kind (in the given clusters, else all), then a watch per cluster that answered. */
+  async #seed(kind: KubernetesKind, clusters?: string[]) {
+    const { kubernetes, logger } = this.deps;
+    this.stats.lists++;
+    for (const list of await kubernetes.list(
+      kind,
+      clusters ? { clusters } : {},
+    )) {
+      if (this.#stopped) return;
+      if (list.error) {
+        logger.warn(
+          `Healing watch: listing ${kind.plural} in ${list.cluster} failed: ${list.error.message}; the sweep covers it, retrying`,
+        );
+        const failed = this.#unseeded.get(kind.plural)?.[1] ?? new Set();
+        failed.add(list.cluster);
+        this.#unseeded.set(kind.plural, [kind, failed]);
+        continue;
+      }
+      this.#unseeded.get(kind.plural)?.[1].delete(list.cluster);
+      this.#replace(list.cluster, kind.plural, list.items);
+      this.#handles.push(
+        kubernetes.watch(list.cluster, kind, {
+          resourceVersion: list.resourceVersion,
+          onEvent: e => this.#onEvent(kind.plural, e),
+          onError: err =>
+            logger.warn(
+              `Healing watch of ${kind.plural} in ${list.cluster}: ${err.message}`,
+            ),
+        }),
+      );
+      if (clusters) this.#kick(list.cluster);
+    }
+  }
+
+  #scheduleRetry() {
+    if (this.#stopped || this.#retryTimer || !this.unseeded().length) return;
+    this.#retryTimer = setTimeout(async () => {
+      this.#retryTimer = undefined;
+      for (const [kind, clusters] of [...this.#unseeded.values()]) {
+        if (clusters.size) await this.#seed(kind, [...clusters]);
+      }
+      this.#scheduleRetry();
+    }, this.deps.retryMs ?? 60_000);
+    this.#retryTimer.unref?.();
   }
 
   /** Resolves when no detection runs or is pending (tests). */
