@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import {
   InfoCard,
   Link,
@@ -17,7 +17,7 @@ import type { DeploymentEnvironment } from '@openluffy/plugin-luffy-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { luffyApiRef, type EntityName } from '../../api';
 import { ErrorStatePanel } from '../ErrorStatePanel';
-import { OperationsMenu } from '../Operations';
+import { OperationsMenu, WorkloadsPanel } from '../Operations';
 
 export function HealthStatus({ env }: { env: DeploymentEnvironment }) {
   switch (env.healthStatus) {
@@ -108,6 +108,8 @@ export function DeploymentPanel(props: {
   const done =
     !!revision && followed.length > 0 && followed.every(e => e.rolledOut);
   const failed = followed.some(e => e.healthStatus === 'Degraded');
+  // bumped after an operation: the pods below follow the rollout it started
+  const [operated, setOperated] = useState(0);
 
   useEffect(() => {
     if (!revision || done || loading) return undefined;
@@ -162,7 +164,10 @@ export function DeploymentPanel(props: {
         <OperationsMenu
           entity={entity}
           environment={e.environment}
-          onDone={retry}
+          onDone={() => {
+            setOperated(n => n + 1);
+            retry();
+          }}
         />
       ),
     },
@@ -208,6 +213,10 @@ export function DeploymentPanel(props: {
             data={value.environments}
           />
         )}
+        <Typography variant="h6" style={{ marginTop: 16 }}>
+          Pods
+        </Typography>
+        <WorkloadsPanel entity={entity} follow={operated} />
       </div>
     </InfoCard>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { alertApiRef, useApi } from '@backstage/frontend-plugin-api';
-import { Progress } from '@backstage/core-components';
+import { Link, Progress } from '@backstage/core-components';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -23,14 +23,16 @@ function messageOf(err: unknown): string {
   return body?.error?.message ?? (err as Error).message;
 }
 
-type MenuEntry = {
+/** One entry of an Operations menu: the operation and its input. */
+export type MenuEntry = {
   op: OperationId;
   label: string;
   input: (env: string, replicas: number) => Record<string, unknown>;
   replicas?: boolean;
 };
 
-const ENTRIES: MenuEntry[] = [
+/** The entries of an environment's menu (the deployment panel's rows). */
+export const ENVIRONMENT_ENTRIES: MenuEntry[] = [
   { op: 'restart', label: 'Restart', input: env => ({ environment: env }) },
   {
     op: 'scale',
@@ -57,16 +59,23 @@ const ENTRIES: MenuEntry[] = [
 ];
 
 /**
- * The Operations menu of one environment row: each entry opens a dialog that shows the dry
- * run (the exact requests and changes), then runs the operation with the dry run's
- * confirmation token; the result or failure is a Backstage alert.
+ * The Operations menu of one environment row (or, with `entries`, of one pod row): each entry
+ * opens a dialog that shows the dry run (the exact requests and changes), then runs the
+ * operation with the dry run's confirmation token; the result or failure is a Backstage
+ * alert. `links` are plain menu links (e.g. a pod's logs).
  */
 export function OperationsMenu(props: {
   entity: EntityName;
   environment: string;
   onDone?: (result: OperationResult) => void;
+  entries?: MenuEntry[];
+  /** What the menu is for, in its button's accessible name (default: the environment). */
+  subject?: string;
+  links?: Array<{ label: string; to: string }>;
 }) {
   const { entity, environment } = props;
+  const entries = props.entries ?? ENVIRONMENT_ENTRIES;
+  const subject = props.subject ?? environment;
   const client = useOperationsClient();
   const alertApi = useApi(alertApiRef);
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
@@ -149,7 +158,7 @@ export function OperationsMenu(props: {
         size="small"
         variant="outlined"
         aria-haspopup="true"
-        aria-label={`Operations for ${environment}`}
+        aria-label={`Operations for ${subject}`}
         onClick={ev => setAnchor(ev.currentTarget)}
       >
         Operations
@@ -160,15 +169,20 @@ export function OperationsMenu(props: {
         open={!!anchor}
         onClose={() => setAnchor(null)}
       >
-        {ENTRIES.map(e => (
+        {entries.map(e => (
           <MenuItem key={e.op} onClick={() => choose(e)}>
             {e.label}
+          </MenuItem>
+        ))}
+        {(props.links ?? []).map(l => (
+          <MenuItem key={l.label} onClick={() => setAnchor(null)}>
+            <Link to={l.to}>{l.label}</Link>
           </MenuItem>
         ))}
       </Menu>
       <Dialog open={!!entry} onClose={close} maxWidth="md" fullWidth>
         <DialogTitle>
-          {entry?.label.replace('…', '')} — {entity.name} in {environment}
+          {entry?.label.replace('…', '')} — {entity.name} in {subject}
         </DialogTitle>
         <DialogContent>
           {entry?.replicas && (

@@ -9,6 +9,7 @@ import type {
   ListResponse,
   OperationId,
   OperationResult,
+  WorkloadsResponse,
 } from '@openluffy/plugin-luffy-common';
 import { useMemo } from 'react';
 import type { EntityName } from '../../api';
@@ -25,7 +26,17 @@ export type OperationsClient = {
     target: string,
     options?: { limit?: number },
   ): Promise<ListResponse<AuditEvent>>;
+  /** Deployments per environment with rollout health and pods. */
+  workloads(
+    entity: EntityName,
+    options?: { environment?: string },
+  ): Promise<WorkloadsResponse>;
 };
+
+const entityPath = (entity: EntityName) =>
+  `/entity/${encodeURIComponent(entity.namespace)}/${encodeURIComponent(
+    entity.kind,
+  )}/${encodeURIComponent(entity.name)}`;
 
 export function useOperationsClient(): OperationsClient {
   const discoveryApi = useApi(discoveryApiRef);
@@ -40,15 +51,21 @@ export function useOperationsClient(): OperationsClient {
     return {
       run: (entity, op, input, options = {}) =>
         call<OperationResult>(
-          `/entity/${encodeURIComponent(entity.namespace)}/${encodeURIComponent(
-            entity.kind,
-          )}/${encodeURIComponent(entity.name)}/operations/${op}`,
+          `${entityPath(entity)}/operations/${encodeURIComponent(op)}`,
           {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
             body: JSON.stringify({ ...input, ...options }),
           },
         ),
+      workloads: (entity, options = {}) => {
+        const query = new URLSearchParams();
+        if (options.environment) query.set('environment', options.environment);
+        const qs = query.toString();
+        return call<WorkloadsResponse>(
+          `${entityPath(entity)}/workloads${qs ? `?${qs}` : ''}`,
+        );
+      },
       audit: (target, options = {}) =>
         call<ListResponse<AuditEvent>>(
           `/audit?target=${encodeURIComponent(target)}&limit=${
