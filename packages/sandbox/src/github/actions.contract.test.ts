@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { unzipSync, strFromU8 } from 'fflate';
 import {
-  startGithubForTest,
-  quiet,
   openapiErrors,
   webhookErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
@@ -23,10 +22,7 @@ beforeAll(async () => {
   // connection kept alive across that pause gets reset
   openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, {});
   webhookErrors('webhook-workflow-job-queued', {});
-  env = await startGithubForTest();
-  const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
+  ({ env, alice, bot } = await startGithubContract());
 });
 
 afterAll(async () => {
@@ -595,7 +591,9 @@ jobs:
       conclusion: 'success',
     });
     const jobs = await jobsOf('chain-wf', deployed.id);
-    expect(jobs.jobs.map(j => [j.name, j.conclusion])).toEqual([['bump', 'success']]);
+    expect(jobs.jobs.map(j => [j.name, j.conclusion])).toEqual([
+      ['bump', 'success'],
+    ]);
 
     await commit('broken [ci fail]', { 'x.txt': 'x\n' });
     const skipped = await waitFor(async () => {
@@ -647,18 +645,14 @@ describe('Actions: workflow_job webhooks', () => {
       const jobEvents = () =>
         received.filter(r => r.event === 'workflow_job').map(r => r.body);
       await waitFor(
-        () =>
-          jobEvents().filter(b => b.action === 'completed').length === 3,
+        () => jobEvents().filter(b => b.action === 'completed').length === 3,
         'three completed workflow_job deliveries',
       );
       await env.parts.webhooks.idle();
       for (const action of ['queued', 'in_progress', 'completed']) {
         const b = jobEvents().find(x => x.action === action);
         expect(
-          webhookErrors(
-            `webhook-workflow-job-${action.replace('_', '-')}`,
-            b,
-          ),
+          webhookErrors(`webhook-workflow-job-${action.replace('_', '-')}`, b),
         ).toBeNull();
       }
       const build = jobEvents().find(

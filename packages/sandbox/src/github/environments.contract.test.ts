@@ -1,10 +1,10 @@
 import { Octokit } from '@octokit/rest';
 import sodium from 'libsodium-wrappers';
 import {
-  startGithubForTest,
   quiet,
   openapiErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 import { getActionsStore } from './actions-store';
@@ -23,12 +23,13 @@ const owner = 'acme';
 beforeAll(async () => {
   // compile the OpenAPI validator first: it blocks the process for seconds, and a server
   // connection kept alive across that pause gets reset
-  openapiErrors('/repos/{owner}/{repo}/actions/secrets/public-key', 'get', 200, {});
-  env = await startGithubForTest();
-  const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
-  guest = new Octokit({ log: quiet, auth: 'sandbox-guest-token', baseUrl });
+  openapiErrors(
+    '/repos/{owner}/{repo}/actions/secrets/public-key',
+    'get',
+    200,
+    {},
+  );
+  ({ env, alice, bot, guest } = await startGithubContract());
   await alice.rest.repos.createInOrg({ org: owner, name: 'svc' });
   await env.ctx.git.commitFiles(owner, 'svc', {
     branch: 'main',
@@ -680,7 +681,9 @@ jobs:
 
 describe('persistence', () => {
   it('keeps keys, secrets (without values), variables and deployments across a restart', async () => {
-    const key = (await bot.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })).data;
+    const key = (
+      await bot.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })
+    ).data;
     env.ctx.persistence.saveAll();
     const ctx2 = new SandboxContext({
       dataDir: env.dir,
@@ -695,7 +698,9 @@ describe('persistence', () => {
         auth: 'sandbox-bot-token',
         baseUrl: `${srv.url}/api/v3`,
       });
-      expect((await o.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })).data).toEqual(key);
+      expect(
+        (await o.rest.actions.getRepoPublicKey({ owner, repo: 'svc' })).data,
+      ).toEqual(key);
       const secrets = await o.rest.actions.listEnvironmentSecrets({
         owner,
         repo: 'svc',

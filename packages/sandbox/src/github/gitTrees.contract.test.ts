@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Octokit } from '@octokit/rest';
-import { startGithubForTest, quiet, type GithubTestEnv } from './__testUtils__';
+import type { Octokit } from '@octokit/rest';
+import { type GithubTestEnv, startGithubContract } from './__testUtils__';
 
 jest.setTimeout(60_000);
 
@@ -9,12 +9,7 @@ let env: GithubTestEnv;
 let alice: Octokit;
 
 beforeAll(async () => {
-  env = await startGithubForTest();
-  alice = new Octokit({
-    log: quiet,
-    auth: 'sandbox-alice-token',
-    baseUrl: `${env.url}/api/v3`,
-  });
+  ({ env, alice } = await startGithubContract());
 });
 
 afterAll(async () => {
@@ -23,9 +18,16 @@ afterAll(async () => {
 
 // POST /repos/{owner}/{repo}/git/trees: an entry with `sha: null` removes the path from base_tree
 it('deletes files and folders from base_tree with sha: null', async () => {
-  await alice.rest.repos.createInOrg({ org: 'acme', name: 'trees', private: true });
+  await alice.rest.repos.createInOrg({
+    org: 'acme',
+    name: 'trees',
+    private: true,
+  });
   const work = path.join(env.dir, 'w-trees');
-  const url = `${env.url.replace('http://', 'http://x-access-token:sandbox-alice-token@')}/acme/trees.git`;
+  const url = `${env.url.replace(
+    'http://',
+    'http://x-access-token:sandbox-alice-token@',
+  )}/acme/trees.git`;
   await env.git(['clone', '-q', url, work]);
   fs.mkdirSync(path.join(work, 'dir'));
   fs.writeFileSync(path.join(work, 'keep.txt'), 'keep\n');
@@ -36,7 +38,11 @@ it('deletes files and folders from base_tree with sha: null', async () => {
   await env.git(['commit', '-qm', 'initial'], work);
   await env.git(['push', '-q', 'origin', 'HEAD:main'], work);
 
-  const head = await alice.rest.repos.getCommit({ owner: 'acme', repo: 'trees', ref: 'main' });
+  const head = await alice.rest.repos.getCommit({
+    owner: 'acme',
+    repo: 'trees',
+    ref: 'main',
+  });
   const tree = await alice.rest.git.createTree({
     owner: 'acme',
     repo: 'trees',

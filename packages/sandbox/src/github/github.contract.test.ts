@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import {
-  startGithubForTest,
   quiet,
   openapiErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
@@ -18,11 +18,7 @@ let bot: Octokit;
 let guest: Octokit;
 
 beforeAll(async () => {
-  env = await startGithubForTest();
-  const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
-  guest = new Octokit({ log: quiet, auth: 'sandbox-guest-token', baseUrl });
+  ({ env, alice, bot, guest } = await startGithubContract());
 });
 
 afterAll(async () => {

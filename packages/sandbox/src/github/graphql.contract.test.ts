@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import { startGithubForTest, quiet, type GithubTestEnv } from './__testUtils__';
+import { type GithubTestEnv, startGithubContract } from './__testUtils__';
 import { CI_FAIL_MARKER } from './ci';
 import { waitFor } from '../testing/waitFor';
 
@@ -10,10 +10,7 @@ let alice: Octokit;
 let bot: Octokit;
 
 beforeAll(async () => {
-  env = await startGithubForTest({ timeScale: 100 });
-  const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
+  ({ env, alice, bot } = await startGithubContract({ timeScale: 100 }));
 });
 
 afterAll(async () => {

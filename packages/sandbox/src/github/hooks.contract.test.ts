@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import {
-  startGithubForTest,
-  quiet,
   openapiErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 import { verifyPayload } from './signature';
 import { waitFor } from '../testing/waitFor';
@@ -19,12 +18,7 @@ let hookUrl: string;
 const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
 
 beforeAll(async () => {
-  env = await startGithubForTest();
-  bot = new Octokit({
-    log: quiet,
-    auth: 'sandbox-bot-token',
-    baseUrl: `${env.url}/api/v3`,
-  });
+  ({ env, bot } = await startGithubContract());
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', c => (body += c));

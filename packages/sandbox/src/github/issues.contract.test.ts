@@ -1,9 +1,8 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import {
-  startGithubForTest,
-  quiet,
   openapiErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -14,11 +13,7 @@ let bot: Octokit;
 let guest: Octokit;
 
 beforeAll(async () => {
-  env = await startGithubForTest();
-  const baseUrl = `${env.url}/api/v3`;
-  alice = new Octokit({ log: quiet, auth: 'sandbox-alice-token', baseUrl });
-  bot = new Octokit({ log: quiet, auth: 'sandbox-bot-token', baseUrl });
-  guest = new Octokit({ log: quiet, auth: 'sandbox-guest-token', baseUrl });
+  ({ env, alice, bot, guest } = await startGithubContract());
 });
 
 afterAll(async () => {

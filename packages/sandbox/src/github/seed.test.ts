@@ -5,7 +5,11 @@ import { verifyPayload } from './signature';
 import { SandboxContext } from '../core/context';
 import { startFamilyServer } from '../http/server';
 import { createGithubFamily, getGithubService, seedGithubDemo } from './index';
-import { startGithubForTest, quiet, type GithubTestEnv } from './__testUtils__';
+import {
+  quiet,
+  type GithubTestEnv,
+  startGithubContract,
+} from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
 jest.setTimeout(60_000);
@@ -33,12 +37,7 @@ beforeAll(async () => {
   process.env.SANDBOX_GITHUB_WEBHOOK_URL = `http://127.0.0.1:${
     (receiver.address() as AddressInfo).port
   }/api/luffy/webhooks/github`;
-  env = await startGithubForTest({ timeScale: 100 });
-  bot = new Octokit({
-    log: quiet,
-    auth: 'sandbox-bot-token',
-    baseUrl: `${env.url}/api/v3`,
-  });
+  ({ env, bot } = await startGithubContract({ timeScale: 100 }));
   await seedGithubDemo(env.ctx);
 });
 

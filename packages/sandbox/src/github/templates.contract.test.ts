@@ -1,9 +1,8 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import {
-  startGithubForTest,
-  quiet,
   openapiErrors,
   type GithubTestEnv,
+  startGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -18,17 +17,7 @@ beforeAll(async () => {
   // compile the OpenAPI validator first: it blocks the process for seconds, and a server
   // connection kept alive across that pause gets reset
   openapiErrors('/orgs/{org}/repos', 'post', 201, {});
-  env = await startGithubForTest();
-  alice = new Octokit({
-    log: quiet,
-    auth: 'sandbox-alice-token',
-    baseUrl: `${env.url}/api/v3`,
-  });
-  bot = new Octokit({
-    log: quiet,
-    auth: 'sandbox-bot-token',
-    baseUrl: `${env.url}/api/v3`,
-  });
+  ({ env, alice, bot } = await startGithubContract());
 });
 
 afterAll(async () => {
