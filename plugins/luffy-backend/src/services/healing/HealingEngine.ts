@@ -134,6 +134,12 @@ export class HealingEngine {
       KUBERNETES_KINDS.replicasets,
       KUBERNETES_KINDS.deployments,
     ];
+    // Flux where it is installed (clusters without the CRD are skipped, and asked again later)
+    this.#flux ??= new FluxKustomizations(clients.kubernetes);
+    const fluxList = this.#flux.list().catch((e: any) => ({
+      byCluster: {} as Record<string, KubernetesObject[]>,
+      errors: [String(e?.message ?? e)],
+    }));
     await Promise.all(
       kinds.map(async kind => {
         for (const list of await clients.kubernetes.list(kind)) {
@@ -145,9 +151,7 @@ export class HealingEngine {
         }
       }),
     );
-    // Flux where it is installed (clusters without the CRD are skipped, and asked again later)
-    this.#flux ??= new FluxKustomizations(clients.kubernetes);
-    const flux = await this.#flux.list();
+    const flux = await fluxList;
     clusterErrors.push(...flux.errors.map(e => `flux ${e}`));
     for (const [cluster, items] of Object.entries(flux.byCluster)) {
       (objects[cluster] ??= {}).kustomizations = items;
