@@ -4,7 +4,7 @@ import { artifacts, signInAsGuest } from './helpers';
 // Chapter 1 of the demo story: Create → New Customer. The customer name is unique per run (the
 // dev stack's sandbox keeps its data), everything else is the form's defaults.
 test('onboard a new customer from the Create wizard', async ({ page }) => {
-  test.setTimeout(420_000);
+  test.setTimeout(600_000);
   const customer = `e2e-${Date.now().toString(36)}`;
   await signInAsGuest(page);
   await page.goto('/create');
@@ -68,6 +68,32 @@ test('onboard a new customer from the Create wizard', async ({ page }) => {
   await expect(page.getByText('e2e-registry-token-not-logged')).toHaveCount(0);
   await page.screenshot({
     path: `${artifacts}/onboarding-4-output.png`,
+    fullPage: true,
+  });
+
+  // the registered entity: its Kubernetes and Argo CD tabs show the new pods and apps (the
+  // catalog processes the new location within seconds)
+  await expect(async () => {
+    await page.goto(`/catalog/default/component/${customer}/kubernetes`);
+    await expect(page.getByText(/^[1-9]\d* pods?$/).first()).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 120_000 });
+  await expect(page.getByText('No pods with errors')).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/onboarding-5-kubernetes-tab.png`,
+    fullPage: true,
+  });
+  await page.goto(`/catalog/default/component/${customer}/argocd`);
+  for (const env of ['dev', 'preprod', 'prod']) {
+    await expect(
+      page.getByText(`${customer}-${env}`, { exact: true }).first(),
+    ).toBeVisible({ timeout: 30_000 });
+  }
+  await expect(page.getByText('Healthy').first()).toBeVisible();
+  await expect(page.getByText('SYNCED').first()).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/onboarding-6-argocd-tab.png`,
     fullPage: true,
   });
 });
