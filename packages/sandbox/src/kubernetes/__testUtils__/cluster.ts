@@ -6,6 +6,7 @@ import { SandboxContext } from '../../core/context';
 import { startFamilyServer, type FamilyServer } from '../../http/server';
 import { startSimulator } from '../../simulator';
 import { createKubernetesFamily } from '..';
+import { waitFor } from '../../testing/waitFor';
 
 /** Test helper: a kubernetes family server + simulator on a temp data dir. */
 export async function startTestCluster(
@@ -62,6 +63,34 @@ export function kubeConfig(server: string, token: string) {
 
 /** The shared poller (src/testing/waitFor.ts), re-exported for the cluster tests. */
 export { waitFor } from '../../testing/waitFor';
+
+type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+
+/** The pods of `selector` in `ns` once exactly `count` are Running and Ready (none terminating). */
+export async function runningPods(
+  c: TestCluster,
+  ns: string,
+  selector: string,
+  count: number,
+) {
+  return waitFor(async () => {
+    const list = await c.core.listNamespacedPod({
+      namespace: ns,
+      labelSelector: selector,
+    });
+    const ready = list.items.filter(
+      p =>
+        !p.metadata?.deletionTimestamp &&
+        p.status?.phase === 'Running' &&
+        p.status.conditions?.some(
+          x => x.type === 'Ready' && x.status === 'True',
+        ),
+    );
+    return ready.length === count && list.items.length === count
+      ? list.items
+      : undefined;
+  }, `${count} ready pods for ${selector}`);
+}
 
 export function demoDeployment(
   name: string,
