@@ -125,3 +125,20 @@ export type WorkloadEnvironment = {
 export type WorkloadsResponse = {
   environments: WorkloadEnvironment[];
 };
+
+/** A workflow run with its jobs, for the live progress of a dispatch or re-run. @public */
+export type WorkflowRunStatus = {
+  id: number;
+  name?: string | null;
+  status: string | null;
+  conclusion: string | null;
+  attempt?: number;
+  htmlUrl: string;
+  jobs: Array<{
+    id: number;
+    name: string;
+    status: string;
+    conclusion: string | null;
+    htmlUrl?: string | null;
+  }>;
+};

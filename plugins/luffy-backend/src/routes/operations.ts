@@ -19,11 +19,16 @@ const workloadsQuery = z
   .object({ environment: z.string().min(1).max(63).optional() })
   .strict();
 
+const runParams = z.object({
+  runId: z.coerce.number().int().positive(),
+});
+
 /**
  * Day-2 operations: `GET /operations` (ids, titles, JSON schemas) and
  * `POST /entity/:namespace/:kind/:name/operations/:op` `{...input, dryRun?, confirmationToken?}`,
  * and `GET /entity/:namespace/:kind/:name/workloads?environment=` (Deployments, rollout health
- * and pods per environment: the pod rows and live progress of the Operations UI).
+ * and pods per environment: the pod rows and live progress of the Operations UI), and
+ * `GET /entity/:namespace/:kind/:name/workflow-runs/:runId` (a run with its jobs and links).
  */
 export function createOperationsRouter(options: {
   httpAuth: HttpAuthService;
@@ -52,6 +57,23 @@ export function createOperationsRouter(options: {
       }),
     });
   });
+
+  router.get(
+    '/entity/:namespace/:kind/:name/workflow-runs/:runId',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const { runId } = parse(runParams, { runId: req.params.runId });
+      res.json(
+        await operations.workflowRun({
+          entityRef: entityRefFromParams(req.params),
+          credentials,
+          runId,
+        }),
+      );
+    },
+  );
 
   router.post(
     '/entity/:namespace/:kind/:name/operations/:op',

@@ -31,6 +31,7 @@ import {
 import { OPERATIONS } from './registry';
 import type { OperationContext, OperationsService } from './types';
 import { listWorkloads } from './workloads';
+import { workflowRunStatus } from './ops/workflows';
 
 /** Settings under `luffy.operations`. */
 export type OperationsSettings = {
@@ -99,6 +100,23 @@ export function createOperations(options: {
   const gitopsDefault = options.config.getOptionalString('luffy.gitops.repo');
   const byId = new Map(OPERATIONS.map(o => [o.id as string, o]));
 
+  /** The entity as the caller sees it, for the read-only routes. */
+  const readContext = async (request: {
+    entityRef: string;
+    credentials: BackstageCredentials;
+  }) => {
+    const entity = await options.catalog.getEntityByRef(request.entityRef, {
+      credentials: request.credentials,
+    });
+    if (!entity) throw new NotFoundError(`No entity ${request.entityRef}`);
+    return {
+      entity,
+      entityRef: stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
+      settings: readEntitySettings(entity, { gitopsRepo: gitopsDefault }),
+      clients: options.clients,
+    };
+  };
+
   return {
     list() {
       return OPERATIONS.map(definition => ({
@@ -111,19 +129,13 @@ export function createOperations(options: {
     },
 
     async workloads(request) {
-      const entity = await options.catalog.getEntityByRef(request.entityRef, {
-        credentials: request.credentials,
+      return listWorkloads(await readContext(request), {
+        environment: request.environment,
       });
-      if (!entity) throw new NotFoundError(`No entity ${request.entityRef}`);
-      return listWorkloads(
-        {
-          entity,
-          entityRef: stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
-          settings: readEntitySettings(entity, { gitopsRepo: gitopsDefault }),
-          clients: options.clients,
-        },
-        { environment: request.environment },
-      );
+    },
+
+    async workflowRun(request) {
+      return workflowRunStatus(await readContext(request), request.runId);
     },
 
     async run(request) {

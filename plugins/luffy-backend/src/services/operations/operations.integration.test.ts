@@ -1242,5 +1242,33 @@ describe('workflow-rerun: all jobs and only the failed ones', () => {
       action: 'operation.workflow-rerun',
       outcome: 'succeeded',
     });
+    // the run's live status (what the UI polls): attempt, jobs, links
+    expect(
+      await operations.workflowRun({
+        entityRef: CHECKOUT,
+        credentials: alice,
+        runId,
+      }),
+    ).toMatchObject({
+      id: runId,
+      status: 'completed',
+      conclusion: 'success',
+      attempt: 3,
+      htmlUrl: expect.stringContaining(`/actions/runs/${runId}`),
+      jobs: [
+        expect.objectContaining({
+          name: 'build',
+          status: 'completed',
+          conclusion: 'success',
+        }),
+      ],
+    });
+    await expect(
+      operations.workflowRun({
+        entityRef: CHECKOUT,
+        credentials: alice,
+        runId: 999_999,
+      }),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });

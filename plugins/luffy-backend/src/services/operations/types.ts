@@ -11,6 +11,7 @@ import type {
   OperationRequest,
   OperationResult,
   OperationUndo,
+  WorkflowRunStatus,
   WorkloadEnvironment,
 } from '@openluffy/plugin-luffy-common';
 import type {
@@ -91,4 +92,10 @@ export interface OperationsService {
     credentials: BackstageCredentials;
     environment?: string;
   }): Promise<WorkloadEnvironment[]>;
+  /** A workflow run of the entity's source repository with its jobs (live progress). */
+  workflowRun(request: {
+    entityRef: string;
+    credentials: BackstageCredentials;
+    runId: number;
+  }): Promise<WorkflowRunStatus>;
 }

@@ -105,6 +105,95 @@ describe('OperationsMenu', () => {
     });
   });
 
+  it('runs a workflow and follows the run live until it completes', async () => {
+    let polls = 0;
+    const { calls, apis } = setup((url, body) => {
+      if (url.includes('/workflow-runs/')) {
+        polls++;
+        const completed = polls >= 3;
+        return {
+          status: 200,
+          body: {
+            id: 42,
+            name: 'CI',
+            status: completed ? 'completed' : 'in_progress',
+            conclusion: completed ? 'success' : null,
+            attempt: 1,
+            htmlUrl: 'http://gh/acme/checkout/actions/runs/42',
+            jobs: [
+              {
+                id: 7,
+                name: 'build',
+                status: completed ? 'completed' : 'in_progress',
+                conclusion: completed ? 'success' : null,
+                htmlUrl: 'http://gh/acme/checkout/actions/runs/42/job/7',
+              },
+            ],
+          },
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          operation: 'workflow-dispatch',
+          entityRef: 'component:default/checkout',
+          status: body.dryRun ? 'dry-run' : 'succeeded',
+          path: 'github',
+          durationMs: 4,
+          changes: [
+            { description: 'Dispatch CI (.github/workflows/ci.yaml) on main' },
+          ],
+          requests: [
+            {
+              system: 'github',
+              method: 'POST',
+              path: '/repos/acme/checkout/actions/workflows/1/dispatches',
+            },
+          ],
+          details: body.dryRun ? {} : { run: { id: 42 } },
+        },
+      };
+    });
+    await renderInTestApp(
+      <OperationsMenu entity={entity} environment="dev" />,
+      { apis },
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Operations for dev' }),
+    );
+    await userEvent.click(
+      await screen.findByRole('menuitem', { name: 'Run workflow…' }),
+    );
+    expect(
+      await screen.findByText(/Dispatch CI/, {}, { timeout: 15_000 }),
+    ).toBeInTheDocument();
+    expect(calls[0].body).toEqual({ workflow: 'ci.yaml', dryRun: true });
+    await userEvent.click(screen.getByRole('button', { name: 'Run' }));
+    const run = await screen.findByTestId(
+      'luffy-workflow-run',
+      {},
+      { timeout: 15_000 },
+    );
+    expect(calls[1].body).toEqual({ workflow: 'ci.yaml' });
+    await waitFor(
+      () => expect(run).toHaveAttribute('data-status', 'in_progress'),
+      { timeout: 15_000 },
+    );
+    // polled until the run completes, then no more requests
+    await waitFor(
+      () => expect(run).toHaveAttribute('data-status', 'completed'),
+      { timeout: 20_000 },
+    );
+    expect(screen.getByRole('link', { name: /^logs/ })).toHaveAttribute(
+      'href',
+      'http://gh/acme/checkout/actions/runs/42/job/7',
+    );
+    expect(calls.filter(c => c.url.endsWith('/workflow-runs/42'))).toHaveLength(
+      3,
+    );
+    expect(screen.getByRole('button', { name: 'Close' })).toBeInTheDocument();
+  });
+
   it('shows a refusal (403) in the dialog and never runs', async () => {
     const { calls, apis } = setup(() => ({
       status: 403,

@@ -16,6 +16,7 @@ import type {
 } from '@openluffy/plugin-luffy-common';
 import type { EntityName } from '../../api';
 import { useOperationsClient } from './operationsClient';
+import { WorkflowRunProgress } from './WorkflowRunProgress';
 
 /** The backend's message (Backstage error format) rather than "Request failed with 403". */
 function messageOf(err: unknown): string {
@@ -27,8 +28,14 @@ function messageOf(err: unknown): string {
 export type MenuEntry = {
   op: OperationId;
   label: string;
-  input: (env: string, replicas: number) => Record<string, unknown>;
+  input: (
+    env: string,
+    replicas: number,
+    text: string,
+  ) => Record<string, unknown>;
   replicas?: boolean;
+  /** A text field the input needs (e.g. the workflow to run). */
+  text?: { label: string; initial: string };
 };
 
 /** The entries of an environment's menu (the deployment panel's rows). */
@@ -56,6 +63,12 @@ export const ENVIRONMENT_ENTRIES: MenuEntry[] = [
     label: 'Promote to next environment',
     input: env => ({ from: env }),
   },
+  {
+    op: 'workflow-dispatch',
+    label: 'Run workflow…',
+    input: (_env, _replicas, workflow) => ({ workflow }),
+    text: { label: 'Workflow file', initial: 'ci.yaml' },
+  },
 ];
 
 /**
@@ -81,24 +94,28 @@ export function OperationsMenu(props: {
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const [entry, setEntry] = useState<MenuEntry | undefined>();
   const [replicas, setReplicas] = useState(1);
+  const [text, setText] = useState('');
+  // a workflow run started by the operation: followed live in the dialog
+  const [runId, setRunId] = useState<number | undefined>();
   const [preview, setPreview] = useState<OperationResult | undefined>();
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
 
   const close = () => {
     setEntry(undefined);
+    setRunId(undefined);
     setPreview(undefined);
     setError(undefined);
     setBusy(false);
   };
 
-  const dryRun = async (e: MenuEntry, n = replicas) => {
+  const dryRun = async (e: MenuEntry, n = replicas, t = text) => {
     setBusy(true);
     setError(undefined);
     setPreview(undefined);
     try {
       setPreview(
-        await client.run(entity, e.op, e.input(environment, n), {
+        await client.run(entity, e.op, e.input(environment, n, t), {
           dryRun: true,
         }),
       );
@@ -112,7 +129,8 @@ export function OperationsMenu(props: {
   const choose = (e: MenuEntry) => {
     setAnchor(null);
     setEntry(e);
-    if (!e.replicas) void dryRun(e);
+    setText(e.text?.initial ?? '');
+    if (!e.replicas) void dryRun(e, replicas, e.text?.initial ?? '');
   };
 
   const confirm = async () => {
@@ -122,7 +140,7 @@ export function OperationsMenu(props: {
       const result = await client.run(
         entity,
         entry.op,
-        entry.input(environment, replicas),
+        entry.input(environment, replicas, text),
         { confirmationToken: preview?.confirmation?.token },
       );
       alertApi.post({
@@ -138,7 +156,14 @@ export function OperationsMenu(props: {
         display: 'transient',
       });
       props.onDone?.(result);
-      close();
+      const run = (result.details?.run as { id?: number } | undefined)?.id;
+      if (run) {
+        setRunId(run);
+        setPreview(undefined);
+        setBusy(false);
+      } else {
+        close();
+      }
     } catch (err) {
       alertApi.post({
         message: `${entry.label.replace(
@@ -195,6 +220,17 @@ export function OperationsMenu(props: {
               onBlur={() => void dryRun(entry)}
             />
           )}
+          {entry?.text && !runId && (
+            <TextField
+              label={entry.text.label}
+              value={text}
+              onChange={ev => setText(ev.target.value)}
+              onBlur={() => void dryRun(entry)}
+            />
+          )}
+          {runId !== undefined && (
+            <WorkflowRunProgress entity={entity} runId={runId} />
+          )}
           {busy && <Progress />}
           {error && (
             <Typography color="error" role="alert">
@@ -234,20 +270,24 @@ export function OperationsMenu(props: {
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={close}>Cancel</Button>
+          <Button onClick={close}>
+            {runId !== undefined ? 'Close' : 'Cancel'}
+          </Button>
           {entry?.replicas && (
             <Button onClick={() => void dryRun(entry)} disabled={busy}>
               Preview
             </Button>
           )}
-          <Button
-            color={preview?.confirmation ? 'secondary' : 'primary'}
-            variant="contained"
-            disabled={busy || !preview}
-            onClick={() => void confirm()}
-          >
-            {preview?.confirmation ? 'Confirm' : 'Run'}
-          </Button>
+          {runId === undefined && (
+            <Button
+              color={preview?.confirmation ? 'secondary' : 'primary'}
+              variant="contained"
+              disabled={busy || !preview}
+              onClick={() => void confirm()}
+            >
+              {preview?.confirmation ? 'Confirm' : 'Run'}
+            </Button>
+          )}
         </DialogActions>
       </Dialog>
     </>

@@ -9,6 +9,7 @@ import type {
   ListResponse,
   OperationId,
   OperationResult,
+  WorkflowRunStatus,
   WorkloadsResponse,
 } from '@openluffy/plugin-luffy-common';
 import { useMemo } from 'react';
@@ -31,6 +32,8 @@ export type OperationsClient = {
     entity: EntityName,
     options?: { environment?: string },
   ): Promise<WorkloadsResponse>;
+  /** A workflow run of the entity's source repository with its jobs. */
+  workflowRun(entity: EntityName, runId: number): Promise<WorkflowRunStatus>;
 };
 
 const entityPath = (entity: EntityName) =>
@@ -66,6 +69,12 @@ export function useOperationsClient(): OperationsClient {
           `${entityPath(entity)}/workloads${qs ? `?${qs}` : ''}`,
         );
       },
+      workflowRun: (entity, runId) =>
+        call<WorkflowRunStatus>(
+          `${entityPath(entity)}/workflow-runs/${encodeURIComponent(
+            String(runId),
+          )}`,
+        ),
       audit: (target, options = {}) =>
         call<ListResponse<AuditEvent>>(
           `/audit?target=${encodeURIComponent(target)}&limit=${

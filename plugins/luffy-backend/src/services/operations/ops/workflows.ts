@@ -2,9 +2,10 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { waitForCondition } from '../waitForCondition';
 import { z } from 'zod/v3';
 import { toHttpError } from '../../pullRequests/errors';
+import type { WorkflowRunStatus } from '@openluffy/plugin-luffy-common';
 import type { OperationContext, OperationDefinition } from '../types';
 
-function sourceRepo(ctx: OperationContext) {
+function sourceRepo(ctx: Pick<OperationContext, 'entityRef' | 'settings'>) {
   const repo = ctx.settings.sourceRepo;
   if (!repo) {
     throw new InputError(
@@ -286,3 +287,41 @@ export const workflowRerun: OperationDefinition<typeof rerunInput> = {
     };
   },
 };
+
+/** A run of the source repository with its latest attempt's jobs (read-only). */
+export async function workflowRunStatus(
+  ctx: Pick<OperationContext, 'entityRef' | 'settings' | 'clients'>,
+  runId: number,
+): Promise<WorkflowRunStatus> {
+  const repo = sourceRepo(ctx);
+  const { octokit } = await ctx.clients.github.forRepo(repo);
+  const what = `run ${runId} of ${repo.owner}/${repo.repo}`;
+  const run = (
+    await gh(what, () =>
+      octokit.actions.getWorkflowRun({ ...repo, run_id: runId }),
+    )
+  ).data as Run;
+  const { data } = await gh(what, () =>
+    octokit.actions.listJobsForWorkflowRun({
+      ...repo,
+      run_id: runId,
+      filter: 'latest',
+      per_page: 100,
+    }),
+  );
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    conclusion: run.conclusion,
+    attempt: run.run_attempt,
+    htmlUrl: run.html_url,
+    jobs: data.jobs.map(j => ({
+      id: j.id,
+      name: j.name,
+      status: j.status,
+      conclusion: j.conclusion,
+      htmlUrl: j.html_url,
+    })),
+  };
+}
