@@ -149,7 +149,7 @@ describe('helm template subset', () => {
       'app.kubernetes.io/name': 'inventory',
       'backstage.io/kubernetes-id': 'inventory',
       'openluffy.io/env': 'prod',
-      'helm.sh/chart': 'service-0.3.0',
+      'helm.sh/chart': 'service-0.4.0',
       'app.kubernetes.io/managed-by': 'Helm',
     });
     expect(deploy.spec.replicas).toBe(3);
