@@ -119,9 +119,10 @@ export function createLuffyGithubAwaitWorkflowAction(options: { clients: Pick<Lu
         },
       });
 
-      // Few polls: the run alone while it is queued or running (CI takes tens of seconds, the
-      // interval grows 4 s → 15 s); its jobs when it starts (progress) and when it fails (names).
-      const next = backoff(4000, 15000);
+      // Few polls: the run alone while it is queued or running (CI takes tens of seconds: the
+      // first poll after 8 s, then 12 s, then every 15 s); its jobs when it starts (progress) and
+      // when it fails (names).
+      const next = backoff(8000, 15000);
       let last = '';
       let lastStatus = '';
       const jobsOf = async () =>
