@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Skip publishing when a re-run finds the repository already onboarded',
+    description:
+      'Skip publishing when a re-run finds the repository already onboarded',
     example: yaml.stringify({
       steps: [
         {

@@ -1,6 +1,9 @@
 import { createGitopsRepo } from '@openluffy/plugin-luffy-node';
 import { createLuffyGithubCheckRepoAction } from './githubCheckRepo';
-import { actionContext, startOnboardingSandbox } from '../__testUtils__/onboarding';
+import {
+  actionContext,
+  startOnboardingSandbox,
+} from '../__testUtils__/onboarding';
 
 jest.setTimeout(120_000);
 
@@ -30,15 +33,27 @@ spec:
   system: hooli
 `;
 
-async function givenRepo(name: string, files: Array<{ path: string; content: string }>) {
+async function givenRepo(
+  name: string,
+  files: Array<{ path: string; content: string }>,
+) {
   const github = await env.clients.github.forRepo(`acme/${name}`);
-  await github.octokit.rest.repos.createInOrg({ org: 'acme', name, auto_init: true });
-  await createGitopsRepo({ github, owner: 'acme', repo: name }).commitFiles({ message: 'files', files });
+  await github.octokit.rest.repos.createInOrg({
+    org: 'acme',
+    name,
+    auto_init: true,
+  });
+  await createGitopsRepo({ github, owner: 'acme', repo: name }).commitFiles({
+    message: 'files',
+    files,
+  });
 }
 
 const check = async (input: Record<string, unknown>) => {
   const c = actionContext(input);
-  await createLuffyGithubCheckRepoAction({ clients: env.clients }).handler(c.ctx);
+  await createLuffyGithubCheckRepoAction({ clients: env.clients }).handler(
+    c.ctx,
+  );
   return c;
 };
 
@@ -51,24 +66,38 @@ describe('luffy:github:check-repo', () => {
   it('recognises a repository that already holds the onboarded skeleton (a re-run)', async () => {
     await givenRepo('hooli', [{ path: 'catalog-info.yaml', content: CATALOG }]);
     const c = await check({ repo: 'acme/hooli', component: 'hooli' });
-    expect(c.outputs).toMatchObject({ exists: true, onboarded: true, defaultBranch: 'main' });
+    expect(c.outputs).toMatchObject({
+      exists: true,
+      onboarded: true,
+      defaultBranch: 'main',
+    });
     expect(c.outputs.repoContentsUrl).toMatch(/\/acme\/hooli\/blob\/main$/);
     expect(c.lines.join('\n')).toContain('nothing to publish');
   });
 
   it('refuses a repository of the same name that was not onboarded, naming the fix', async () => {
-    await givenRepo('umbrella', [{ path: 'README.md', content: '# someone else\n' }]);
-    await expect(check({ repo: 'acme/umbrella', component: 'umbrella' })).rejects.toThrow(
+    await givenRepo('umbrella', [
+      { path: 'README.md', content: '# someone else\n' },
+    ]);
+    await expect(
+      check({ repo: 'acme/umbrella', component: 'umbrella' }),
+    ).rejects.toThrow(
       /acme\/umbrella already exists .*choose another customer name, or give acme\/umbrella as the existing repository/,
     );
   });
 
   it('accepts that repository when it was chosen as the existing one (skeleton by pull request)', async () => {
-    const c = await check({ repo: 'acme/umbrella', component: 'umbrella', existingRepo: true });
+    const c = await check({
+      repo: 'acme/umbrella',
+      component: 'umbrella',
+      existingRepo: true,
+    });
     expect(c.outputs).toMatchObject({ exists: true, onboarded: false });
   });
 
   it('refuses an existing repository that is not there', async () => {
-    await expect(check({ repo: 'acme/ghost', component: 'ghost', existingRepo: true })).rejects.toThrow(/existing repository acme\/ghost was not found/);
+    await expect(
+      check({ repo: 'acme/ghost', component: 'ghost', existingRepo: true }),
+    ).rejects.toThrow(/existing repository acme\/ghost was not found/);
   });
 });

@@ -8,12 +8,14 @@ describe('readRepoTarball', () => {
   it('reads the files and the commit id of a git archive tarball (long paths through pax headers)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'luffy-tar-'));
     try {
-      const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
       git('init', '-q', '-b', 'main');
       const long = `apps/${'a'.repeat(60)}/${'b'.repeat(60)}/values.yaml`;
       const files: Record<string, string> = {
         'argocd/root.yaml': 'kind: Application\n',
-        'apps/inventory/dev/values.yaml': 'ingress:\n  host: inventory.dev.acme.example\n',
+        'apps/inventory/dev/values.yaml':
+          'ingress:\n  host: inventory.dev.acme.example\n',
         [long]: 'name: long\n',
         'README.md': 'héllo ✓\n',
       };
@@ -22,9 +24,25 @@ describe('readRepoTarball', () => {
         fs.writeFileSync(path.join(dir, p), c);
       }
       git('add', '.');
-      git('-c', 'user.name=t', '-c', 'user.email=t@example.test', 'commit', '-q', '-m', 'files');
+      git(
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.test',
+        'commit',
+        '-q',
+        '-m',
+        'files',
+      );
       const head = git('rev-parse', 'HEAD').trim();
-      const archive = execFileSync('git', ['-C', dir, 'archive', '--format=tar.gz', '--prefix=acme-gitops-abc1234/', 'HEAD']);
+      const archive = execFileSync('git', [
+        '-C',
+        dir,
+        'archive',
+        '--format=tar.gz',
+        '--prefix=acme-gitops-abc1234/',
+        'HEAD',
+      ]);
       const read = readRepoTarball(archive);
       expect(read.commitSha).toBe(head);
       expect(Object.fromEntries(read.files)).toEqual(files);

@@ -6,7 +6,10 @@ import zlib from 'node:zlib';
  * removed) and the commit id `git archive` records in the pax global header
  * (what `git get-tar-commit-id` prints).
  */
-export function readRepoTarball(archive: ArrayBuffer | Buffer | Uint8Array): { files: Map<string, string>; commitSha?: string } {
+export function readRepoTarball(archive: ArrayBuffer | Buffer | Uint8Array): {
+  files: Map<string, string>;
+  commitSha?: string;
+} {
   const buf = zlib.gunzipSync(Buffer.from(archive as ArrayBuffer));
   const files = new Map<string, string>();
   let commitSha: string | undefined;
@@ -36,7 +39,10 @@ export function readRepoTarball(archive: ArrayBuffer | Buffer | Uint8Array): { f
     const name = text(off, 100);
     const size = parseInt(text(off + 124, 12).trim() || '0', 8);
     const type = String.fromCharCode(buf[off + 156] || 0x30);
-    const prefix = buf.subarray(off + 257, off + 262).toString('ascii') === 'ustar' ? text(off + 345, 155) : '';
+    const prefix =
+      buf.subarray(off + 257, off + 262).toString('ascii') === 'ustar'
+        ? text(off + 345, 155)
+        : '';
     const body = buf.subarray(off + 512, off + 512 + size);
     off += 512 + Math.ceil(size / 512) * 512;
     if (type === 'g') {
