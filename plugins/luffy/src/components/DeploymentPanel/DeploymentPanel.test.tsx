@@ -4,6 +4,7 @@ import {
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { useEffect, useState } from 'react';
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { luffyApiRef } from '../../api';
@@ -14,11 +15,39 @@ jest.setTimeout(60_000);
 
 const entity = { namespace: 'default', kind: 'Component', name: 'checkout' };
 
+/** The tab re-renders the panel (live pull request updates), with a new entity object. */
+function Rerendering() {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick(n => n + 1), 200);
+    return () => clearInterval(t);
+  }, []);
+  return (
+    <div data-tick={tick}>
+      <DeploymentPanel entity={{ ...entity }} />
+    </div>
+  );
+}
+
 describe('DeploymentPanel', () => {
-  it('keeps an environment’s Operations menu open while the pods below are polled', async () => {
+  it('keeps an environment’s Operations menu open while the pods below are polled and the tab re-renders', async () => {
     let polls = 0;
     const fetchApi = {
-      fetch: jest.fn(async () => {
+      fetch: jest.fn(async (url: string) => {
+        if (url.includes('/operations/')) {
+          return new Response(
+            JSON.stringify({
+              operation: 'restart',
+              entityRef: 'component:default/checkout',
+              status: 'dry-run',
+              path: 'kubernetes',
+              durationMs: 2,
+              changes: [{ description: 'Restart acme-dev/checkout' }],
+              requests: [],
+            }),
+            { status: 200, headers: { 'content-type': 'application/json' } },
+          );
+        }
         polls++;
         return new Response(
           JSON.stringify({
@@ -48,7 +77,7 @@ describe('DeploymentPanel', () => {
         );
       }),
     };
-    await renderInTestApp(<DeploymentPanel entity={entity} />, {
+    await renderInTestApp(<Rerendering />, {
       apis: [
         [fetchApiRef, fetchApi],
         [
@@ -77,5 +106,10 @@ describe('DeploymentPanel', () => {
       { timeout: 15_000 },
     );
     expect(screen.getByRole('menuitem', { name: 'Restart' })).toBeVisible();
+    // and the dialog an entry opens stays open too
+    await userEvent.click(screen.getByRole('menuitem', { name: 'Restart' }));
+    expect(await screen.findByText('Restart acme-dev/checkout')).toBeVisible();
+    await screen.findByText(`checkout-x-${polls + 2}`, {}, { timeout: 15_000 });
+    expect(screen.getByText('Restart acme-dev/checkout')).toBeVisible();
   });
 });

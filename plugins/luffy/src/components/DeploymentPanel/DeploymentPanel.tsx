@@ -8,8 +8,6 @@ import {
   StatusPending,
   StatusRunning,
   StatusWarning,
-  Table,
-  type TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Typography from '@material-ui/core/Typography';
@@ -17,7 +15,12 @@ import type { DeploymentEnvironment } from '@openluffy/plugin-luffy-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { luffyApiRef, type EntityName } from '../../api';
 import { ErrorStatePanel } from '../ErrorStatePanel';
-import { OperationsMenu, WorkloadsPanel } from '../Operations';
+import {
+  KeyedTable,
+  OperationsMenu,
+  WorkloadsPanel,
+  type KeyedColumn,
+} from '../Operations';
 
 export function HealthStatus({ env }: { env: DeploymentEnvironment }) {
   switch (env.healthStatus) {
@@ -117,8 +120,8 @@ export function DeploymentPanel(props: {
     return () => clearTimeout(t);
   }, [revision, done, loading, retry, value, props.intervalMs]);
 
-  const columns: TableColumn<DeploymentEnvironment>[] = [
-    { title: 'Environment', field: 'environment' },
+  const columns: KeyedColumn<DeploymentEnvironment>[] = [
+    { title: 'Environment', render: e => e.environment },
     {
       title: 'Application',
       render: e => <Link to={argoTabPath()}>{e.application}</Link>,
@@ -141,7 +144,7 @@ export function DeploymentPanel(props: {
                 }
               />
             ),
-          } as TableColumn<DeploymentEnvironment>,
+          } as KeyedColumn<DeploymentEnvironment>,
         ]
       : []),
     {
@@ -202,15 +205,11 @@ export function DeploymentPanel(props: {
           </Typography>
         )}
         {value && value.environments.length > 0 && (
-          <Table<DeploymentEnvironment>
-            options={{
-              paging: false,
-              search: false,
-              toolbar: false,
-              padding: 'dense',
-            }}
+          <KeyedTable<DeploymentEnvironment>
+            aria-label="Argo CD applications per environment"
             columns={columns}
-            data={value.environments}
+            rows={value.environments}
+            rowKey={e => e.environment}
           />
         )}
         <Typography variant="h6" style={{ marginTop: 16 }}>

@@ -5,8 +5,6 @@ import {
   StatusOK,
   StatusPending,
   StatusRunning,
-  Table,
-  type TableColumn,
 } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -20,6 +18,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import type { EntityName } from '../../api';
 import { useLuffyEvents } from '../../hooks/useLuffyEvents';
 import { ErrorStatePanel } from '../ErrorStatePanel';
+import { KeyedTable, type KeyedColumn } from './KeyedTable';
 import { OperationsMenu, type MenuEntry } from './OperationsMenu';
 import { useOperationsClient } from './operationsClient';
 
@@ -147,10 +146,10 @@ export function WorkloadsPanel(props: {
             }),
           },
         ];
-        const columns: TableColumn<WorkloadPod>[] = [
+        const columns: KeyedColumn<WorkloadPod>[] = [
           { title: 'Pod', render: p => <code>{p.name}</code> },
           { title: 'Status', render: p => <PodStatus pod={p} /> },
-          { title: 'Restarts', field: 'restarts' },
+          { title: 'Restarts', render: p => p.restarts },
           { title: 'Age', render: p => age(p.createdAt) },
           {
             title: 'Revision',
@@ -176,15 +175,11 @@ export function WorkloadsPanel(props: {
         return (
           <Box key={`${env.cluster}/${env.namespace}/${env.deployment}`} mb={2}>
             <RolloutProgress env={env} />
-            <Table<WorkloadPod>
-              options={{
-                paging: false,
-                search: false,
-                toolbar: false,
-                padding: 'dense',
-              }}
+            <KeyedTable<WorkloadPod>
+              aria-label={`Pods of ${env.deployment} in ${env.environment}`}
               columns={columns}
-              data={env.pods}
+              rows={env.pods}
+              rowKey={p => p.name}
             />
           </Box>
         );

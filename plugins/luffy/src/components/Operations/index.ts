@@ -7,3 +7,4 @@ export { WorkloadsPanel } from './WorkloadsPanel';
 export { AuditTrailCard } from './AuditTrailCard';
 export { useOperationsClient, type OperationsClient } from './operationsClient';
 export { EntityAuditTrailCard } from './EntityAuditTrailCard';
+export { KeyedTable, type KeyedColumn } from './KeyedTable';
