@@ -1,5 +1,9 @@
 import { Octokit } from '@octokit/rest';
-import { type GithubTestEnv, startGithubContract } from './__testUtils__';
+import {
+  type GithubTestEnv,
+  startGithubContract,
+  createRepoWithPull,
+} from './__testUtils__';
 import { CI_FAIL_MARKER } from './ci';
 import { waitFor } from '../testing/waitFor';
 
@@ -16,31 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const author = { name: 'Alice', email: 'alice@acme.example' };
-
-async function repoWithPull(
-  name: string,
-  files: Record<string, string> = { 'src/app.ts': 'export const a = 1;\n' },
-) {
-  await alice.rest.repos.createInOrg({ org: 'acme', name, auto_init: true });
-  await env.ctx.git.commitFiles('acme', name, {
-    branch: 'topic',
-    base: 'main',
-    message: 'topic',
-    author,
-    files,
-    pusher: 'alice',
-  });
-  const pr = await alice.rest.pulls.create({
-    owner: 'acme',
-    repo: name,
-    title: 'Topic',
-    head: 'topic',
-    base: 'main',
-  });
-  return pr.data;
-}
 
 /** A raw GraphQL call, to see status and body as they are (Octokit's graphql throws on `errors`). */
 async function rawGraphql(
@@ -147,7 +126,7 @@ const REVIEW_TAB = /* GraphQL */ `
 
 describe('GraphQL for the PR review tab', () => {
   it('answers everything a review tab needs in one request', async () => {
-    const pr = await repoWithPull('gql-tab', {
+    const pr = await createRepoWithPull(env, alice, 'gql-tab', {
       'src/app.ts': 'export const a = 1;\n',
       [CI_FAIL_MARKER]: '1',
     });
@@ -241,7 +220,7 @@ describe('GraphQL for the PR review tab', () => {
   });
 
   it('resolves node/nodes and finds PRs with search(type: ISSUE)', async () => {
-    const pr = await repoWithPull('gql-nodes');
+    const pr = await createRepoWithPull(env, alice, 'gql-nodes');
     const data: any = await alice.graphql(
       `query($q: String!, $id: ID!) {
         search(query: $q, type: ISSUE, first: 5) { issueCount nodes { ... on PullRequest { id number title } } }
@@ -267,7 +246,7 @@ describe('GraphQL for the PR review tab', () => {
 
 describe('GraphQL mutations', () => {
   it('addPullRequestReview approves, and an own-PR approval is a GraphQL error (200 with errors)', async () => {
-    const pr = await repoWithPull('gql-review');
+    const pr = await createRepoWithPull(env, alice, 'gql-review');
     const { repository }: any = await bot.graphql(
       `query { repository(owner: "acme", name: "gql-review") { pullRequest(number: ${pr.number}) { id } } }`,
     );
@@ -308,7 +287,7 @@ describe('GraphQL mutations', () => {
   });
 
   it('mergePullRequest honours expectedHeadOid and merges', async () => {
-    const pr = await repoWithPull('gql-merge');
+    const pr = await createRepoWithPull(env, alice, 'gql-merge');
     const { repository }: any = await bot.graphql(
       `query { repository(owner: "acme", name: "gql-merge") { pullRequest(number: ${pr.number}) { id } } }`,
     );
@@ -344,7 +323,7 @@ describe('GraphQL mutations', () => {
   });
 
   it('enablePullRequestAutoMerge is refused where the repo does not allow it, recorded where it does', async () => {
-    const pr = await repoWithPull('gql-auto');
+    const pr = await createRepoWithPull(env, alice, 'gql-auto');
     const { repository }: any = await bot.graphql(
       `query { repository(owner: "acme", name: "gql-auto") { pullRequest(number: ${pr.number}) { id } } }`,
     );

@@ -140,6 +140,35 @@ export async function createRepoWithFiles(
   });
 }
 
+/**
+ * acme/`name` (auto-initialised by alice) with `files` committed on branch `topic`, and alice's
+ * open pull request from `topic` into main.
+ */
+export async function createRepoWithPull(
+  env: GithubTestEnv,
+  alice: Octokit,
+  name: string,
+  files: Record<string, string> = { 'src/app.ts': 'export const a = 1;\n' },
+) {
+  await alice.rest.repos.createInOrg({ org: 'acme', name, auto_init: true });
+  await env.ctx.git.commitFiles('acme', name, {
+    branch: 'topic',
+    base: 'main',
+    message: 'topic',
+    author: { name: 'Alice', email: 'alice@acme.example' },
+    files,
+    pusher: 'alice',
+  });
+  const pr = await alice.rest.pulls.create({
+    owner: 'acme',
+    repo: name,
+    title: 'Topic',
+    head: 'topic',
+    base: 'main',
+  });
+  return pr.data;
+}
+
 let api: any;
 let ajv: any;
 
