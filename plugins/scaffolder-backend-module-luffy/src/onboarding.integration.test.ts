@@ -1,4 +1,3 @@
-/* eslint-disable @backstage/no-undeclared-imports */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigReader } from '@backstage/config';

@@ -1,4 +1,3 @@
-/* eslint-disable @backstage/no-undeclared-imports */
 import { ConflictError } from '@backstage/errors';
 import {
   mockCredentials,
