@@ -39,7 +39,7 @@ type Case = {
   /** Set-up before a run (not counted); returns the input. */
   prepare: (i: number) => Promise<Record<string, unknown>>;
   /** After a run, before the next (not counted). */
-  settle?: () => Promise<void>;
+  settle?: () => Promise<unknown>;
 };
 
 type Row = {
