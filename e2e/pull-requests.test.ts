@@ -164,3 +164,35 @@ test('review and ship a GitOps pull request from the entity page', async ({
     fullPage: true,
   });
 });
+
+test('the /luffy page lists what waits and the services needing attention', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await signInAsGuest(page);
+  await page.goto('/luffy');
+  const filters = page.getByTestId('luffy-approval-filters');
+  await expect(filters.getByLabel('Status')).toHaveValue('awaiting-approval');
+  // The seed keeps pull requests open on checkout (source and GitOps).
+  const services = page.getByTestId('luffy-services-attention');
+  await expect(services.getByRole('link', { name: 'checkout' })).toBeVisible({
+    timeout: 60_000,
+  });
+  const checkout = services.getByRole('row').filter({
+    has: page.getByRole('link', { name: 'checkout', exact: true }),
+  });
+  await expect(checkout.getByRole('link', { name: /\d+ open/ })).toBeVisible();
+  await expect(page.getByTestId('luffy-metrics')).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/luffy-page.png`,
+    fullPage: true,
+  });
+
+  // Filtering by another service leaves checkout out.
+  await filters.getByLabel('Service').selectOption({ label: 'recommender' });
+  await expect(services.getByRole('link', { name: 'checkout' })).toBeHidden();
+  await page.screenshot({
+    path: `${artifacts}/luffy-page-filtered.png`,
+    fullPage: true,
+  });
+});
