@@ -6,6 +6,8 @@ import {
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuditTrailCard } from './AuditTrailCard';
 import { OperationsMenu } from './OperationsMenu';
 
@@ -192,6 +194,43 @@ describe('OperationsMenu', () => {
       3,
     );
     expect(screen.getByRole('button', { name: 'Close' })).toBeInTheDocument();
+  });
+
+  it('is disabled when luffy.operation.run is denied for this entity', async () => {
+    const { apis } = setup(() => ({ status: 200, body: preview }));
+    const asked: unknown[] = [];
+    // another entity than the other tests: usePermission caches answers per resource (SWR)
+    await renderInTestApp(
+      <OperationsMenu
+        entity={{ ...entity, name: 'payments' }}
+        environment="prod"
+      />,
+      {
+        apis: [
+          ...apis,
+          [
+            permissionApiRef,
+            mockApis.permission({
+              authorize: request => {
+                asked.push(request);
+                return AuthorizeResult.DENY;
+              },
+            }),
+          ],
+        ],
+      },
+    );
+    await waitFor(
+      () =>
+        expect(
+          screen.getByRole('button', { name: 'Operations for prod' }),
+        ).toBeDisabled(),
+      { timeout: 15_000 },
+    );
+    expect(asked[0]).toMatchObject({
+      permission: { name: 'luffy.operation.run' },
+      resourceRef: 'component:default/payments',
+    });
   });
 
   it('shows a refusal (403) in the dialog and never runs', async () => {

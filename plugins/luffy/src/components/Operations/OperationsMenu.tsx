@@ -9,10 +9,14 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import Menu from '@material-ui/core/Menu';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
+import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
-import type {
-  OperationId,
-  OperationResult,
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  luffyOperationRunPermission,
+  type OperationId,
+  type OperationResult,
 } from '@openluffy/plugin-luffy-common';
 import type { EntityName } from '../../api';
 import { useOperationsClient } from './operationsClient';
@@ -88,6 +92,11 @@ export function OperationsMenu(props: {
 }) {
   const { entity, environment } = props;
   const entries = props.entries ?? ENVIRONMENT_ENTRIES;
+  // luffy.operation.run is decided per entity (the policy may allow owners only)
+  const permission = usePermission({
+    permission: luffyOperationRunPermission,
+    resourceRef: stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
+  });
   const subject = props.subject ?? environment;
   const client = useOperationsClient();
   const alertApi = useApi(alertApiRef);
@@ -179,15 +188,26 @@ export function OperationsMenu(props: {
 
   return (
     <>
-      <Button
-        size="small"
-        variant="outlined"
-        aria-haspopup="true"
-        aria-label={`Operations for ${subject}`}
-        onClick={ev => setAnchor(ev.currentTarget)}
+      <Tooltip
+        title={
+          permission.allowed || permission.loading
+            ? ''
+            : `Running operations on ${entity.name} needs ${luffyOperationRunPermission.name} for this entity (its owners or the writer groups)`
+        }
       >
-        Operations
-      </Button>
+        <span>
+          <Button
+            size="small"
+            variant="outlined"
+            aria-haspopup="true"
+            aria-label={`Operations for ${subject}`}
+            disabled={!permission.loading && !permission.allowed}
+            onClick={ev => setAnchor(ev.currentTarget)}
+          >
+            Operations
+          </Button>
+        </span>
+      </Tooltip>
       <Menu
         anchorEl={anchor}
         keepMounted
