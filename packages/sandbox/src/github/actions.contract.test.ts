@@ -6,7 +6,7 @@ import {
   openapiErrors,
   webhookErrors,
   type GithubTestEnv,
-  startGithubContract,
+  withGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 import {
@@ -23,17 +23,24 @@ let alice: Octokit;
 let bot: Octokit;
 const owner = 'acme';
 
-beforeAll(async () => {
-  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
-  // connection kept alive across that pause gets reset
-  openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, {});
-  webhookErrors('webhook-workflow-job-queued', {});
-  ({ env, alice, bot } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+// compile the OpenAPI validator first: it blocks the process for seconds, and a server
+// connection kept alive across that pause gets reset
+withGithubContract(
+  c => {
+    ({ env, alice, bot } = c);
+  },
+  {
+    warm: () => {
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+        'get',
+        200,
+        {},
+      );
+      webhookErrors('webhook-workflow-job-queued', {});
+    },
+  },
+);
 
 describe('Actions: jobs, check runs, steps and logs', () => {
   it('runs each job of the workflow file as a check run in the run\u2019s check suite, failing at the named step', async () => {

@@ -3,7 +3,7 @@ import {
   openapiErrors,
   webhookErrors,
   type GithubTestEnv,
-  startGithubContract,
+  withGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 import { jobsOf, repoWithWorkflows } from './__testUtils__/actions';
@@ -15,17 +15,24 @@ let alice: Octokit;
 let bot: Octokit;
 const owner = 'acme';
 
-beforeAll(async () => {
-  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
-  // connection kept alive across that pause gets reset
-  openapiErrors('/repos/{owner}/{repo}/actions/jobs/{job_id}', 'get', 200, {});
-  webhookErrors('webhook-workflow-job-queued', {});
-  ({ env, alice, bot } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+// compile the OpenAPI validator first: it blocks the process for seconds, and a server
+// connection kept alive across that pause gets reset
+withGithubContract(
+  c => {
+    ({ env, alice, bot } = c);
+  },
+  {
+    warm: () => {
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+        'get',
+        200,
+        {},
+      );
+      webhookErrors('webhook-workflow-job-queued', {});
+    },
+  },
+);
 
 describe('Actions: workflow_dispatch', () => {
   it('validates inputs against the workflow file and answers 204, or 200 with return_run_details', async () => {

@@ -1,13 +1,13 @@
 import type { Octokit } from '@octokit/rest';
-import sodium from 'libsodium-wrappers';
 import {
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
   DEMO_TOKENS,
   octokitFor,
+  withGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
+import { createRepoWithEnvironment, seal } from './__testUtils__/actions';
 import { getActionsStore } from './actions-store';
 import { SandboxContext } from '../core/context';
 import { startFamilyServer } from '../http/server';
@@ -20,50 +20,24 @@ let alice: Octokit;
 let bot: Octokit;
 const owner = 'acme';
 
-beforeAll(async () => {
-  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
-  // connection kept alive across that pause gets reset
-  openapiErrors(
-    '/repos/{owner}/{repo}/actions/secrets/public-key',
-    'get',
-    200,
-    {},
-  );
-  ({ env, alice, bot } = await startGithubContract());
-  await createSvc();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
-
-/** acme/svc with a commit on main and the environment `staging`. */
-async function createSvc(repo = 'svc') {
-  await alice.rest.repos.createInOrg({ org: owner, name: repo });
-  await env.ctx.git.commitFiles(owner, repo, {
-    branch: 'main',
-    message: 'initial',
-    author: { name: 'Alice', email: 'alice@acme.example' },
-    files: { 'README.md': `# ${repo}\n` },
-    pusher: 'alice',
-  });
-  await bot.rest.repos.createOrUpdateEnvironment({
-    owner,
-    repo,
-    environment_name: 'staging',
-  });
-}
-
-async function seal(value: string, key: string) {
-  await sodium.ready;
-  return sodium.to_base64(
-    sodium.crypto_box_seal(
-      sodium.from_string(value),
-      sodium.from_base64(key, sodium.base64_variants.ORIGINAL),
-    ),
-    sodium.base64_variants.ORIGINAL,
-  );
-}
+// compile the OpenAPI validator first: it blocks the process for seconds, and a server
+// connection kept alive across that pause gets reset
+withGithubContract(
+  async c => {
+    ({ env, alice, bot } = c);
+    await createRepoWithEnvironment(c);
+  },
+  {
+    warm: () => {
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/secrets/public-key',
+        'get',
+        200,
+        {},
+      );
+    },
+  },
+);
 
 describe('Environments with required reviewers, and the Deployments API', () => {
   it('stores reviewers (unknown ids → 422) and holds deploy jobs until a reviewer approves', async () => {
@@ -407,7 +381,7 @@ jobs:
 describe('persistence', () => {
   it('keeps keys, secrets (without values) and deployments across a restart', async () => {
     // its own repository, so that it does not depend on what the tests above left
-    await createSvc('svc-kept');
+    await createRepoWithEnvironment({ env, alice, bot }, 'svc-kept');
     const repo = 'svc-kept';
     const key = (await bot.rest.actions.getRepoPublicKey({ owner, repo })).data;
     const envKey = (

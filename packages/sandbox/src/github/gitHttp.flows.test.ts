@@ -5,8 +5,8 @@ import git from 'isomorphic-git';
 import gitHttp from 'isomorphic-git/http/node';
 import {
   type GithubTestEnv,
-  startGithubContract,
   createRepoWithFiles,
+  withGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -14,13 +14,12 @@ jest.setTimeout(60_000);
 let env: GithubTestEnv;
 let alice: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice } = await startGithubContract({ timeScale: 100 }));
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+withGithubContract(
+  c => {
+    ({ env, alice } = c);
+  },
+  { timeScale: 100 },
+);
 
 describe('git smart HTTP with isomorphic-git', () => {
   it('challenges with 401 so isomorphic-git sends credentials, then the push lands and is announced', async () => {

@@ -1,19 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Octokit } from '@octokit/rest';
-import { type GithubTestEnv, startGithubContract } from './__testUtils__';
+import { type GithubTestEnv, withGithubContract } from './__testUtils__';
 
 jest.setTimeout(60_000);
 
 let env: GithubTestEnv;
 let alice: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
+withGithubContract(c => {
+  ({ env, alice } = c);
 });
 
 // POST /repos/{owner}/{repo}/git/trees: an entry with `sha: null` removes the path from base_tree

@@ -6,7 +6,7 @@ import {
   quiet,
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
+  withGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
@@ -17,12 +17,8 @@ let alice: Octokit;
 let bot: Octokit;
 let guest: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice, bot, guest } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
+withGithubContract(c => {
+  ({ env, alice, bot, guest } = c);
 });
 
 const tokenUrl = (repo: string, token = 'sandbox-alice-token') =>

@@ -1,8 +1,8 @@
 import type { Octokit } from '@octokit/rest';
 import {
   type GithubTestEnv,
-  startGithubContract,
   createRepoWithFiles,
+  withGithubContract,
 } from './__testUtils__';
 import { CI_FAIL_MARKER } from './ci';
 import { waitFor } from '../testing/waitFor';
@@ -13,13 +13,12 @@ let env: GithubTestEnv;
 let alice: Octokit;
 let bot: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice, bot } = await startGithubContract({ timeScale: 100 }));
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+withGithubContract(
+  c => {
+    ({ env, alice, bot } = c);
+  },
+  { timeScale: 100 },
+);
 
 const author = { name: 'Alice Martin', email: 'alice@acme.example' };
 

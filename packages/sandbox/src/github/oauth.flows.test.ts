@@ -1,21 +1,16 @@
 import { Octokit } from '@octokit/rest';
-import {
-  quiet,
-  type GithubTestEnv,
-  startGithubContract,
-} from './__testUtils__';
+import { quiet, type GithubTestEnv, withGithubContract } from './__testUtils__';
 
 jest.setTimeout(60_000);
 
 let env: GithubTestEnv;
 
-beforeAll(async () => {
-  ({ env } = await startGithubContract({ timeScale: 100 }));
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+withGithubContract(
+  c => {
+    ({ env } = c);
+  },
+  { timeScale: 100 },
+);
 
 describe('OAuth app flow', () => {
   it('authorizes, exchanges the code (form or JSON) and serves /user for the issued token', async () => {

@@ -7,8 +7,8 @@ import {
   quiet,
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
   createRepoWithFiles,
+  withGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -16,13 +16,12 @@ jest.setTimeout(60_000);
 let env: GithubTestEnv;
 let alice: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice } = await startGithubContract({ timeScale: 100 }));
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+withGithubContract(
+  c => {
+    ({ env, alice } = c);
+  },
+  { timeScale: 100 },
+);
 
 describe('the scaffolder publish:github request sequence (CLIENT-WIRE-NOTES §3)', () => {
   const headers = {

@@ -2,8 +2,8 @@ import type { Octokit } from '@octokit/rest';
 import {
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
   createRepoWithPull,
+  withGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -13,12 +13,8 @@ let alice: Octokit;
 let bot: Octokit;
 let guest: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice, bot, guest } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
+withGithubContract(c => {
+  ({ env, alice, bot, guest } = c);
 });
 
 const valid = (path: string, method: string, status: number, body: unknown) =>

@@ -1,10 +1,10 @@
 import type { Octokit } from '@octokit/rest';
-import sodium from 'libsodium-wrappers';
 import {
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
+  withGithubContract,
 } from './__testUtils__';
+import { createRepoWithEnvironment, seal } from './__testUtils__/actions';
 import { getActionsStore } from './actions-store';
 
 jest.setTimeout(60_000);
@@ -15,50 +15,24 @@ let bot: Octokit;
 let guest: Octokit;
 const owner = 'acme';
 
-beforeAll(async () => {
-  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
-  // connection kept alive across that pause gets reset
-  openapiErrors(
-    '/repos/{owner}/{repo}/actions/secrets/public-key',
-    'get',
-    200,
-    {},
-  );
-  ({ env, alice, bot, guest } = await startGithubContract());
-  await createSvc();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
-
-/** acme/svc with a commit on main and the environment `staging`. */
-async function createSvc(repo = 'svc') {
-  await alice.rest.repos.createInOrg({ org: owner, name: repo });
-  await env.ctx.git.commitFiles(owner, repo, {
-    branch: 'main',
-    message: 'initial',
-    author: { name: 'Alice', email: 'alice@acme.example' },
-    files: { 'README.md': `# ${repo}\n` },
-    pusher: 'alice',
-  });
-  await bot.rest.repos.createOrUpdateEnvironment({
-    owner,
-    repo,
-    environment_name: 'staging',
-  });
-}
-
-async function seal(value: string, key: string) {
-  await sodium.ready;
-  return sodium.to_base64(
-    sodium.crypto_box_seal(
-      sodium.from_string(value),
-      sodium.from_base64(key, sodium.base64_variants.ORIGINAL),
-    ),
-    sodium.base64_variants.ORIGINAL,
-  );
-}
+// compile the OpenAPI validator first: it blocks the process for seconds, and a server
+// connection kept alive across that pause gets reset
+withGithubContract(
+  async c => {
+    ({ env, alice, bot, guest } = c);
+    await createRepoWithEnvironment(c);
+  },
+  {
+    warm: () => {
+      openapiErrors(
+        '/repos/{owner}/{repo}/actions/secrets/public-key',
+        'get',
+        200,
+        {},
+      );
+    },
+  },
+);
 
 describe('Actions secrets (libsodium sealed boxes)', () => {
   it('accepts only values sealed with the repo key: 201 create, 204 update, 422 otherwise; never returns values', async () => {

@@ -2,7 +2,7 @@ import type { Octokit } from '@octokit/rest';
 import {
   openapiErrors,
   type GithubTestEnv,
-  startGithubContract,
+  withGithubContract,
 } from './__testUtils__';
 
 jest.setTimeout(60_000);
@@ -13,16 +13,18 @@ let bot: Octokit;
 const owner = 'acme';
 const author = { name: 'Alice', email: 'alice@acme.example' };
 
-beforeAll(async () => {
-  // compile the OpenAPI validator first: it blocks the process for seconds, and a server
-  // connection kept alive across that pause gets reset
-  openapiErrors('/orgs/{org}/repos', 'post', 201, {});
-  ({ env, alice, bot } = await startGithubContract());
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+// compile the OpenAPI validator first: it blocks the process for seconds, and a server
+// connection kept alive across that pause gets reset
+withGithubContract(
+  c => {
+    ({ env, alice, bot } = c);
+  },
+  {
+    warm: () => {
+      openapiErrors('/orgs/{org}/repos', 'post', 201, {});
+    },
+  },
+);
 
 describe('repositories from templates', () => {
   it('stores is_template and generates a repository with the template\u2019s files in one new commit', async () => {

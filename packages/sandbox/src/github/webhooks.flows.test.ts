@@ -6,8 +6,8 @@ import {
   openapiErrors,
   webhookErrors,
   type GithubTestEnv,
-  startGithubContract,
   createRepoWithFiles,
+  withGithubContract,
 } from './__testUtils__';
 import { waitFor } from '../testing/waitFor';
 
@@ -17,13 +17,12 @@ let env: GithubTestEnv;
 let alice: Octokit;
 let bot: Octokit;
 
-beforeAll(async () => {
-  ({ env, alice, bot } = await startGithubContract({ timeScale: 100 }));
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+withGithubContract(
+  c => {
+    ({ env, alice, bot } = c);
+  },
+  { timeScale: 100 },
+);
 
 // @octokit/webhooks-methods is ESM-only with an "import"-only export map; load its node build by path.
 const webhooksMethods: {

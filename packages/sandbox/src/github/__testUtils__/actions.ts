@@ -1,4 +1,5 @@
 import type { Octokit } from '@octokit/rest';
+import sodium from 'libsodium-wrappers';
 import { waitFor } from '../../testing/waitFor';
 import type { GithubTestEnv } from './index';
 
@@ -97,3 +98,35 @@ export const jobsOf = async (
       ...(filter ? { filter } : {}),
     })
   ).data;
+
+/** acme/`repo` (by alice) with a commit on main and the environment `staging` (by luffy-bot). */
+export async function createRepoWithEnvironment(
+  { env, alice, bot }: { env: GithubTestEnv; alice: Octokit; bot: Octokit },
+  repo = 'svc',
+) {
+  await alice.rest.repos.createInOrg({ org: 'acme', name: repo });
+  await env.ctx.git.commitFiles('acme', repo, {
+    branch: 'main',
+    message: 'initial',
+    author: { name: 'Alice', email: 'alice@acme.example' },
+    files: { 'README.md': `# ${repo}\n` },
+    pusher: 'alice',
+  });
+  await bot.rest.repos.createOrUpdateEnvironment({
+    owner: 'acme',
+    repo,
+    environment_name: 'staging',
+  });
+}
+
+/** `value` sealed (libsodium sealed box) with a base64 public key, as GitHub's clients do. */
+export async function seal(value: string, key: string) {
+  await sodium.ready;
+  return sodium.to_base64(
+    sodium.crypto_box_seal(
+      sodium.from_string(value),
+      sodium.from_base64(key, sodium.base64_variants.ORIGINAL),
+    ),
+    sodium.base64_variants.ORIGINAL,
+  );
+}

@@ -115,6 +115,25 @@ export async function startGithubContract(
   };
 }
 
+/**
+ * Registers a test file's hooks: `beforeAll` starts the family and the clients
+ * (`startGithubContract`) and hands them to `use` (assign the file's variables there, create
+ * shared fixtures), `afterAll` closes the family.
+ */
+export function withGithubContract(
+  use: (c: GithubContractEnv) => void | Promise<void>,
+  options: { timeScale?: number; warm?: () => void } = {},
+) {
+  let c: GithubContractEnv | undefined;
+  beforeAll(async () => {
+    c = await startGithubContract(options);
+    await use(c);
+  });
+  afterAll(async () => {
+    await c?.env.close();
+  });
+}
+
 /** acme/`name`, created by alice, with one commit of `files` on main. */
 export async function createRepoWithFiles(
   env: GithubTestEnv,
