@@ -3,25 +3,15 @@ import { Namespace } from 'kubernetes-models/v1';
 import {
   demoDeployment,
   runningPods,
-  startTestCluster,
+  withTestCluster,
+  type TestCluster,
   waitFor,
 } from './__testUtils__/cluster';
 
 jest.setTimeout(30000);
 
-type Cluster = Awaited<ReturnType<typeof startTestCluster>>;
-let c: Cluster;
-
-beforeAll(async () => {
-  c = await startTestCluster(50);
-  await c.core.createNamespace({
-    body: { metadata: { name: 'acme-dev' } },
-  });
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+let c: TestCluster;
+withTestCluster(x => (c = x), { namespaces: ['acme-dev'] });
 
 const json = (o: unknown) => JSON.parse(JSON.stringify(o));
 

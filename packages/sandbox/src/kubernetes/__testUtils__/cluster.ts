@@ -64,7 +64,27 @@ export function kubeConfig(server: string, token: string) {
 /** The shared poller (src/testing/waitFor.ts), re-exported for the cluster tests. */
 export { waitFor } from '../../testing/waitFor';
 
-type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+
+/**
+ * Registers a test file's hooks: `beforeAll` starts a test cluster (time scale 50), creates
+ * `namespaces` and hands the cluster to `use`; `afterAll` stops it.
+ */
+export function withTestCluster(
+  use: (c: TestCluster) => void,
+  options: { namespaces?: string[] } = {},
+) {
+  let c: TestCluster | undefined;
+  beforeAll(async () => {
+    c = await startTestCluster(50);
+    for (const name of options.namespaces ?? [])
+      await c.core.createNamespace({ body: { metadata: { name } } });
+    use(c);
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+}
 
 /** The pods of `selector` in `ns` once exactly `count` are Running and Ready (none terminating). */
 export async function runningPods(
