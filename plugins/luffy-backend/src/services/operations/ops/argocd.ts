@@ -8,7 +8,9 @@ import {
   gitopsFolder,
   isAutoSynced,
 } from '../target';
-import type { OperationDefinition } from '../types';
+import type { ArgoCdApplication } from '@openluffy/plugin-luffy-node';
+import type { OperationContext, OperationDefinition } from '../types';
+import { waitForCondition } from '../waitForCondition';
 
 const environment = z
   .string()
@@ -24,6 +26,29 @@ async function argo<T>(fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw argoError(e);
   }
+}
+
+/**
+ * Argo CD runs a dry-run sync or rollback as an operation, and refuses another operation while
+ * one runs: the real run that follows a preview waits (up to 30 s) for a running dry run to
+ * finish. Any other running operation is left to Argo CD's own 409.
+ */
+async function afterRunningDryRun(
+  ctx: OperationContext,
+  app: ArgoCdApplication,
+): Promise<void> {
+  const dryRunning = (a: ArgoCdApplication) =>
+    a.status?.operationState?.phase === 'Running' &&
+    Boolean(a.status.operationState.operation?.sync?.dryRun);
+  if (ctx.dryRun || !dryRunning(app)) return;
+  await waitForCondition(async () => {
+    const now = await argo(() =>
+      ctx.clients.argocd.getApplication(app.metadata.name, {
+        instance: app.instance,
+      }),
+    );
+    return dryRunning(now) ? undefined : true;
+  }, 30_000);
 }
 
 const syncInput = z
@@ -54,6 +79,7 @@ export const argocdSync: OperationDefinition<typeof syncInput> = {
         ...(input.revision ? { revision: input.revision } : {}),
       },
     });
+    await afterRunningDryRun(ctx, app);
     const after = await argo(() =>
       ctx.clients.argocd.sync(app.metadata.name, {
         instance: app.instance,
@@ -327,6 +353,7 @@ export const argocdRollback: OperationDefinition<typeof rollbackInput> = {
       path: `${appPath(app.metadata.name)}/rollback`,
       body: { id: entry.id, dryRun: ctx.dryRun },
     });
+    await afterRunningDryRun(ctx, app);
     const after = await argo(() =>
       ctx.clients.argocd.rollback(app.metadata.name, {
         instance: app.instance,
