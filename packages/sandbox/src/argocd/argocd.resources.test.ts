@@ -261,17 +261,27 @@ describe('argocd: resource tree, Helm, app of apps and Applications created thro
   });
 
   it('creates applications through the API and deletes with cascade', async () => {
-    // the source path is the payments service the app-of-apps test above committed
+    // its own service in git (billing, a copy of checkout), so the test needs no earlier one
+    const billingDeploy = YAML.parse(
+      (await readRepo('apps/checkout/dev/deployment.yaml')).replace(
+        /checkout/g,
+        'billing',
+      ),
+    );
+    await commit(
+      { 'apps/billing/dev/deployment.yaml': YAML.stringify(billingDeploy) },
+      'Add billing',
+    );
     const body = {
       metadata: {
-        name: 'payments-api',
-        labels: { 'backstage-name': 'payments' },
+        name: 'billing-api',
+        labels: { 'backstage-name': 'billing' },
       },
       spec: {
         project: 'default',
         source: {
           repoURL: 'http://127.0.0.1:18083/acme/gitops.git',
-          path: 'apps/payments/dev',
+          path: 'apps/billing/dev',
           targetRevision: 'main',
         },
         destination: {
@@ -286,7 +296,7 @@ describe('argocd: resource tree, Helm, app of apps and Applications created thro
       body: JSON.stringify(body),
     });
     expect(created.status).toBe(200);
-    expect(created.body.metadata.name).toBe('payments-api');
+    expect(created.body.metadata.name).toBe('billing-api');
     const same = await api('/api/v1/applications', {
       method: 'POST',
       body: JSON.stringify(body),
@@ -300,17 +310,17 @@ describe('argocd: resource tree, Helm, app of apps and Applications created thro
       }),
     });
     expect(again.status).toBe(400);
-    await waitFor(() => syncedHealthy('payments-api'), 'payments-api synced');
+    await waitFor(() => syncedHealthy('billing-api'), 'billing-api synced');
     expect(
-      cluster.get('apps/v1/deployments', 'acme-dev', 'payments'),
+      cluster.get('apps/v1/deployments', 'acme-dev', 'billing'),
     ).toBeDefined();
-    const del = await api('/api/v1/applications/payments-api', {
+    const del = await api('/api/v1/applications/billing-api', {
       method: 'DELETE',
     });
     expect(del.status).toBe(200);
     expect(
-      cluster.get('apps/v1/deployments', 'acme-dev', 'payments'),
+      cluster.get('apps/v1/deployments', 'acme-dev', 'billing'),
     ).toBeUndefined();
-    expect((await api('/api/v1/applications/payments-api')).status).toBe(404);
+    expect((await api('/api/v1/applications/billing-api')).status).toBe(404);
   });
 });
