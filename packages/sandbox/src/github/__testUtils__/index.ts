@@ -161,15 +161,21 @@ export async function createRepoWithFiles(
 
 /**
  * acme/`name` (auto-initialised by alice) with `files` committed on branch `topic`, and alice's
- * open pull request from `topic` into main.
+ * open pull request from `topic` into main (titled `options.title`, default `Topic`).
  */
 export async function createRepoWithPull(
   env: GithubTestEnv,
   alice: Octokit,
   name: string,
   files: Record<string, string> = { 'src/app.ts': 'export const a = 1;\n' },
+  options: { title?: string; private?: boolean } = {},
 ) {
-  await alice.rest.repos.createInOrg({ org: 'acme', name, auto_init: true });
+  await alice.rest.repos.createInOrg({
+    org: 'acme',
+    name,
+    auto_init: true,
+    ...(options.private === undefined ? {} : { private: options.private }),
+  });
   await env.ctx.git.commitFiles('acme', name, {
     branch: 'topic',
     base: 'main',
@@ -181,7 +187,7 @@ export async function createRepoWithPull(
   const pr = await alice.rest.pulls.create({
     owner: 'acme',
     repo: name,
-    title: 'Topic',
+    title: options.title ?? 'Topic',
     head: 'topic',
     base: 'main',
   });
