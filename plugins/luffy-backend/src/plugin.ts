@@ -12,6 +12,7 @@ import { createRouter } from './router';
 import { createAuditRouter } from './routes/audit';
 import { createEventsRouter } from './routes/events';
 import { createIncidentsRouter } from './routes/incidents';
+import { createMetricsRouter } from './routes/metrics';
 import { createIncidentsHealingRouter } from './routes/incidentsHealing';
 import { createInvestigateRouter } from './routes/investigate';
 import { createHealing } from './services/healing/createHealing';
@@ -138,6 +139,7 @@ export const luffyPlugin = createBackendPlugin({
             // One line per feature router (see README "Adding a feature").
             routers: [
               createIncidentsRouter({ httpAuth, store }),
+              createMetricsRouter({ httpAuth, store }),
               createIncidentsHealingRouter({
                 httpAuth,
                 permissions,

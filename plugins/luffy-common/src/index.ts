@@ -8,3 +8,4 @@ export * from './permissions';
 export * from './pullRequests';
 export * from './types';
 export * from './operations';
+export * from './metrics';

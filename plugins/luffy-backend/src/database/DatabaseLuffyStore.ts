@@ -8,10 +8,12 @@ import type {
   Incident,
   ListResponse,
 } from '@openluffy/plugin-luffy-common';
+import type { MetricsIncident } from '../services/metrics/computeMetrics';
 import type {
   AuditFilter,
   IncidentFilter,
   LuffyStore,
+  MetricsFilter,
   NewAuditEvent,
   NewIncident,
 } from './types';
@@ -95,6 +97,72 @@ export class DatabaseLuffyStore implements LuffyStore {
     return page(query, filter, toIncident);
   }
 
+  async listMetricsIncidents(
+    filter: MetricsFilter,
+  ): Promise<MetricsIncident[]> {
+    const scoped = (q: Knex.QueryBuilder) => {
+      q.where(w =>
+        w
+          .where('created_at', '>=', filter.since)
+          .orWhere('resolved_at', '>=', filter.since),
+      );
+      if (filter.entityRefs) q.whereIn('entity_ref', filter.entityRefs);
+      return q;
+    };
+    const rows: Array<{
+      id: string;
+      reason: string;
+      status: MetricsIncident['status'];
+      diagnosis: string | null;
+      pull_request_state: MetricsIncident['pullRequestState'] | null;
+      created_at: string | number | Date;
+      resolved_at: string | number | Date | null;
+    }> = await scoped(
+      this.db('luffy_incidents').select(
+        'id',
+        'reason',
+        'status',
+        'diagnosis',
+        'pull_request_state',
+        'created_at',
+        'resolved_at',
+      ),
+    );
+    // PR opened: diagnosing → awaiting-approval; merged: the last → fixing (an approval claims
+    // `fixing` right before merging and goes back when the merge fails).
+    const transitions: Array<{
+      incident_id: string;
+      from_status: string | null;
+      to_status: string;
+      at: string | number | Date;
+    }> = await this.db('luffy_incident_transitions')
+      .select('incident_id', 'from_status', 'to_status', 'at')
+      .whereIn('to_status', ['awaiting-approval', 'fixing'])
+      .whereIn('incident_id', scoped(this.db('luffy_incidents').select('id')))
+      .orderBy('seq', 'asc');
+    const opened = new Map<string, number>();
+    const merged = new Map<string, number>();
+    for (const t of transitions) {
+      const at = ms(t.at);
+      if (t.to_status === 'fixing') merged.set(t.incident_id, at);
+      else if (t.from_status === 'diagnosing' && !opened.has(t.incident_id)) {
+        opened.set(t.incident_id, at);
+      }
+    }
+    return rows.map(r => ({
+      id: r.id,
+      reason: r.reason,
+      status: r.status,
+      runbookId: runbookIdOf(r.diagnosis),
+      pullRequestState: r.pull_request_state ?? undefined,
+      createdAt: ms(r.created_at),
+      resolvedAt: r.resolved_at === null ? undefined : ms(r.resolved_at),
+      pullRequestOpenedAt: opened.get(r.id),
+      pullRequestMergedAt:
+        r.pull_request_state === 'merged' ? merged.get(r.id) : undefined,
+    }));
+  }
+
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     const row: AuditRow = {
       id: randomUUID(),
@@ -137,6 +205,19 @@ async function page<Row extends {}, Item>(
     .limit(filter.limit ?? 100)
     .offset(filter.offset ?? 0)) as Row[];
   return { items: rows.map(toItem), totalCount: Number(count) };
+}
+
+const ms = (value: string | number | Date) => Date.parse(iso(value));
+
+/** The `runbookId` of a stored diagnosis (JSON), if any. */
+function runbookIdOf(diagnosis: string | null): string | undefined {
+  if (!diagnosis) return undefined;
+  try {
+    const id = (JSON.parse(diagnosis) as { runbookId?: unknown }).runbookId;
+    return typeof id === 'string' && id ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toAudit(row: AuditRow): AuditEvent {

@@ -4,6 +4,7 @@ import type {
   IncidentStatus,
   ListResponse,
 } from '@openluffy/plugin-luffy-common';
+import type { MetricsIncident } from '../services/metrics/computeMetrics';
 
 /** Filters of {@link LuffyStore.listIncidents}. */
 export type IncidentFilter = {
@@ -22,6 +23,14 @@ export type AuditFilter = {
   offset?: number;
 };
 
+/** Filters of {@link LuffyStore.listMetricsIncidents}. */
+export type MetricsFilter = {
+  /** Only these entities (lower-case refs); all when absent. */
+  entityRefs?: string[];
+  /** Incidents detected or resolved at or after this time. */
+  since: Date;
+};
+
 /** What {@link LuffyStore.insertIncident} takes. */
 export type NewIncident = Omit<Incident, 'id' | 'createdAt' | 'updatedAt'>;
 
@@ -38,6 +47,8 @@ export interface LuffyStore {
   /** @throws NotFoundError */
   getIncident(id: string): Promise<Incident>;
   listIncidents(filter?: IncidentFilter): Promise<ListResponse<Incident>>;
+  /** Incidents (with their PR opened/merged times) the metrics of `GET /metrics` read. */
+  listMetricsIncidents(filter: MetricsFilter): Promise<MetricsIncident[]>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   listAudit(filter?: AuditFilter): Promise<ListResponse<AuditEvent>>;
 }
