@@ -207,7 +207,10 @@ async function page<Row extends {}, Item>(
   return { items: rows.map(toItem), totalCount: Number(count) };
 }
 
-const ms = (value: string | number | Date) => Date.parse(iso(value));
+/** A timestamp column in epoch ms. */
+function ms(value: string | number | Date): number {
+  return Date.parse(iso(value));
+}
 
 /** The `runbookId` of a stored diagnosis (JSON), if any. */
 function runbookIdOf(diagnosis: string | null): string | undefined {
