@@ -88,6 +88,54 @@ describe('createGitopsRepo against the sandbox', () => {
     );
   });
 
+  it('commits over a known head and tree in 3 calls, without reading the tree', async () => {
+    const head = await repo.branchSha('main');
+    const treeSha = (await commitOf(head)).tree.sha;
+    await sbx.control('counters', { method: 'DELETE' });
+    const result = await repo.commitFiles({
+      branch: 'main',
+      message: 'test: over a known tree',
+      files: [{ path: 'sandbox-tests/known-tree.yaml', content: 'k: 1\n' }],
+      expectedHeadSha: head,
+      parentTreeSha: treeSha,
+    });
+    const calls = await sbx.githubCalls();
+    expect(calls.total).toBe(3);
+    expect(Object.keys(calls.counters).some(k => / GET /.test(k))).toBe(false);
+    expect(result).toMatchObject({ changed: true, parentSha: head });
+    // the rest of the tree is kept
+    expect((await repo.readFile('sandbox-tests/a.yaml'))?.content).toBe('a: 1\n');
+    expect(await repo.readFile('apps/checkout/dev/service.yaml')).toBeDefined();
+    expect((await repo.readFile('sandbox-tests/known-tree.yaml'))?.content).toBe('k: 1\n');
+
+    // the same content again: the new tree equals the parent's, no commit
+    const again = await repo.commitFiles({
+      branch: 'main',
+      message: 'test: again',
+      files: [{ path: 'sandbox-tests/known-tree.yaml', content: 'k: 1\n' }],
+      expectedHeadSha: result.commitSha,
+      parentTreeSha: (await commitOf(result.commitSha)).tree.sha,
+    });
+    expect(again).toMatchObject({ changed: false, commitSha: result.commitSha });
+  });
+
+  it('reads the tree when the given tree sha is unknown to GitHub, and still commits on it', async () => {
+    const head = await repo.branchSha('main');
+    const result = await repo.commitFiles({
+      branch: 'main',
+      message: 'test: unknown tree',
+      files: [{ path: 'sandbox-tests/unknown-tree.yaml', content: 'u: 1\n' }],
+      expectedHeadSha: head,
+      parentTreeSha: '0123456789abcdef0123456789abcdef01234567',
+    });
+    expect(result).toMatchObject({
+      changed: true,
+      parentSha: head,
+      changedPaths: ['sandbox-tests/unknown-tree.yaml'],
+    });
+    expect((await repo.readFile('sandbox-tests/known-tree.yaml'))?.content).toBe('k: 1\n');
+  });
+
   it('makes no commit when every file already has the content (idempotent re-run)', async () => {
     const head = await repo.branchSha('main');
     await sbx.control('counters', { method: 'DELETE' });

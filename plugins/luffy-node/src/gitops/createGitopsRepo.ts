@@ -139,53 +139,75 @@ export function createGitopsRepo(options: {
   }) => {
     // Without reading the tree, an unchanged file is found by the new tree's sha equalling
     // the parent's; deleting a path that is not there needs the tree, so deletions read it.
-    const tree =
+    const knownTree =
       input.parentTreeSha && input.files.every(f => f.content !== null)
         ? {
             sha: input.parentTreeSha,
             blobs: new Map<string, TreeEntry>(),
             truncated: true,
           }
-        : await readTree(input.parentSha);
-    const entries: Array<{
-      path: string;
-      mode: '100644' | '100755';
-      type: 'blob';
-      content?: string;
-      sha?: string | null;
-    }> = [];
-    const changedPaths: string[] = [];
-    const seen = new Set<string>();
-    for (const f of input.files) {
-      const path = normalizePath(f.path);
-      if (seen.has(path)) {
-        throw new InputError(`File ${path} appears twice in one commit`);
-      }
-      seen.add(path);
-      const current = tree.blobs.get(path);
-      const mode = f.mode ?? (current?.mode as '100644' | '100755') ?? '100644';
-      if (f.content === null) {
-        if (!current && !tree.truncated) continue;
-        entries.push({ path, mode, type: 'blob', sha: null });
-      } else {
-        if (
-          !tree.truncated &&
-          current?.sha === gitBlobSha(f.content) &&
-          current.mode === mode
-        ) {
-          continue;
+        : undefined;
+    const entriesFor = (tree: Awaited<ReturnType<typeof readTree>>) => {
+      const entries: Array<{
+        path: string;
+        mode: '100644' | '100755';
+        type: 'blob';
+        content?: string;
+        sha?: string | null;
+      }> = [];
+      const changedPaths: string[] = [];
+      const seen = new Set<string>();
+      for (const f of input.files) {
+        const path = normalizePath(f.path);
+        if (seen.has(path)) {
+          throw new InputError(`File ${path} appears twice in one commit`);
         }
-        entries.push({ path, mode, type: 'blob', content: f.content });
+        seen.add(path);
+        const current = tree.blobs.get(path);
+        const mode =
+          f.mode ?? (current?.mode as '100644' | '100755') ?? '100644';
+        if (f.content === null) {
+          if (!current && !tree.truncated) continue;
+          entries.push({ path, mode, type: 'blob', sha: null });
+        } else {
+          if (
+            !tree.truncated &&
+            current?.sha === gitBlobSha(f.content) &&
+            current.mode === mode
+          ) {
+            continue;
+          }
+          entries.push({ path, mode, type: 'blob', content: f.content });
+        }
+        changedPaths.push(path);
       }
-      changedPaths.push(path);
-    }
+      return { entries, changedPaths };
+    };
+    let tree = knownTree ?? (await readTree(input.parentSha));
+    let { entries, changedPaths } = entriesFor(tree);
     if (!entries.length) return undefined;
-    const { data: newTree } = await octokit.rest.git.createTree({
-      owner,
-      repo,
-      base_tree: tree.sha,
-      tree: entries,
-    });
+    let newTree: { sha: string };
+    try {
+      ({ data: newTree } = await octokit.rest.git.createTree({
+        owner,
+        repo,
+        base_tree: tree.sha,
+        tree: entries,
+      }));
+    } catch (e) {
+      // A caller's tree sha that GitHub does not know (e.g. worked out from an archive that
+      // export attributes changed): read the parent's tree and write on it instead.
+      if (!knownTree || (status(e) !== 404 && status(e) !== 422)) throw e;
+      tree = await readTree(input.parentSha);
+      ({ entries, changedPaths } = entriesFor(tree));
+      if (!entries.length) return undefined;
+      ({ data: newTree } = await octokit.rest.git.createTree({
+        owner,
+        repo,
+        base_tree: tree.sha,
+        tree: entries,
+      }));
+    }
     if (newTree.sha === tree.sha) return undefined;
     const { data: commit } = await octokit.rest.git.createCommit({
       owner,
@@ -263,6 +285,8 @@ export function createGitopsRepo(options: {
     }
     const written = await writeCommit({
       parentSha: head,
+      // only the caller's head has a caller's tree
+      parentTreeSha: input.expectedHeadSha ? input.parentTreeSha : undefined,
       message: input.message,
       files: input.files,
       author: input.author,

@@ -77,15 +77,22 @@ export interface GitopsRepo {
   listFolder(path: string, options?: { ref?: string }): Promise<GitFolderEntry[]>;
   /**
    * Commits many files in ONE commit: blobs (inline in the tree) → tree → commit → ref update.
-   * 5 API calls for a small change (ref, commit, tree, commit, ref). `expectedHeadSha` (or the
-   * head read at the start) is checked: a concurrent push gives a `ConflictError` and nothing
-   * is written. When nothing changes, no commit is made (`changed: false`).
+   * 5 API calls for a small change (ref, tree, tree, commit, ref); 3 when the caller passes
+   * `expectedHeadSha` and its `parentTreeSha` (no deletions). `expectedHeadSha` (or the head
+   * read at the start) is checked: a concurrent push gives a `ConflictError` and nothing is
+   * written. When nothing changes, no commit is made (`changed: false`).
    */
   commitFiles(options: {
     branch?: string;
     message: string;
     files: GitFileChange[];
     expectedHeadSha?: string;
+    /**
+     * The tree sha of `expectedHeadSha` when the caller knows it (e.g. from an archive of that
+     * commit): the tree is then not read, one API call less. Ignored without
+     * `expectedHeadSha` and when a file is deleted; a tree GitHub does not know is read instead.
+     */
+    parentTreeSha?: string;
     /** Create `branch` from this branch (default: the default branch) when it does not exist. */
     createFrom?: string;
     author?: GitIdentity;

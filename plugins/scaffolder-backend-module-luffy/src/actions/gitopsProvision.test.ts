@@ -49,8 +49,21 @@ describe('luffy:gitops:provision', () => {
   it('writes every file in ONE commit, validated, and a re-run changes nothing', async () => {
     const g = await gitops();
     const before = await g.commits();
+    const calls0 = await env.githubCalls();
     const { outputs } = await provision(input('hooli'));
+    const calls1 = await env.githubCalls();
     expect(outputs.changed).toBe(true);
+    // repo and branch protection (commit or PR), the tarball, then tree, commit and ref: the
+    // tree is not read again (its sha is worked out from the tarball)
+    const made = Object.keys(calls1.counters).filter(k => calls1.counters[k] !== calls0.counters[k]);
+    expect(Object.fromEntries(made.map(k => [k.replace(/^github | \/api\/v3\/repos\/:owner\/:repo/g, ''), calls1.counters[k] - (calls0.counters[k] ?? 0)]))).toEqual({
+      GET: 1,
+      'GET/branches/:branch/protection': 1,
+      'GET/tarball/:ref': 1,
+      'POST/git/trees': 1,
+      'POST/git/commits': 1,
+      'PATCH/git/refs/:ref': 1,
+    });
     expect(await g.commits()).toBe(before + 1);
     expect(outputs.files.map((f: any) => `${f.action} ${f.path}`).sort()).toEqual([
       'create apps/hooli/dev/external-secrets.yaml',

@@ -325,7 +325,8 @@ export function createLuffyGitopsProvisionAction(options: { clients: Pick<LuffyC
       // The whole repository in ONE call (its tarball): what is there already, the root app's
       // repoURL and the hostnames other services use, without a request per file.
       const archive = await gh.octokit.rest.repos.downloadTarballArchive({ owner: v.gitops.owner, repo: v.gitops.repo, ref: branch });
-      const { files: current, commitSha } = readRepoTarball(archive.data as ArrayBuffer);
+      // (and its commit's tree sha, so the commit below does not read the tree again)
+      const { files: current, commitSha, treeSha } = readRepoTarball(archive.data as ArrayBuffer);
       const head = commitSha ?? (await repo.branchSha(branch));
 
       let repoURL = input.repoURL;
@@ -446,7 +447,13 @@ export function createLuffyGitopsProvisionAction(options: { clients: Pick<LuffyC
       const commit = await ctx.checkpoint({
         key: `${key}.commit`,
         fn: async () => {
-          const res = await repo.commitFiles({ branch, message, files: changes, expectedHeadSha: head });
+          const res = await repo.commitFiles({
+            branch,
+            message,
+            files: changes,
+            expectedHeadSha: head,
+            parentTreeSha: treeSha,
+          });
           return { commitSha: res.commitSha, changed: res.changed };
         },
       });

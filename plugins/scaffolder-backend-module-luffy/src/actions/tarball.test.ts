@@ -23,6 +23,9 @@ describe('readRepoTarball', () => {
         fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
         fs.writeFileSync(path.join(dir, p), c);
       }
+      // an executable file and a symlink: their modes are part of the tree sha
+      fs.writeFileSync(path.join(dir, 'scripts-run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+      fs.symlinkSync('argocd/root.yaml', path.join(dir, 'root-link.yaml'));
       git('add', '.');
       git(
         '-c',
@@ -45,7 +48,22 @@ describe('readRepoTarball', () => {
       ]);
       const read = readRepoTarball(archive);
       expect(read.commitSha).toBe(head);
-      expect(Object.fromEntries(read.files)).toEqual(files);
+      expect(Object.fromEntries(read.files)).toEqual({
+        ...files,
+        'scripts-run.sh': '#!/bin/sh\n',
+      });
+      // the commit's tree, worked out from the archive as git hashes it
+      expect(read.treeSha).toBe(git('rev-parse', 'HEAD^{tree}').trim());
+
+      // a .gitattributes may hide files from the archive (export-ignore): no tree sha then
+      fs.writeFileSync(path.join(dir, '.gitattributes'), 'README.md export-ignore\n');
+      git('add', '.');
+      git('-c', 'user.name=t', '-c', 'user.email=t@example.test', 'commit', '-q', '-m', 'attrs');
+      const hidden = readRepoTarball(
+        execFileSync('git', ['-C', dir, 'archive', '--format=tar.gz', '--prefix=p/', 'HEAD']),
+      );
+      expect(hidden.files.has('README.md')).toBe(false);
+      expect(hidden.treeSha).toBeUndefined();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
