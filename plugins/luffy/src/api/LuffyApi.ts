@@ -8,6 +8,7 @@ import type {
   IncidentStatus,
   ListResponse,
   LuffyEvent,
+  LuffyMetrics,
   MergePullRequestRequest,
   MergePullRequestResponse,
   PullRequestDetail,
@@ -33,6 +34,15 @@ export interface LuffyApi {
     entity: EntityName,
     options?: { status?: IncidentStatus[]; limit?: number; offset?: number },
   ): Promise<ListResponse<Incident>>;
+  /**
+   * Healing metrics (`GET /metrics`): heals per week, success rate per runbook, median time
+   * to heal and healing PR lead time over `weeks` weeks (12 by default), of the given
+   * entities (all when absent).
+   */
+  getMetrics(options?: {
+    entityRefs?: string[];
+    weeks?: number;
+  }): Promise<LuffyMetrics>;
   /** An incident with its timeline, redacted context, diagnosis and proposed patch. */
   getIncident(id: string): Promise<IncidentDetail>;
   approveIncident(

@@ -34,6 +34,27 @@ describe('LuffyClient', () => {
     ).resolves.toEqual({ items: [], totalCount: 0 });
   });
 
+  it('asks the metrics of the given entities and window', async () => {
+    const searches: string[] = [];
+    server.use(
+      http.get(`${baseUrl}/metrics`, ({ request }) => {
+        searches.push(new URL(request.url).search);
+        return HttpResponse.json({ weeks: [] });
+      }),
+    );
+    await client.getMetrics();
+    await client.getMetrics({
+      entityRefs: ['component:default/checkout', 'component:default/cart'],
+      weeks: 4,
+    });
+    await client.getMetrics({ entityRefs: [] });
+    expect(searches).toEqual([
+      '',
+      '?entity=component%3Adefault%2Fcheckout%2Ccomponent%3Adefault%2Fcart&weeks=4',
+      '?entity=',
+    ]);
+  });
+
   it('turns backend errors into ResponseError with the backend message', async () => {
     server.use(
       http.get(`${baseUrl}/incidents`, () =>

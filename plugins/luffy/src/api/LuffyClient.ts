@@ -9,6 +9,7 @@ import type {
   IncidentStatus,
   ListResponse,
   LuffyEvent,
+  LuffyMetrics,
   MergePullRequestRequest,
   MergePullRequestResponse,
   PullRequestDetail,
@@ -41,6 +42,16 @@ export class LuffyClient implements LuffyApi {
     } = {},
   ): Promise<ListResponse<Incident>> {
     return this.request(`/incidents${incidentQuery(options)}`);
+  }
+
+  getMetrics(
+    options: { entityRefs?: string[]; weeks?: number } = {},
+  ): Promise<LuffyMetrics> {
+    const query = new URLSearchParams();
+    if (options.entityRefs) query.set('entity', options.entityRefs.join(','));
+    if (options.weeks) query.set('weeks', String(options.weeks));
+    const s = query.toString();
+    return this.request(`/metrics${s ? `?${s}` : ''}`);
   }
 
   listEntityIncidents(

@@ -4,6 +4,7 @@ import type {
   IncidentDetail,
   ListResponse,
   LuffyEvent,
+  LuffyMetrics,
   PullRequestDetail,
   PullRequestListResponse,
   PullRequestSummary,
@@ -62,6 +63,94 @@ export const diffFixture = `diff --git a/package.json b/package.json
    }
  }
 `;
+
+const WEEKS = ['2026-11-16', '2026-11-23', '2026-11-30'];
+
+/** Metrics of a backend that has seen no incident (the `weeks` of the window, all zero). */
+export const emptyMetricsFixture = (): LuffyMetrics => ({
+  from: WEEKS[0],
+  to: '2026-12-04T12:00:00.000Z',
+  weeks: WEEKS,
+  incidentsPerWeek: WEEKS.map(week => ({
+    week,
+    healed: 0,
+    failed: 0,
+    escalated: 0,
+    dismissed: 0,
+    open: 0,
+  })),
+  healsPerWeek: WEEKS.map(week => ({ week, heals: 0, byPullRequest: 0 })),
+  timeToHeal: { count: 0, perWeek: [] },
+  pullRequestLeadTime: { count: 0, perWeek: [] },
+  runbooks: [],
+});
+
+/** Metrics of three weeks of healing: heals, runbook outcomes, time to heal, PR lead time. */
+export const metricsFixture = (): LuffyMetrics => ({
+  ...emptyMetricsFixture(),
+  incidentsPerWeek: [
+    {
+      week: WEEKS[0],
+      healed: 1,
+      failed: 0,
+      escalated: 1,
+      dismissed: 0,
+      open: 0,
+    },
+    {
+      week: WEEKS[1],
+      healed: 2,
+      failed: 1,
+      escalated: 0,
+      dismissed: 1,
+      open: 0,
+    },
+    {
+      week: WEEKS[2],
+      healed: 0,
+      failed: 0,
+      escalated: 0,
+      dismissed: 0,
+      open: 1,
+    },
+  ],
+  healsPerWeek: [
+    { week: WEEKS[0], heals: 1, byPullRequest: 0 },
+    { week: WEEKS[1], heals: 2, byPullRequest: 2 },
+    { week: WEEKS[2], heals: 0, byPullRequest: 0 },
+  ],
+  timeToHeal: {
+    count: 3,
+    medianMs: 21 * 60_000,
+    perWeek: [
+      { week: WEEKS[0], count: 1, medianMs: 12 * 60_000 },
+      { week: WEEKS[1], count: 2, medianMs: 25 * 60_000 },
+    ],
+  },
+  pullRequestLeadTime: {
+    count: 2,
+    medianMs: 8 * 60_000,
+    perWeek: [{ week: WEEKS[1], count: 2, medianMs: 8 * 60_000 }],
+  },
+  runbooks: [
+    {
+      key: 'raise-memory-limit',
+      kind: 'runbook',
+      healed: 2,
+      failed: 1,
+      escalated: 0,
+      successRate: 2 / 3,
+    },
+    {
+      key: 'ImagePullBackOff',
+      kind: 'reason',
+      healed: 0,
+      failed: 0,
+      escalated: 1,
+      successRate: 0,
+    },
+  ],
+});
 
 export type FakeLuffyApi = LuffyApi & {
   calls: Array<{ method: string; args: unknown[] }>;
@@ -132,6 +221,7 @@ export function fakeLuffyApi(
     getHealth: async () => ({ status: 'ok' }),
     listIncidents: record('listIncidents', async () => page),
     listEntityIncidents: record('listEntityIncidents', async () => page),
+    getMetrics: record('getMetrics', async () => emptyMetricsFixture()),
     getIncident: record('getIncident', async (id: string) => {
       const i = incidents.find(x => x.id === id);
       if (!i) throw new Error(`no incident ${id}`);

@@ -9,9 +9,12 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { SWRConfig } from 'swr';
 import { luffyApiRef, type LuffyApi } from '../../api';
-import { fakeLuffyApi, prFixture } from '../../testUtils/fakeLuffyApi';
+import {
+  fakeLuffyApi,
+  metricsFixture,
+  prFixture,
+} from '../../testUtils/fakeLuffyApi';
 import { PendingApprovalsPage } from './PendingApprovalsPage';
-import { incidentsPerWeek, meanTimeToHealPerWeek, weekOf } from './metrics';
 
 jest.setTimeout(60_000);
 const found = { timeout: 15_000 };
@@ -237,7 +240,9 @@ describe('PendingApprovalsPage', () => {
         found,
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText('No incidents yet.')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No incident in the last 3 weeks', {}, found),
+    ).toBeInTheDocument();
   });
 
   it('shows the error when the backend fails', async () => {
@@ -327,43 +332,41 @@ describe('PendingApprovalsPage', () => {
     ).toBeInTheDocument();
   });
 
-  it('charts incidents per week and the mean time to heal', async () => {
-    await render(apiWith([awaiting, ...healed]));
+  it('charts the metrics of the services the filters select', async () => {
+    const api = apiWith([awaiting, ...healed]);
+    api.getMetrics = jest.fn(async () => metricsFixture());
+    await render(api);
     const metrics = await screen.findByTestId('luffy-metrics', {}, found);
     expect(
-      within(metrics).getByText('Incidents over time'),
+      within(metrics).getByText('Median 21m over 3 heals'),
     ).toBeInTheDocument();
-    expect(within(metrics).getByText('21m over 2 heals')).toBeInTheDocument();
-    expect(
-      metrics.querySelectorAll('.recharts-wrapper').length,
-    ).toBeGreaterThanOrEqual(2);
-  });
-});
+    expect(api.getMetrics).toHaveBeenLastCalledWith({
+      entityRefs: undefined,
+      weeks: 12,
+    });
 
-describe('metrics', () => {
-  it('buckets incidents per week (Monday first, empty weeks kept) by outcome', () => {
-    expect(weekOf('2026-11-29T10:00:00.000Z')).toBe('2026-11-23'); // a Sunday
-    expect(incidentsPerWeek([awaiting, ...healed])).toEqual([
-      {
-        week: '2026-11-16',
-        healed: 1,
-        failed: 0,
-        escalated: 0,
-        dismissed: 0,
-        open: 0,
-      },
-      {
-        week: '2026-11-23',
-        healed: 1,
-        failed: 0,
-        escalated: 0,
-        dismissed: 0,
-        open: 1,
-      },
-    ]);
-    expect(meanTimeToHealPerWeek([awaiting, ...healed])).toEqual([
-      { week: '2026-11-16', minutes: 12, heals: 1 },
-      { week: '2026-11-23', minutes: 30, heals: 1 },
-    ]);
+    await userEvent.selectOptions(
+      screen.getByLabelText('Owner'),
+      'team-payments',
+    );
+    await waitFor(() =>
+      expect(api.getMetrics).toHaveBeenLastCalledWith({
+        entityRefs: [
+          'component:default/checkout',
+          'component:default/inventory',
+        ],
+        weeks: 12,
+      }),
+    );
+    await userEvent.selectOptions(
+      screen.getByLabelText('Service'),
+      'recommender',
+    );
+    await waitFor(() =>
+      expect(api.getMetrics).toHaveBeenLastCalledWith({
+        entityRefs: ['component:default/recommender'],
+        weeks: 12,
+      }),
+    );
   });
 });

@@ -167,7 +167,8 @@ function WaitingPullRequests(props: { items: ServicePullRequests['waiting'] }) {
  * /luffy: what waits for a human across the catalog — incidents awaiting approval (with the
  * same Approve / Dismiss as the Healing tab) and healing or review-requested pull requests —
  * filterable by service, owner and status; services needing attention (open incidents or open
- * pull requests); and metrics charts (incidents over time, mean time to heal). Live through
+ * pull requests); and metrics charts (heals per week, success rate per runbook, median time to
+ * heal, healing PR lead time, incidents over time; computed by `GET /api/luffy/metrics`). Live through
  * `GET /api/luffy/events`.
  */
 export function PendingApprovalsPage() {
@@ -212,6 +213,15 @@ export function PendingApprovalsPage() {
     },
     [services.value, service, owner],
   );
+
+  /** The metrics' entities: the service, or the owner's services; all when neither is set. */
+  const metricsRefs = useMemo(() => {
+    if (service) return [service];
+    if (!owner) return undefined;
+    return (services.value ?? [])
+      .filter(e => (e.spec as { owner?: string } | undefined)?.owner === owner)
+      .map(refOf);
+  }, [service, owner, services.value]);
 
   const allIncidents = useMemo(
     () => incidents.value?.items ?? [],
@@ -364,7 +374,7 @@ export function PendingApprovalsPage() {
           <Typography variant="h5" gutterBottom>
             Metrics
           </Typography>
-          {incidents.value && <MetricsCharts incidents={scoped} />}
+          <MetricsCharts entityRefs={metricsRefs} />
         </Grid>
       </Grid>
     </Content>
