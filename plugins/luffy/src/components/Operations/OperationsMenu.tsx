@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { alertApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { Link, Progress } from '@backstage/core-components';
 import Button from '@material-ui/core/Button';
@@ -19,14 +19,10 @@ import {
   type OperationResult,
 } from '@openluffy/plugin-luffy-common';
 import type { EntityName } from '../../api';
+import { InvestigationReport } from './InvestigationReport';
+import { OperationPreview, messageOf } from './OperationPreview';
 import { useOperationsClient } from './operationsClient';
 import { WorkflowRunProgress } from './WorkflowRunProgress';
-
-/** The backend's message (Backstage error format) rather than "Request failed with 403". */
-function messageOf(err: unknown): string {
-  const body = (err as { body?: { error?: { message?: string } } }).body;
-  return body?.error?.message ?? (err as Error).message;
-}
 
 /** One entry of an Operations menu: the operation and its input. */
 export type MenuEntry = {
@@ -39,7 +35,17 @@ export type MenuEntry = {
   ) => Record<string, unknown>;
   replicas?: boolean;
   /** A text field the input needs (e.g. the workflow to run). */
-  text?: { label: string; initial: string };
+  text?: {
+    label: string;
+    initial: string | ((entity: EntityName, environment: string) => string);
+    multiline?: boolean;
+  };
+  /**
+   * A read-only operation: no dry run and no confirmation, it runs when asked and its result
+   * is shown in the dialog with `result` (failures are alerts).
+   */
+  readOnly?: boolean;
+  result?: (result: OperationResult) => ReactNode;
 };
 
 /** The entries of an environment's menu (the deployment panel's rows). */
@@ -73,7 +79,26 @@ export const ENVIRONMENT_ENTRIES: MenuEntry[] = [
     input: (_env, _replicas, workflow) => ({ workflow }),
     text: { label: 'Workflow file', initial: 'ci.yaml' },
   },
+  {
+    op: 'investigate',
+    label: 'Investigate…',
+    input: (env, _replicas, question) => ({ question, environment: env }),
+    text: {
+      label: 'Question',
+      initial: (entity, env) =>
+        `Is ${entity.name} healthy in ${env}, and if not, why?`,
+      multiline: true,
+    },
+    readOnly: true,
+    result: result => <InvestigationReport result={result} />,
+  },
 ];
+
+/** The dialog's run button: a read-only operation's name, Confirm (destructive) or Run. */
+function runLabel(entry?: MenuEntry, preview?: OperationResult): string {
+  if (entry?.readOnly) return entry.label.replace('…', '');
+  return preview?.confirmation ? 'Confirm' : 'Run';
+}
 
 /**
  * The Operations menu of one environment row (or, with `entries`, of one pod row): each entry
@@ -107,6 +132,8 @@ export function OperationsMenu(props: {
   // a workflow run started by the operation: followed live in the dialog
   const [runId, setRunId] = useState<number | undefined>();
   const [preview, setPreview] = useState<OperationResult | undefined>();
+  // the result of a read-only operation, shown in the dialog
+  const [outcome, setOutcome] = useState<OperationResult | undefined>();
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -114,6 +141,7 @@ export function OperationsMenu(props: {
     setEntry(undefined);
     setRunId(undefined);
     setPreview(undefined);
+    setOutcome(undefined);
     setError(undefined);
     setBusy(false);
   };
@@ -138,12 +166,47 @@ export function OperationsMenu(props: {
   const choose = (e: MenuEntry) => {
     setAnchor(null);
     setEntry(e);
-    setText(e.text?.initial ?? '');
-    if (!e.replicas) void dryRun(e, replicas, e.text?.initial ?? '');
+    const initial =
+      typeof e.text?.initial === 'function'
+        ? e.text.initial(entity, environment)
+        : e.text?.initial ?? '';
+    setText(initial);
+    if (!e.replicas && !e.readOnly) void dryRun(e, replicas, initial);
+  };
+
+  /** A read-only operation: run it, show its result; a failure is an alert. */
+  const runReadOnly = async (e: MenuEntry) => {
+    setBusy(true);
+    setError(undefined);
+    setOutcome(undefined);
+    try {
+      const result = await client.run(
+        entity,
+        e.op,
+        e.input(environment, replicas, text),
+      );
+      setOutcome(result);
+      props.onDone?.(result);
+    } catch (err) {
+      alertApi.post({
+        message: `${e.label.replace(
+          '…',
+          '',
+        )} in ${environment} failed: ${messageOf(err)}`,
+        severity: 'error',
+      });
+      setError(new Error(messageOf(err)));
+    } finally {
+      setBusy(false);
+    }
   };
 
   const confirm = async () => {
     if (!entry) return;
+    if (entry.readOnly) {
+      await runReadOnly(entry);
+      return;
+    }
     setBusy(true);
     try {
       const result = await client.run(
@@ -242,56 +305,36 @@ export function OperationsMenu(props: {
           )}
           {entry?.text && !runId && (
             <TextField
+              id={`luffy-operation-${entry.op}-text`}
               label={entry.text.label}
               value={text}
+              multiline={entry.text.multiline}
+              fullWidth={entry.text.multiline}
               onChange={ev => setText(ev.target.value)}
-              onBlur={() => void dryRun(entry)}
+              onBlur={() => {
+                if (!entry.readOnly) void dryRun(entry);
+              }}
             />
           )}
           {runId !== undefined && (
             <WorkflowRunProgress entity={entity} runId={runId} />
           )}
-          {busy && <Progress />}
+          {busy && (
+            <Progress
+              aria-label={`${entry?.label.replace('…', '')} in progress`}
+            />
+          )}
           {error && (
             <Typography color="error" role="alert">
               {error.message}
             </Typography>
           )}
-          {preview && (
-            <div data-testid="luffy-operation-preview">
-              <Typography variant="subtitle2">
-                Dry run (nothing changed yet) — path: {preview.path}
-              </Typography>
-              <ul>
-                {preview.changes.map((c, i) => (
-                  <li key={i}>{c.description}</li>
-                ))}
-              </ul>
-              <Typography variant="subtitle2">Requests it will make</Typography>
-              <ul>
-                {preview.requests.map((r, i) => (
-                  <li key={i}>
-                    <code>
-                      {r.method} {r.path}
-                    </code>{' '}
-                    ({r.system})
-                  </li>
-                ))}
-              </ul>
-              {typeof preview.details?.diff === 'string' && (
-                <pre style={{ overflowX: 'auto' }}>{preview.details.diff}</pre>
-              )}
-              {preview.confirmation && (
-                <Typography color="error">
-                  Destructive: {preview.confirmation.reason}.
-                </Typography>
-              )}
-            </div>
-          )}
+          {preview && <OperationPreview preview={preview} />}
+          {outcome && entry?.result?.(outcome)}
         </DialogContent>
         <DialogActions>
           <Button onClick={close}>
-            {runId !== undefined ? 'Close' : 'Cancel'}
+            {runId !== undefined || outcome ? 'Close' : 'Cancel'}
           </Button>
           {entry?.replicas && (
             <Button onClick={() => void dryRun(entry)} disabled={busy}>
@@ -302,10 +345,10 @@ export function OperationsMenu(props: {
             <Button
               color={preview?.confirmation ? 'secondary' : 'primary'}
               variant="contained"
-              disabled={busy || !preview}
+              disabled={busy || (!preview && !entry?.readOnly) || !entry}
               onClick={() => void confirm()}
             >
-              {preview?.confirmation ? 'Confirm' : 'Run'}
+              {runLabel(entry, preview)}
             </Button>
           )}
         </DialogActions>
