@@ -75,14 +75,14 @@ export async function run() {
     const fetchTemplate = createFetchTemplateAction({ reader: {} as any, integrations });
     await step('fetch:template common', fetchTemplate, { url: './skeletons/common', values: config.values }, false, templateInfo);
     await step('fetch:template python', fetchTemplate, { url: './skeletons/python', values: config.values }, false, templateInfo);
-    // as the template's publish step (repo, push, branch protection, the repository secret);
-    // the opt-in GitHub environments (githubEnvironments) are off by default
+    // as the template's publish step (repo, push, branch protection) on its default path: no
+    // registry token, so no repository secret (CI pushes with GITHUB_TOKEN); the opt-in GitHub
+    // environments (githubEnvironments) are off by default
     const publish = repo.exists
       ? {}
       : await step('publish:github', createPublishGithubAction({ integrations, config: new ConfigReader({}) }), {
           repoUrl: config.repoUrl, description: config.values.description, defaultBranch: 'main', repoVisibility: 'internal',
           gitCommitMessage: 'Onboard globex (OpenLuffy New Customer)', protectDefaultBranch: true, requiredApprovingReviewCount: 1,
-          secrets: { REGISTRY_TOKEN: 'bench-token' },
         });
     const afterScaffold = await env.githubCalls();
     await step('luffy:gitops:provision', createLuffyGitopsProvisionAction({ clients: env.clients }), {

@@ -161,7 +161,11 @@ const user = mockCredentials.user.header();
 
 async function runTask(
   values: Record<string, unknown>,
-  opts: { cancelWhen?: (log: string) => boolean } = {},
+  opts: {
+    cancelWhen?: (log: string) => boolean;
+    /** Task secrets; default the registry token (none: the template's default path) */
+    secrets?: Record<string, string>;
+  } = {},
 ) {
   const created = await request(server)
     .post('/api/scaffolder/v2/tasks')
@@ -169,7 +173,7 @@ async function runTask(
     .send({
       templateRef: 'template:default/customer-onboarding',
       values,
-      secrets: { registryToken: REGISTRY_TOKEN },
+      secrets: opts.secrets ?? { registryToken: REGISTRY_TOKEN },
     });
   if (created.status !== 201)
     throw new Error(
@@ -260,7 +264,7 @@ async function snapshot(customer: string) {
   };
 }
 
-const values = (customer: string) => ({
+const values = (customer: string, opts: { registryToken?: boolean } = {}) => ({
   customer,
   stack: 'node',
   owner: 'group:default/platform-team',
@@ -268,8 +272,30 @@ const values = (customer: string) => ({
   baseHostname: 'apps.example.test',
   secretNames: ['DATABASE_URL'],
   // as the wizard's Secret field sends it: the value goes in `secrets`, the form holds a mask
-  registryToken: '*'.repeat(REGISTRY_TOKEN.length),
+  ...(opts.registryToken === false
+    ? {}
+    : { registryToken: '*'.repeat(REGISTRY_TOKEN.length) }),
 });
+
+/** The repository secrets' names and the secret CI logs in to the registry with. */
+async function registryLogin(customer: string) {
+  const gh = await env.clients.github.forRepo(`acme/${customer}`);
+  const secrets = await gh.octokit.rest.actions.listRepoSecrets({
+    owner: 'acme',
+    repo: customer,
+  });
+  const ci = await gh.octokit.rest.repos.getContent({
+    owner: 'acme',
+    repo: customer,
+    path: '.github/workflows/ci.yaml',
+  });
+  const text = Buffer.from((ci.data as any).content, 'base64').toString('utf8');
+  return {
+    secrets: secrets.data.secrets.map(x => x.name),
+    password: /password: (.*)/.exec(text)?.[1],
+    packagesWrite: /packages: write/.test(text),
+  };
+}
 
 describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
   it('onboards a customer end to end; the same task again changes nothing', async () => {
@@ -360,6 +386,12 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
     );
     expect(JSON.stringify({ task, output })).not.toContain(REGISTRY_TOKEN);
     expect(log).not.toContain(REGISTRY_TOKEN);
+    // a registry token was given: sealed as a repository secret, and CI logs in with it
+    expect(await registryLogin('soylent')).toEqual({
+      secrets: ['REGISTRY_TOKEN'],
+      password: '${{ secrets.REGISTRY_TOKEN }}',
+      packagesWrite: false,
+    });
 
     const before = await snapshot('soylent');
     const again = await runTask(values('soylent'));
@@ -391,14 +423,24 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
   });
 
   it('a run cancelled half-way (waiting for CI) and run again ends complete, without duplicates', async () => {
-    const first = await runTask(values('cyberdyne'), {
+    // the template's default path: no registry token
+    const first = await runTask(values('cyberdyne', { registryToken: false }), {
       cancelWhen: log => /Committed \d+ file\(s\) to acme\/gitops/.test(log),
+      secrets: {},
     });
     expect(first.task.status).not.toBe('completed');
     const gitopsCommitsAfterFirst = (await snapshot('cyberdyne')).gitopsCommits
       .length;
-    const second = await runTask(values('cyberdyne'));
+    const second = await runTask(values('cyberdyne', { registryToken: false }), {
+      secrets: {},
+    });
     expectCompleted(second);
+    // no registry token: no repository secret, CI pushes with the workflow's GITHUB_TOKEN
+    expect(await registryLogin('cyberdyne')).toEqual({
+      secrets: [],
+      password: '${{ secrets.GITHUB_TOKEN }}',
+      packagesWrite: true,
+    });
     const after = await snapshot('cyberdyne');
     expect(after.repos.filter(r => r === 'cyberdyne')).toHaveLength(1);
     expect(after.gitopsCommits).toHaveLength(gitopsCommitsAfterFirst);

@@ -59,6 +59,12 @@ describe('luffy:config:resolve', () => {
     expect(lines.join('\n')).toContain('[prod] replicas = 3 from app-config luffy.onboarding.environments.prod (environment), overrides 1 from app-config luffy.onboarding.defaults');
   });
 
+  it("names CI's registry login secret: GITHUB_TOKEN by default, REGISTRY_TOKEN when a token is given", async () => {
+    expect((await resolve({})).outputs.values.registrySecret).toBe('GITHUB_TOKEN');
+    expect((await resolve({ registryToken: false })).outputs.values.registrySecret).toBe('GITHUB_TOKEN');
+    expect((await resolve({ registryToken: true })).outputs.values.registrySecret).toBe('REGISTRY_TOKEN');
+  });
+
   it('reuses an existing repository given as owner/repo or URL', async () => {
     expect((await resolve({ existingRepo: 'https://ghe.example.test/acme/legacy-svc.git' })).outputs).toMatchObject({ existingRepo: true, repoOwner: 'acme', repoName: 'legacy-svc' });
     expect((await resolve({ existingRepo: 'acme/legacy' })).outputs).toMatchObject({ existingRepo: true, repoName: 'legacy' });

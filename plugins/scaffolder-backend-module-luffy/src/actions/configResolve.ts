@@ -86,6 +86,7 @@ export function resolveOnboardingConfig(
     description?: string;
     existingRepo?: string;
     secretNames?: string[];
+    registryToken?: boolean;
     overrides?: { customer?: JsonObject; environments?: Record<string, JsonObject> };
   },
   config: Config,
@@ -181,6 +182,9 @@ export function resolveOnboardingConfig(
     registry,
     image: `${registry}/${customer}`,
     autonomy: String(c.autonomy),
+    // the secret CI logs in to the registry with: the sealed registry token when one is given,
+    // else the workflow's own GITHUB_TOKEN (packages: write, as ghcr.io takes it)
+    registrySecret: input.registryToken ? 'REGISTRY_TOKEN' : 'GITHUB_TOKEN',
     firstEnvironment: environments[0],
     environments: resolved.map(e => ({ name: e.name, hostname: e.hostname, argocdApp: e.argocdApp })),
   };
@@ -225,6 +229,13 @@ export function createLuffyConfigResolveAction(options: { config: Config }) {
         description: z => z.string().optional().describe('One line describing the service'),
         existingRepo: z => z.string().optional().describe('Existing repository (owner/repo or URL) to reuse instead of creating one'),
         secretNames: z => z.array(z.string()).optional().describe('Names of secrets to reference (never values)'),
+        registryToken: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'True when a registry token is given (a task secret, sealed as the REGISTRY_TOKEN repository secret): CI logs in to the registry with it. Default false: with the workflow\'s GITHUB_TOKEN',
+            ),
         overrides: z =>
           z
             .object({
