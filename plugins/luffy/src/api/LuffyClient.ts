@@ -44,6 +44,7 @@ export class LuffyClient implements LuffyApi {
     return this.request(`/incidents${incidentQuery(options)}`);
   }
 
+  /** Healing metrics of `GET /metrics` (see {@link LuffyApi.getMetrics}). */
   getMetrics(
     options: { entityRefs?: string[]; weeks?: number } = {},
   ): Promise<LuffyMetrics> {
