@@ -18,7 +18,9 @@ describe('MetricsCharts', () => {
     expect(
       await screen.findByTestId('luffy-metrics-loading', {}, found),
     ).toBeInTheDocument();
-    expect(screen.queryByTestId('luffy-metrics')).not.toBeInTheDocument();
+    expect(
+      screen.queryByTestId('luffy-metrics-charts'),
+    ).not.toBeInTheDocument();
   });
 
   it('says so when no incident happened in the window', async () => {
@@ -26,7 +28,9 @@ describe('MetricsCharts', () => {
     expect(
       await screen.findByText('No incident in the last 3 weeks', {}, found),
     ).toBeInTheDocument();
-    expect(screen.queryByTestId('luffy-metrics')).not.toBeInTheDocument();
+    expect(
+      screen.queryByTestId('luffy-metrics-charts'),
+    ).not.toBeInTheDocument();
   });
 
   it('shows the backend error', async () => {
@@ -44,7 +48,11 @@ describe('MetricsCharts', () => {
   it('charts heals per week, success per runbook, median time to heal and PR lead time', async () => {
     const api = fakeLuffyApi({ getMetrics: async () => metricsFixture() });
     await render(api, ['component:default/checkout']);
-    const metrics = await screen.findByTestId('luffy-metrics', {}, found);
+    const metrics = await screen.findByTestId(
+      'luffy-metrics-charts',
+      {},
+      found,
+    );
     for (const title of [
       'Heals per week',
       'Success rate per runbook',
@@ -84,7 +92,11 @@ describe('MetricsCharts', () => {
         }),
       }),
     );
-    const metrics = await screen.findByTestId('luffy-metrics', {}, found);
+    const metrics = await screen.findByTestId(
+      'luffy-metrics-charts',
+      {},
+      found,
+    );
     expect(
       within(metrics).getByText('No merged healing PR in 3 weeks'),
     ).toBeInTheDocument();

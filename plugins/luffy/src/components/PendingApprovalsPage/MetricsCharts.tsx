@@ -108,7 +108,7 @@ export function MetricsView(props: { metrics: LuffyMetrics }) {
     'success %': Math.round(r.successRate! * 100),
   }));
   return (
-    <Grid container spacing={2} data-testid="luffy-metrics">
+    <Grid container spacing={2} data-testid="luffy-metrics-charts">
       <Grid item xs={12} lg={6}>
         <InfoCard
           title="Heals per week"
@@ -258,35 +258,39 @@ export function MetricsCharts(props: { entityRefs?: string[] }) {
   const onIncident = useCallback(() => metrics.retry(), [metrics]);
   useLuffyEvents({ types: ['incident'] }, onIncident);
 
-  if (metrics.loading && !metrics.value) {
-    return (
-      <div data-testid="luffy-metrics-loading">
-        <Progress />
-      </div>
+  return <div data-testid="luffy-metrics">{body()}</div>;
+
+  function body() {
+    if (metrics.loading && !metrics.value) {
+      return (
+        <div data-testid="luffy-metrics-loading">
+          <Progress />
+        </div>
+      );
+    }
+    if (metrics.error) {
+      return (
+        <ErrorStatePanel
+          error={metrics.error}
+          what="The luffy backend"
+          onRetry={metrics.retry}
+        />
+      );
+    }
+    const m = metrics.value;
+    if (!m) return null;
+    const any = m.incidentsPerWeek.some(
+      w => w.healed + w.failed + w.escalated + w.dismissed + w.open > 0,
     );
+    if (!any && !m.timeToHeal.count && !m.runbooks.length) {
+      return (
+        <EmptyState
+          missing="data"
+          title={`No incident in the last ${m.weeks.length} weeks`}
+          description="Heals, success rates per runbook, time to heal and pull request lead time appear here once OpenLuffy has handled incidents."
+        />
+      );
+    }
+    return <MetricsView metrics={m} />;
   }
-  if (metrics.error) {
-    return (
-      <ErrorStatePanel
-        error={metrics.error}
-        what="The luffy backend"
-        onRetry={metrics.retry}
-      />
-    );
-  }
-  const m = metrics.value;
-  if (!m) return null;
-  const any = m.incidentsPerWeek.some(
-    w => w.healed + w.failed + w.escalated + w.dismissed + w.open > 0,
-  );
-  if (!any && !m.timeToHeal.count && !m.runbooks.length) {
-    return (
-      <EmptyState
-        missing="data"
-        title={`No incident in the last ${m.weeks.length} weeks`}
-        description="Heals, success rates per runbook, time to heal and pull request lead time appear here once OpenLuffy has handled incidents."
-      />
-    );
-  }
-  return <MetricsView metrics={m} />;
 }
