@@ -4,7 +4,9 @@ import { artifacts, signInAsGuest } from './helpers';
 // Day-2 operations from the entity page (issue 12): a rollout restart of checkout in dev from
 // the deployment panel's Operations menu, watched live until new pods are ready; and a
 // promotion of checkout from preprod to prod, which opens a GitOps pull request that the Pull
-// requests tab then lists. The sandbox's APIs are read directly to check what the UI shows.
+// requests tab then lists; a read-only investigation and its report; a CI run started from the
+// menu, cancelled and re-run (failed jobs) from its progress view, followed to its new attempt.
+// The sandbox's APIs are read directly to check what the UI shows.
 const github = 'http://127.0.0.1:18083/api/v3';
 const kubernetes = 'http://127.0.0.1:18081';
 
@@ -166,6 +168,83 @@ test('promote checkout from preprod to prod and see the pull request', async ({
   await expect(tab.getByText(title)).toBeVisible({ timeout: 60_000 });
   await page.screenshot({
     path: `${artifacts}/operations-promote-pull-request.png`,
+    fullPage: true,
+  });
+});
+
+test('investigate checkout in dev from the Operations menu and read the report', async ({
+  page,
+}) => {
+  await page.goto('/catalog/default/component/checkout/pull-requests');
+  const panel = page.getByTestId('luffy-deployment-panel');
+  await expect(panel).toBeVisible();
+  await panel.getByRole('button', { name: 'Operations for dev' }).click();
+  await page.getByRole('menuitem', { name: 'Investigate…' }).click();
+  const dialog = page.getByRole('dialog');
+  // read-only: no dry run, the question is asked as written
+  await expect(dialog.getByRole('textbox', { name: 'Question' })).toHaveValue(
+    'Is checkout healthy in dev, and if not, why?',
+  );
+  await expect(dialog.getByTestId('luffy-operation-preview')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Investigate' }).click();
+  const report = dialog.getByTestId('luffy-investigation-report');
+  await expect(report).toBeVisible({ timeout: 60_000 });
+  await expect(report.getByText('Summary')).toBeVisible();
+  const steps = report.getByRole('region', { name: 'Steps taken' });
+  await expect(steps.getByRole('listitem').first()).toBeVisible();
+  await expect(report).toContainText('investigator');
+  await page.screenshot({
+    path: `${artifacts}/operations-investigate-report.png`,
+    fullPage: true,
+  });
+});
+
+test('run CI for checkout, cancel the run, then re-run its failed jobs and follow the new attempt', async ({
+  page,
+}) => {
+  await page.goto('/catalog/default/component/checkout/pull-requests');
+  const panel = page.getByTestId('luffy-deployment-panel');
+  await expect(panel).toBeVisible();
+  await panel.getByRole('button', { name: 'Operations for dev' }).click();
+  await page.getByRole('menuitem', { name: 'Run workflow…' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('luffy-operation-preview')).toContainText(
+    'Dispatch CI',
+  );
+  await dialog.getByRole('button', { name: 'Run' }).click();
+  const run = dialog.getByTestId('luffy-workflow-run');
+  await expect(run).toHaveAttribute('data-status', /queued|in_progress/);
+
+  // Cancel while it runs: the dry run first (the exact request), then the cancel itself
+  await run.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(run.getByTestId('luffy-operation-preview')).toContainText(
+    /POST \/repos\/acme\/checkout\/actions\/runs\/\d+\/cancel/,
+  );
+  await run.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(
+    page.getByText(/Cancel run — run #\d+: succeeded/),
+  ).toBeVisible();
+  await expect(run).toHaveAttribute('data-status', 'completed');
+  await expect(run.getByText('cancelled').first()).toBeVisible();
+
+  // Re-run the failed (cancelled) jobs: a new attempt, followed until it completes
+  await run.getByRole('button', { name: 'Re-run failed jobs' }).click();
+  await expect(run.getByTestId('luffy-operation-preview')).toContainText(
+    /POST \/repos\/acme\/checkout\/actions\/runs\/\d+\/rerun-failed-jobs/,
+  );
+  await page.screenshot({
+    path: `${artifacts}/operations-workflow-rerun-dry-run.png`,
+    fullPage: true,
+  });
+  await run.getByRole('button', { name: 'Re-run failed jobs' }).click();
+  await expect(run).toHaveAttribute('data-attempt', '2');
+  await expect(run).toContainText('attempt 2');
+  await expect(run).toHaveAttribute('data-status', 'completed', {
+    timeout: 60_000,
+  });
+  await expect(run.getByText('success').first()).toBeVisible();
+  await page.screenshot({
+    path: `${artifacts}/operations-workflow-rerun-completed.png`,
     fullPage: true,
   });
 });

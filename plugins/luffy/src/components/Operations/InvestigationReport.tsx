@@ -99,7 +99,7 @@ export function InvestigationReport(props: { result: OperationResult }) {
     );
   }
   return (
-    <div data-testid="luffy-investigation-report">
+    <div data-testid="luffy-investigation-report" style={{ marginTop: 16 }}>
       <Typography variant="subtitle2">Summary</Typography>
       <Typography variant="body2" paragraph>
         {report.summary}
