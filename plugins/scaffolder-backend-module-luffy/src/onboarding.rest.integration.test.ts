@@ -101,20 +101,18 @@ function directoryContents(
   dir = TEMPLATE_DIR,
   prefix = '',
 ): Array<{ path: string; base64Content: string }> {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap(e =>
-      e.isDirectory()
-        ? directoryContents(path.join(dir, e.name), `${prefix}${e.name}/`)
-        : [
-            {
-              path: `${prefix}${e.name}`,
-              base64Content: fs
-                .readFileSync(path.join(dir, e.name))
-                .toString('base64'),
-            },
-          ],
-    );
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory()
+      ? directoryContents(path.join(dir, e.name), `${prefix}${e.name}/`)
+      : [
+          {
+            path: `${prefix}${e.name}`,
+            base64Content: fs
+              .readFileSync(path.join(dir, e.name))
+              .toString('base64'),
+          },
+        ],
+  );
 }
 
 function templateEntity(): Entity {
@@ -431,9 +429,12 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
     expect(first.task.status).not.toBe('completed');
     const gitopsCommitsAfterFirst = (await snapshot('cyberdyne')).gitopsCommits
       .length;
-    const second = await runTask(values('cyberdyne', { registryToken: false }), {
-      secrets: {},
-    });
+    const second = await runTask(
+      values('cyberdyne', { registryToken: false }),
+      {
+        secrets: {},
+      },
+    );
     expectCompleted(second);
     // no registry token: no repository secret, CI pushes with the workflow's GITHUB_TOKEN
     expect(await registryLogin('cyberdyne')).toEqual({
@@ -452,5 +453,39 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
     expect(after.locations.filter(l => l.includes('/cyberdyne/'))).toHaveLength(
       1,
     );
+  });
+
+  it('a run stopped between creating the repository and pushing to it is completed by the next run', async () => {
+    // what publish:github leaves when the task stops after its create call: an empty repository
+    const gh = await env.clients.github.forRepo('acme/soylent');
+    await gh.octokit.rest.repos.createInOrg({ org: 'acme', name: 'soylent' });
+    const run = await runTask(values('soylent', { registryToken: false }), {
+      secrets: {},
+    });
+    expectCompleted(run);
+    expect(run.log).toContain(
+      'acme/soylent exists but is empty (an earlier run stopped before pushing): the skeleton is pushed to it',
+    );
+    const after = await snapshot('soylent');
+    expect(after.repos.filter(r => r === 'soylent')).toHaveLength(1);
+    expect(after.serviceCommits).toHaveLength(1);
+    expect(after.apps).toEqual([
+      'soylent-dev',
+      'soylent-preprod',
+      'soylent-prod',
+    ]);
+    expect(after.locations.filter(l => l.includes('/soylent/'))).toHaveLength(
+      1,
+    );
+    // the pushed branch is protected as publish:github would have left it
+    const protection = await gh.octokit.rest.repos.getBranchProtection({
+      owner: 'acme',
+      repo: 'soylent',
+      branch: 'main',
+    });
+    expect(
+      protection.data.required_pull_request_reviews
+        ?.required_approving_review_count,
+    ).toBe(1);
   });
 });

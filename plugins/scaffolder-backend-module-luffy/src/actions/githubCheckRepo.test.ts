@@ -100,4 +100,19 @@ describe('luffy:github:check-repo', () => {
       check({ repo: 'acme/ghost', component: 'ghost', existingRepo: true }),
     ).rejects.toThrow(/existing repository acme\/ghost was not found/);
   });
+
+  it('reports an empty repository of that name (a run stopped before pushing) instead of refusing it', async () => {
+    const github = await env.clients.github.forRepo('acme/initech');
+    await github.octokit.rest.repos.createInOrg({
+      org: 'acme',
+      name: 'initech',
+    });
+    const c = await check({ repo: 'acme/initech', component: 'initech' });
+    expect(c.outputs).toMatchObject({
+      exists: true,
+      onboarded: false,
+      empty: true,
+    });
+    expect(c.lines.join('\n')).toContain('the skeleton is pushed to it');
+  });
 });

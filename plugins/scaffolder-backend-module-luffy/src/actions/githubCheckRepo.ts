@@ -1,11 +1,32 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { LuffyClients } from '@openluffy/plugin-luffy-node';
+import type { GithubClient, LuffyClients } from '@openluffy/plugin-luffy-node';
 import YAML from 'yaml';
 import { examples } from './githubCheckRepo.examples';
 import { assertDnsLabel, assertRepoPath, parseRepoRef } from './validation';
 
 const status = (e: unknown) => (e as { status?: number } | undefined)?.status;
+
+/** GitHub answers 409 "Git Repository is empty." for the commits of a repository without any. */
+async function isEmpty(
+  gh: GithubClient,
+  owner: string,
+  repo: string,
+): Promise<boolean> {
+  try {
+    await gh.octokit.rest.repos.listCommits({
+      owner,
+      repo,
+      per_page: 1,
+      // 409 is the answer, not a transient error to retry
+      request: { retries: 0 },
+    });
+    return false;
+  } catch (e) {
+    if (status(e) === 409) return true;
+    throw e;
+  }
+}
 
 /**
  * `luffy:github:check-repo`: what the service repository already holds, so that a re-run of
@@ -18,7 +39,7 @@ export function createLuffyGithubCheckRepoAction(options: {
   return createTemplateAction({
     id: 'luffy:github:check-repo',
     description:
-      'Looks up the service repository before anything is created: whether it exists and whether it already holds the onboarded skeleton (catalog-info.yaml naming the component). A repository that exists but was not onboarded, and was not chosen as the existing repository, fails the step with the fix (another name, or reuse it). Outputs drive `if:` of the publishing steps, so a re-run takes the "already there" path instead of failing on publish:github. Read-only; 1–2 GitHub calls.',
+      'Looks up the service repository before anything is created: whether it exists and whether it already holds the onboarded skeleton (catalog-info.yaml naming the component). A repository that exists but was not onboarded, and was not chosen as the existing repository, fails the step with the fix (another name, or reuse it). Outputs drive `if:` of the publishing steps, so a re-run takes the "already there" path instead of failing on publish:github. An empty repository of that name (a run stopped between creating and pushing it) is reported `empty` so the skeleton is pushed to it. Read-only; 1–3 GitHub calls.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -68,6 +89,13 @@ export function createLuffyGithubCheckRepoAction(options: {
             ),
         defaultBranch: z =>
           z.string().optional().describe('Default branch (when it exists)'),
+        empty: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'The repository exists without any commit (a run stopped between creating and pushing it): the skeleton is pushed to it (github:repo:push)',
+            ),
       },
     },
     async handler(ctx) {
@@ -115,18 +143,27 @@ export function createLuffyGithubCheckRepoAction(options: {
         // 404: no such file, or an empty repository (no commit yet)
         if (status(e) !== 404 && !(e instanceof YAML.YAMLParseError)) throw e;
       }
-      if (!ctx.input.existingRepo && !onboarded) {
+      // An empty repository (no commit at all: a run stopped between creating it and
+      // pushing) holds nothing to lose: the skeleton is pushed to it instead of refusing.
+      const empty =
+        !onboarded &&
+        !ctx.input.existingRepo &&
+        (await isEmpty(gh, owner, repo));
+      if (!ctx.input.existingRepo && !onboarded && !empty) {
         throw new ConflictError(
           `Repository ${owner}/${repo} already exists and does not hold the onboarded service ${component} (no Component ${component} in ${catalogInfoPath}): choose another customer name, or give ${owner}/${repo} as the existing repository to add the skeleton by pull request`,
         );
       }
-      ctx.logger.info(
-        onboarded
-          ? `${owner}/${repo} already holds the onboarded skeleton (${catalogInfoPath} declares Component ${component}): nothing to publish`
-          : `${owner}/${repo} exists without the skeleton: it is added by pull request`,
-      );
+      let what = `${owner}/${repo} exists without the skeleton: it is added by pull request`;
+      if (onboarded) {
+        what = `${owner}/${repo} already holds the onboarded skeleton (${catalogInfoPath} declares Component ${component}): nothing to publish`;
+      } else if (empty) {
+        what = `${owner}/${repo} exists but is empty (an earlier run stopped before pushing): the skeleton is pushed to it`;
+      }
+      ctx.logger.info(what);
       ctx.output('exists', true);
       ctx.output('onboarded', onboarded);
+      ctx.output('empty', empty);
       ctx.output('remoteUrl', data.html_url);
       ctx.output('repoContentsUrl', `${data.html_url}/blob/${branch}`);
       ctx.output('defaultBranch', branch);
