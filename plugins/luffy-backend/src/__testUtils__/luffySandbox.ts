@@ -33,6 +33,7 @@ export function sandboxConfig(
   luffy: Record<string, unknown> = {},
 ): ConfigReader {
   return new ConfigReader({
+    app: { baseUrl: 'http://localhost:3000' },
     integrations: {
       github: [
         {
@@ -75,6 +76,28 @@ export function sandboxConfig(
     },
     luffy: { gitops: { repo: 'acme/gitops' }, ...luffy },
   });
+}
+
+/** Waits until the nine demo Applications are Synced and Healthy (before a test breaks one). */
+export async function waitForDemoApps(
+  clients: Pick<LuffyClients, 'argocd'>,
+  timeoutMs = 90_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const apps = await clients.argocd.listApplications();
+      return (
+        apps.length >= 9 &&
+        apps.every(
+          a =>
+            a.status?.health?.status === 'Healthy' &&
+            a.status?.sync?.status === 'Synced',
+        )
+      );
+    },
+    'the demo apps to be Synced and Healthy',
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 /**
@@ -167,23 +190,7 @@ export async function startLuffySandbox(
   const config = sandboxConfig(sandbox, options.luffy);
   const logger = options.logger ?? mockServices.logger.mock();
   const clients = createLuffyClients({ config, logger });
-  if (options.waitForDemoApps) {
-    await waitFor(
-      async () => {
-        const apps = await clients.argocd.listApplications();
-        return (
-          apps.length >= 9 &&
-          apps.every(
-            a =>
-              a.status?.health?.status === 'Healthy' &&
-              a.status?.sync?.status === 'Synced',
-          )
-        );
-      },
-      'the demo apps to be Synced and Healthy',
-      { timeoutMs: 90_000, intervalMs: 250 },
-    );
-  }
+  if (options.waitForDemoApps) await waitForDemoApps(clients);
   return {
     sandbox,
     config,

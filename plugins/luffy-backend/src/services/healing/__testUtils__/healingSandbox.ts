@@ -3,19 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { ConfigReader } from '@backstage/config';
+import type { ConfigReader } from '@backstage/config';
 import {
   createLuffyClients,
   type LuffyClients,
 } from '@openluffy/plugin-luffy-node';
-import {
-  DEFAULT_TOKENS,
-  startSandbox,
-  waitFor,
-  type Sandbox,
-} from '@openluffy/sandbox';
+import { startSandbox, type Sandbox } from '@openluffy/sandbox';
 import type { Knex } from 'knex';
 import { parseAllDocuments } from 'yaml';
+import {
+  sandboxConfig,
+  waitForDemoApps,
+} from '../../../__testUtils__/luffySandbox';
 import { DatabaseLuffyStore } from '../../../database/DatabaseLuffyStore';
 import { createAuditLog } from '../../AuditLog';
 import { createLuffyEvents } from '../../LuffyEvents';
@@ -95,56 +94,18 @@ export async function startHealingSandbox(options: {
     anthropic: 0,
   });
   const urls = sandbox.urls;
-  const githubHost = new URL(urls.github).host;
-  const config = new ConfigReader({
-    app: { baseUrl: 'http://localhost:3000' },
-    integrations: {
-      github: [
-        {
-          host: githubHost,
-          apiBaseUrl: `${urls.github}/api/v3`,
-          token: DEFAULT_TOKENS.githubBot,
-        },
-      ],
+  const config = sandboxConfig(sandbox, {
+    anthropic: {
+      apiKey: 'sandbox-anthropic-key',
+      baseUrl: sandbox.urls.anthropic,
     },
-    argocd: {
-      appLocatorMethods: [
-        {
-          type: 'config',
-          instances: [
-            { name: 'sandbox', url: urls.argocd, token: DEFAULT_TOKENS.argocd },
-          ],
-        },
-      ],
-    },
-    kubernetes: {
-      serviceLocatorMethod: { type: 'multiTenant' },
-      clusterLocatorMethods: [
-        {
-          type: 'config',
-          clusters: [
-            {
-              name: 'sandbox',
-              url: urls.kubernetes,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: DEFAULT_TOKENS.kubernetes,
-              skipTLSVerify: true,
-            },
-          ],
-        },
-      ],
-    },
-    luffy: {
-      gitops: { repo: 'acme/gitops' },
-      anthropic: { apiKey: 'sandbox-anthropic-key', baseUrl: urls.anthropic },
-      diagnoser: { provider: 'rules' },
-      ...options.luffy,
-      healing: {
-        enabled: true,
-        verifyTimeout: { minutes: 2 },
-        detection: { readinessGrace: { seconds: 3 } },
-        ...(options.luffy?.healing as object),
-      },
+    diagnoser: { provider: 'rules' },
+    ...options.luffy,
+    healing: {
+      enabled: true,
+      verifyTimeout: { minutes: 2 },
+      detection: { readinessGrace: { seconds: 3 } },
+      ...(options.luffy?.healing as object),
     },
   });
   const noop: LoggerService = {
@@ -221,21 +182,7 @@ export async function startHealingSandbox(options: {
   };
   const octokit = (await clients.github.forHost()).octokit;
   // every demo app Synced and Healthy before a test breaks one
-  await waitFor(
-    async () => {
-      const apps = await clients.argocd.listApplications();
-      return (
-        apps.length >= 9 &&
-        apps.every(
-          a =>
-            a.status?.health?.status === 'Healthy' &&
-            a.status?.sync?.status === 'Synced',
-        )
-      );
-    },
-    'the demo apps to be Synced and Healthy',
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
+  await waitForDemoApps(clients, 60_000);
   return {
     get sandbox() {
       return sandbox;
