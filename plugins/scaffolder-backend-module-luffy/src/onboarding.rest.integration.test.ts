@@ -421,11 +421,20 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
   });
 
   it('a run cancelled half-way (waiting for CI) and run again ends complete, without duplicates', async () => {
-    // the template's default path: no registry token
+    // the template's default path: no registry token. CI at the real pace during the first
+    // run, so the cancel lands while the task waits for it (at 20x the whole rest of the task
+    // can finish between two polls of the log)
+    const timeScale = (scale: number) =>
+      fetch(`${env.urls.github}/_sandbox/time-scale`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ timeScale: scale }),
+      });
+    await timeScale(1);
     const first = await runTask(values('cyberdyne', { registryToken: false }), {
       cancelWhen: log => /Committed \d+ file\(s\) to acme\/gitops/.test(log),
       secrets: {},
-    });
+    }).finally(() => timeScale(20));
     expect(first.task.status).not.toBe('completed');
     const gitopsCommitsAfterFirst = (await snapshot('cyberdyne')).gitopsCommits
       .length;
@@ -457,30 +466,38 @@ describe('New Customer through POST /api/scaffolder/v2/tasks', () => {
 
   it('a run stopped between creating the repository and pushing to it is completed by the next run', async () => {
     // what publish:github leaves when the task stops after its create call: an empty repository
-    const gh = await env.clients.github.forRepo('acme/soylent');
-    await gh.octokit.rest.repos.createInOrg({ org: 'acme', name: 'soylent' });
-    const run = await runTask(values('soylent', { registryToken: false }), {
+    const gh = await env.clients.github.forRepo('acme/weyland');
+    await gh.octokit.rest.repos.createInOrg({ org: 'acme', name: 'weyland' });
+    // the precondition: it exists and has no commit (GitHub answers 409 for its commits)
+    await expect(
+      gh.octokit.rest.repos.listCommits({
+        owner: 'acme',
+        repo: 'weyland',
+        request: { retries: 0 },
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    const run = await runTask(values('weyland', { registryToken: false }), {
       secrets: {},
     });
     expectCompleted(run);
     expect(run.log).toContain(
-      'acme/soylent exists but is empty (an earlier run stopped before pushing): the skeleton is pushed to it',
+      'acme/weyland exists but is empty (an earlier run stopped before pushing): the skeleton is pushed to it',
     );
-    const after = await snapshot('soylent');
-    expect(after.repos.filter(r => r === 'soylent')).toHaveLength(1);
+    const after = await snapshot('weyland');
+    expect(after.repos.filter(r => r === 'weyland')).toHaveLength(1);
     expect(after.serviceCommits).toHaveLength(1);
     expect(after.apps).toEqual([
-      'soylent-dev',
-      'soylent-preprod',
-      'soylent-prod',
+      'weyland-dev',
+      'weyland-preprod',
+      'weyland-prod',
     ]);
-    expect(after.locations.filter(l => l.includes('/soylent/'))).toHaveLength(
+    expect(after.locations.filter(l => l.includes('/weyland/'))).toHaveLength(
       1,
     );
     // the pushed branch is protected as publish:github would have left it
     const protection = await gh.octokit.rest.repos.getBranchProtection({
       owner: 'acme',
-      repo: 'soylent',
+      repo: 'weyland',
       branch: 'main',
     });
     expect(
