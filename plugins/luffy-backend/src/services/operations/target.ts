@@ -160,6 +160,24 @@ export async function findDeployment(
   };
 }
 
+/**
+ * The health check after an operation on the target: the Deployment read again (as found,
+ * in a dry run, which changed nothing).
+ */
+export async function healthAfter(
+  ctx: OperationContext,
+  t: DeploymentTarget,
+): Promise<OperationHealth> {
+  const after = ctx.dryRun
+    ? t.deployment
+    : await ctx.clients.kubernetes.getDeployment(
+        t.cluster,
+        t.namespace,
+        t.name,
+      );
+  return deploymentHealth(after);
+}
+
 /** Rollout health of a Deployment, as `kubectl rollout status` reads it. */
 export function deploymentHealth(d: V1Deployment): OperationHealth {
   const want = d.spec?.replicas ?? 1;

@@ -8,6 +8,7 @@ import {
   deploymentHealth,
   findDeployment,
   gitopsFolder,
+  healthAfter,
   isAutoSynced,
 } from '../target';
 import type { OperationDefinition } from '../types';
@@ -63,13 +64,6 @@ export const restart: OperationDefinition<typeof restartInput> = {
       t.name,
       { dryRun: ctx.dryRun, now },
     );
-    const after = ctx.dryRun
-      ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(
-          t.cluster,
-          t.namespace,
-          t.name,
-        );
     return {
       path: 'kubernetes',
       changes: [
@@ -79,7 +73,7 @@ export const restart: OperationDefinition<typeof restartInput> = {
           after: { restartedAt: result.restartedAt },
         },
       ],
-      health: deploymentHealth(after),
+      health: await healthAfter(ctx, t),
       details: {
         cluster: t.cluster,
         namespace: t.namespace,
@@ -197,13 +191,6 @@ export const scale: OperationDefinition<typeof scaleInput> = {
       input.replicas,
       { dryRun: ctx.dryRun },
     );
-    const after = ctx.dryRun
-      ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(
-          t.cluster,
-          t.namespace,
-          t.name,
-        );
     return {
       path: 'kubernetes',
       changes: [
@@ -214,7 +201,7 @@ export const scale: OperationDefinition<typeof scaleInput> = {
           after: input.replicas,
         },
       ],
-      health: deploymentHealth(after),
+      health: await healthAfter(ctx, t),
       undo: {
         ...undo,
         input: { ...input, replicas: r.previousReplicas },
@@ -271,13 +258,6 @@ export const deletePod: OperationDefinition<typeof deletePodInput> = {
     await ctx.clients.kubernetes.deletePod(t.cluster, t.namespace, input.pod, {
       dryRun: ctx.dryRun,
     });
-    const after = ctx.dryRun
-      ? t.deployment
-      : await ctx.clients.kubernetes.getDeployment(
-          t.cluster,
-          t.namespace,
-          t.name,
-        );
     return {
       path: 'kubernetes',
       changes: [
@@ -286,7 +266,7 @@ export const deletePod: OperationDefinition<typeof deletePodInput> = {
           object: `${t.cluster}/${t.namespace}/pod/${input.pod}`,
         },
       ],
-      health: deploymentHealth(after),
+      health: await healthAfter(ctx, t),
     };
   },
 };
