@@ -9,3 +9,4 @@ export * from './pullRequests';
 export * from './types';
 export * from './operations';
 export * from './metrics';
+export * from './investigations';

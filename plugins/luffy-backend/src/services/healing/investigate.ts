@@ -5,6 +5,8 @@ import {
   ANNOTATION_ARGOCD_APP_SELECTOR,
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  type InvestigationReport,
+  type InvestigationStep,
 } from '@openluffy/plugin-luffy-common';
 import {
   KUBERNETES_KINDS,
@@ -18,44 +20,6 @@ import {
 } from '@openluffy/plugin-luffy-node';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod/v3';
-
-/** Why an investigation ended. */
-export type InvestigationStop =
-  | 'answer'
-  | 'step-cap'
-  | 'repeated-call'
-  | 'error';
-
-/** One tool call of an investigation (its output redacted and shortened). */
-export type InvestigationStep = {
-  tool: string;
-  input: unknown;
-  ok: boolean;
-  /** Set when the call repeated an earlier one and was not run again. */
-  repeated?: boolean;
-  output: string;
-  durationMs: number;
-};
-
-/** What an investigation returns. */
-export type InvestigationReport = {
-  entityRef: string;
-  question: string;
-  environment?: string;
-  investigator: string;
-  summary: string;
-  likelyCause?: string;
-  confidence?: number;
-  findings: string[];
-  evidence: string[];
-  suggestions: string[];
-  steps: InvestigationStep[];
-  stoppedBy: InvestigationStop;
-  /** Set when the model could not finish and the rules wrote the report. */
-  fallbackReason?: string;
-  modelCalls?: number;
-  durationMs: number;
-};
 
 /** A read-only tool the investigator may call. */
 export type InvestigationTool<S extends z.AnyZodObject = z.AnyZodObject> = {

@@ -3,6 +3,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { InvestigationReport } from '@openluffy/plugin-luffy-common';
 import {
   readEntitySettings,
   type LuffyClients,
@@ -15,7 +16,6 @@ import {
   createRulesInvestigator,
   runInvestigation,
   type InvestigationLimits,
-  type InvestigationReport,
   type InvestigationRequest,
   type InvestigationSubject,
   type Investigator,

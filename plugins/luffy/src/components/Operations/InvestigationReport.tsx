@@ -1,35 +1,9 @@
 import Typography from '@material-ui/core/Typography';
-import type { OperationResult } from '@openluffy/plugin-luffy-common';
-
-/** One tool call of an investigation (its output redacted and shortened by the backend). */
-export type InvestigationStepView = {
-  tool: string;
-  input: unknown;
-  ok: boolean;
-  repeated?: boolean;
-  output: string;
-  durationMs: number;
-};
-
-/**
- * The report of the `investigate` operation (`details.report`), as the backend's healing
- * engine writes it (`InvestigationReport` in luffy-backend).
- */
-export type InvestigationReportView = {
-  question: string;
-  environment?: string;
-  investigator: string;
-  summary: string;
-  likelyCause?: string;
-  confidence?: number;
-  findings: string[];
-  evidence: string[];
-  suggestions: string[];
-  steps: InvestigationStepView[];
-  stoppedBy: string;
-  fallbackReason?: string;
-  durationMs: number;
-};
+import type {
+  InvestigationReport as InvestigationReportData,
+  InvestigationStep,
+  OperationResult,
+} from '@openluffy/plugin-luffy-common';
 
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every(s => typeof s === 'string');
@@ -37,9 +11,9 @@ const isStringArray = (v: unknown): v is string[] =>
 /** The report in an operation result, or undefined when the result carries none. */
 export function investigationReportOf(
   result: OperationResult,
-): InvestigationReportView | undefined {
+): InvestigationReportData | undefined {
   const r = result.details?.report as
-    | Partial<InvestigationReportView>
+    | Partial<InvestigationReportData>
     | undefined;
   if (
     !r ||
@@ -53,7 +27,7 @@ export function investigationReportOf(
   return {
     ...r,
     suggestions: isStringArray(r.suggestions) ? r.suggestions : [],
-  } as InvestigationReportView;
+  } as InvestigationReportData;
 }
 
 function Section(props: { title: string; items: string[]; pre?: boolean }) {
@@ -76,7 +50,7 @@ function Section(props: { title: string; items: string[]; pre?: boolean }) {
   );
 }
 
-function stepOutcome(step: InvestigationStepView): string {
+function stepOutcome(step: InvestigationStep): string {
   if (step.repeated) return 'repeated, not run';
   return step.ok ? 'ok' : 'failed';
 }
