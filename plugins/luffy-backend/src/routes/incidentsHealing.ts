@@ -8,7 +8,7 @@ import { luffyIncidentDecidePermission } from '@openluffy/plugin-luffy-common';
 import type { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import type { AuditLog } from '../services/AuditLog';
+import { actorOf, type AuditLog } from '../services/AuditLog';
 import type { HealingEngine } from '../services/healing/HealingEngine';
 import type { HealingStore } from '../services/healing/HealingStore';
 import { entityRefFromParams, parse } from './http';
@@ -49,15 +49,7 @@ export function createIncidentsHealingRouter(options: {
         credentials,
       },
     );
-    const p = credentials.principal as {
-      type: string;
-      userEntityRef?: string;
-      subject?: string;
-    };
-    const actor =
-      p.type === 'user'
-        ? p.userEntityRef!
-        : `service:${p.subject ?? 'unknown'}`;
+    const actor = actorOf(credentials);
     if (result.result !== AuthorizeResult.ALLOW) {
       await options.auditLog.record({
         actor,

@@ -7,7 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { luffyOperationRunPermission } from '@openluffy/plugin-luffy-common';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import type { AuditLog } from '../services/AuditLog';
+import { actorOf, type AuditLog } from '../services/AuditLog';
 import type { Investigations } from '../services/healing/investigations';
 import { entityRefFromParams, parse } from './http';
 
@@ -40,15 +40,7 @@ export function createInvestigateRouter(options: {
       });
       const entityRef = entityRefFromParams(req.params);
       const input = parse(body, req.body ?? {});
-      const p = credentials.principal as {
-        type: string;
-        userEntityRef?: string;
-        subject?: string;
-      };
-      const actor =
-        p.type === 'user'
-          ? p.userEntityRef!
-          : `service:${p.subject ?? 'unknown'}`;
+      const actor = actorOf(credentials);
       const [decision] = await permissions.authorize(
         [{ permission: luffyOperationRunPermission, resourceRef: entityRef }],
         { credentials },

@@ -20,7 +20,7 @@ import {
   type LuffyClients,
 } from '@openluffy/plugin-luffy-node';
 import { z } from 'zod/v3';
-import type { AuditLog } from '../AuditLog';
+import { actorOf, type AuditLog } from '../AuditLog';
 import type { LuffyEvents } from '../LuffyEvents';
 import {
   ConfirmationRequiredError,
@@ -58,17 +58,6 @@ export function readOperationsSettings(config: Config): OperationsSettings {
       (c?.getOptionalNumber('confirmationTtlSeconds') ?? 300) * 1000,
     confirmationSecret: c?.getOptionalString('confirmationSecret'),
   };
-}
-
-function actorOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  return p.type === 'user'
-    ? p.userEntityRef!
-    : `service:${p.subject ?? 'unknown'}`;
 }
 
 /**
